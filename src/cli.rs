@@ -1,0 +1,106 @@
+//! The command line, in the spirit of tcpdump and tshark.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+const EXAMPLES: &str = "\
+Examples:
+  Open a capture (pcap or pcapng), one line per frame:
+    wsinspect capture.pcap --print
+
+  Watch WebSocket traffic on port 8765 live (needs root or cap_net_raw):
+    sudo wsinspect -i lo -p 8765
+
+  Save what is captured while decoding it:
+    sudo wsinspect -i any -p 8765 -w session.pcap
+
+  Every message's text as JSON, piped into jq:
+    wsinspect capture.pcap --json | jq -r 'select(.type==\"message\") | .text'
+
+  A capture that starts after the handshake (as Wireshark's \"Decode As\"):
+    wsinspect midstream.pcap -d 8765 --print
+
+  Record a capture to open later:
+    sudo tcpdump -i lo -w capture.pcap 'tcp port 8765'
+
+Exit status: 0 success, 1 failure (bad or cut-off capture, capture error), 2 bad usage.";
+
+/// Shows WebSocket traffic from captures and live interfaces: handshakes, frames, messages.
+#[derive(Parser, Debug)]
+#[command(name = "wsinspect", version, after_help = EXAMPLES)]
+pub struct Args {
+    /// Capture file to read (pcap or pcapng)
+    #[arg(value_name = "FILE", conflicts_with_all = ["read", "interface"])]
+    pub file: Option<PathBuf>,
+
+    /// Read packets from FILE, as tcpdump -r
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE",
+        conflicts_with = "interface"
+    )]
+    pub read: Option<PathBuf>,
+
+    /// Capture live on interface IFACE (e.g. lo, eth0, any)
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// Capture only TCP traffic on PORT (repeat for more ports)
+    #[arg(
+        short = 'p',
+        long = "port",
+        value_name = "PORT",
+        requires = "interface"
+    )]
+    pub ports: Vec<u16>,
+
+    /// Capture filter in tcpdump's syntax, e.g. 'host 10.0.0.5 and tcp port 443'
+    #[arg(
+        short = 'f',
+        long = "filter",
+        value_name = "BPF",
+        requires = "interface"
+    )]
+    pub filter: Option<String>,
+
+    /// Save every captured packet to OUT.pcap while decoding
+    #[arg(
+        short = 'w',
+        long = "write",
+        value_name = "OUT",
+        requires = "interface"
+    )]
+    pub write: Option<PathBuf>,
+
+    /// Kernel capture buffer size in KiB, as tcpdump -B
+    #[arg(
+        short = 'B',
+        long = "buffer-size",
+        value_name = "KIB",
+        requires = "interface"
+    )]
+    pub buffer_kib: Option<u32>,
+
+    /// List the interfaces a live capture can use
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
+
+    /// Stop after N WebSocket frames
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Treat TCP traffic on PORT as WebSocket from its first byte, for captures that begin
+    /// after the handshake (repeatable)
+    #[arg(short = 'd', long = "decode-as", value_name = "PORT")]
+    pub decode_as: Vec<u16>,
+
+    /// Print one line per event (the default when output is not a terminal)
+    #[arg(long, conflicts_with = "json")]
+    pub print: bool,
+
+    /// Print one JSON object per event (NDJSON; schema in the README)
+    #[arg(long)]
+    pub json: bool,
+}

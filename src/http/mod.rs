@@ -1,0 +1,445 @@
+//! The HTTP/1.1 conversation before a WebSocket: requests and responses parsed with httparse
+//! across segment boundaries, until a `101 Switching Protocols` hands the connection over.
+//!
+//! In: the in-order bytes of each direction of one TCP connection.
+//! Out: [`Output::Upgraded`] with the handshake and the bytes after it (already frames),
+//! [`Output::Rejected`] for an upgrade answered otherwise, [`Output::NotHttp`] when the
+//! connection turns out to carry something else.
+//! Never: buffers more than [`MAX_HEAD`] bytes of a head, or the body of a message (bodies are
+//! counted and skipped).
+
+use std::collections::VecDeque;
+
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
+/// Longest request or response head accepted; longer ones mean this is not HTTP worth reading.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// Bytes a client may send after its upgrade request before the answer arrives.
+const MAX_HELD: usize = 1 << 20;
+const MAX_HEADERS: usize = 64;
+
+/// The GUID of RFC 6455 section 1.3.
+pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: base64(SHA-1(key + GUID)).
+pub fn accept_for(key: &str) -> String {
+    let digest = Sha1::digest(format!("{}{GUID}", key.trim()).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(digest)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub host: Option<String>,
+    pub key: Option<String>,
+    /// `Upgrade: websocket` was asked for.
+    pub upgrade: bool,
+    pub head: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub reason: String,
+    pub accept: Option<String>,
+    pub protocol: Option<String>,
+    pub extensions: Option<String>,
+    /// `Upgrade: websocket` was answered.
+    pub upgrade: bool,
+    pub head: Vec<u8>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Index of the client's direction, the handshake, and each direction's bytes that followed
+    /// it (indexed by direction).
+    Upgraded {
+        client: usize,
+        request: Request,
+        response: Response,
+        rest: [Vec<u8>; 2],
+    },
+    Rejected {
+        client: usize,
+        request: Request,
+        response: Response,
+    },
+    NotHttp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Body {
+    None,
+    Length(u64),
+    /// Chunked transfer coding, in the given state.
+    Chunked(Chunk),
+    /// Until the connection closes.
+    UntilClose,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chunk {
+    Size,
+    Data(u64),
+    DataEnd,
+    Trailer,
+}
+
+#[derive(Default)]
+pub struct Conversation {
+    client: Option<usize>,
+    buf: [Vec<u8>; 2],
+    body: [Option<Body>; 2],
+    pending: VecDeque<Request>,
+    /// An upgrade request is waiting for its answer: the client's bytes after it are held.
+    awaiting_upgrade: bool,
+    finished: bool,
+}
+
+impl Conversation {
+    pub fn feed(&mut self, dir: usize, bytes: &[u8], out: &mut Vec<Output>) {
+        let dir = dir & 1;
+        if self.finished || bytes.is_empty() {
+            return;
+        }
+        let client = match self.client {
+            Some(c) => c,
+            None if looks_like_request(bytes) => {
+                self.client = Some(dir);
+                dir
+            }
+            None => return self.give_up(out),
+        };
+        if dir == client {
+            let rest = skip_body(&mut self.body[dir], bytes);
+            self.buf[dir].extend_from_slice(rest);
+            if !self.awaiting_upgrade {
+                self.read_requests(dir, out);
+            } else if self.buf[dir].len() > MAX_HELD {
+                self.give_up(out);
+            }
+        } else {
+            let rest = skip_body(&mut self.body[dir], bytes);
+            self.buf[dir].extend_from_slice(rest);
+            self.read_responses(client, out);
+        }
+    }
+
+    fn give_up(&mut self, out: &mut Vec<Output>) {
+        self.finished = true;
+        self.buf = Default::default();
+        out.push(Output::NotHttp);
+    }
+
+    fn read_requests(&mut self, dir: usize, out: &mut Vec<Output>) {
+        while !self.finished
+            && !self.awaiting_upgrade
+            && self.body[dir].is_none()
+            && !self.buf[dir].is_empty()
+        {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut req = httparse::Request::new(&mut headers);
+            let used = match req.parse(&self.buf[dir]) {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) if self.buf[dir].len() <= MAX_HEAD => return,
+                _ => return self.give_up(out),
+            };
+            let header = |name: &str| header(req.headers, name);
+            let request = Request {
+                method: req.method.unwrap_or_default().to_owned(),
+                path: req.path.unwrap_or_default().to_owned(),
+                host: header("host"),
+                key: header("sec-websocket-key"),
+                upgrade: has_token(header("upgrade").as_deref(), "websocket"),
+                head: self.buf[dir][..used].to_vec(),
+            };
+            let body = if has_token(header("transfer-encoding").as_deref(), "chunked") {
+                Body::Chunked(Chunk::Size)
+            } else {
+                content_length(req.headers).map_or(Body::None, Body::Length)
+            };
+            self.buf[dir].drain(..used);
+            self.awaiting_upgrade = request.upgrade;
+            self.pending.push_back(request);
+            let rest = std::mem::take(&mut self.buf[dir]);
+            self.body[dir] = Some(body);
+            self.buf[dir] = skip_body(&mut self.body[dir], &rest).to_vec();
+        }
+    }
+
+    fn read_responses(&mut self, client: usize, out: &mut Vec<Output>) {
+        let dir = client ^ 1;
+        while !self.finished && self.body[dir].is_none() && !self.buf[dir].is_empty() {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut res = httparse::Response::new(&mut headers);
+            let used = match res.parse(&self.buf[dir]) {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) if self.buf[dir].len() <= MAX_HEAD => return,
+                _ => return self.give_up(out),
+            };
+            let status = res.code.unwrap_or_default();
+            let header = |name: &str| header(res.headers, name);
+            let response = Response {
+                status,
+                reason: res.reason.unwrap_or_default().to_owned(),
+                accept: header("sec-websocket-accept"),
+                protocol: header("sec-websocket-protocol"),
+                extensions: header("sec-websocket-extensions"),
+                upgrade: has_token(header("upgrade").as_deref(), "websocket"),
+                head: self.buf[dir][..used].to_vec(),
+            };
+            let chunked = has_token(header("transfer-encoding").as_deref(), "chunked");
+            let length = content_length(res.headers);
+            self.buf[dir].drain(..used);
+            if (100..200).contains(&status) && status != 101 {
+                continue; // interim answer (100 Continue): the real one follows
+            }
+            let Some(request) = self.pending.pop_front() else {
+                return self.give_up(out);
+            };
+            if status == 101 {
+                if !(request.upgrade && response.upgrade) {
+                    // Switched to some other protocol (h2c …): not ours to read.
+                    return self.give_up(out);
+                }
+                self.finished = true;
+                let mut rest: [Vec<u8>; 2] = Default::default();
+                rest[client] = std::mem::take(&mut self.buf[client]);
+                rest[dir] = std::mem::take(&mut self.buf[dir]);
+                out.push(Output::Upgraded {
+                    client,
+                    request,
+                    response,
+                    rest,
+                });
+                return;
+            }
+            let body = if request.method == "HEAD" || status == 204 || status == 304 {
+                Body::None
+            } else if chunked {
+                Body::Chunked(Chunk::Size)
+            } else {
+                length.map_or(Body::UntilClose, Body::Length)
+            };
+            if request.upgrade {
+                self.awaiting_upgrade = false;
+                out.push(Output::Rejected {
+                    client,
+                    request,
+                    response,
+                });
+            }
+            let rest = std::mem::take(&mut self.buf[dir]);
+            self.body[dir] = Some(body);
+            self.buf[dir] = skip_body(&mut self.body[dir], &rest).to_vec();
+            if !self.awaiting_upgrade {
+                self.read_requests(client, out);
+            }
+        }
+    }
+}
+
+/// Consumes body bytes from the front of `bytes`; returns what follows the body. Clears `body`
+/// when the body is over.
+fn skip_body<'a>(body: &mut Option<Body>, mut bytes: &'a [u8]) -> &'a [u8] {
+    loop {
+        match *body {
+            None => return bytes,
+            Some(Body::None) => *body = None,
+            Some(Body::UntilClose) => return &[],
+            Some(Body::Length(n)) => {
+                let take = usize::try_from(n).unwrap_or(usize::MAX).min(bytes.len());
+                bytes = &bytes[take..];
+                let left = n - take as u64;
+                if left > 0 {
+                    *body = Some(Body::Length(left));
+                    return bytes;
+                }
+                *body = None;
+            }
+            Some(Body::Chunked(state)) => {
+                let Some((next, used)) = chunk_step(state, bytes) else {
+                    // Needs a whole size line, which may straddle segments: rare enough in
+                    // front of an upgrade that losing the thread here is acceptable.
+                    *body = Some(Body::UntilClose);
+                    return &[];
+                };
+                bytes = &bytes[used..];
+                *body = next.map(Body::Chunked);
+                if bytes.is_empty() {
+                    return bytes;
+                }
+            }
+        }
+    }
+}
+
+/// One step through a chunked body. `None` when the chunk-size line is not complete.
+fn chunk_step(state: Chunk, bytes: &[u8]) -> Option<(Option<Chunk>, usize)> {
+    match state {
+        Chunk::Size => {
+            let end = bytes.windows(2).position(|w| w == b"\r\n")?;
+            let line = std::str::from_utf8(&bytes[..end]).ok()?;
+            let size = u64::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+            let next = if size == 0 {
+                Chunk::Trailer
+            } else {
+                Chunk::Data(size)
+            };
+            Some((Some(next), end + 2))
+        }
+        Chunk::Data(n) => {
+            let take = usize::try_from(n).unwrap_or(usize::MAX).min(bytes.len());
+            let left = n - take as u64;
+            Some((
+                Some(if left == 0 {
+                    Chunk::DataEnd
+                } else {
+                    Chunk::Data(left)
+                }),
+                take,
+            ))
+        }
+        Chunk::DataEnd => Some((Some(Chunk::Size), 2.min(bytes.len()))),
+        Chunk::Trailer => {
+            let end = bytes.windows(2).position(|w| w == b"\r\n")?;
+            Some((if end == 0 { None } else { Some(Chunk::Trailer) }, end + 2))
+        }
+    }
+}
+
+/// A request line starts with an upper-case method and a space.
+fn looks_like_request(bytes: &[u8]) -> bool {
+    let method_len = bytes
+        .iter()
+        .take(16)
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    method_len > 0 && (bytes.get(method_len) == Some(&b' ') || method_len == bytes.len())
+}
+
+fn header(headers: &[httparse::Header<'_>], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
+}
+
+fn content_length(headers: &[httparse::Header<'_>]) -> Option<u64> {
+    header(headers, "content-length")?.parse().ok()
+}
+
+/// Header values like `Connection: keep-alive, Upgrade` are lists of case-insensitive tokens.
+fn has_token(value: Option<&str>, token: &str) -> bool {
+    value.is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // RFC 6455 section 1.3 and 4.2.2.
+    #[test]
+    fn rfc_accept_example() {
+        assert_eq!(
+            accept_for("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
+
+    fn run(pieces: &[(usize, &[u8])]) -> Vec<Output> {
+        let mut c = Conversation::default();
+        let mut out = Vec::new();
+        for (dir, bytes) in pieces {
+            c.feed(*dir, bytes, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn rfc_handshake_at_every_split_point() {
+        for cut in 0..REQUEST.len() {
+            for cut2 in [0, 10, RESPONSE.len() - 3] {
+                let out = run(&[
+                    (1, &REQUEST[..cut]),
+                    (1, &REQUEST[cut..]),
+                    (0, &RESPONSE[..cut2]),
+                    (0, &RESPONSE[cut2..]),
+                ]);
+                let [
+                    Output::Upgraded {
+                        client,
+                        request,
+                        response,
+                        rest,
+                    },
+                ] = out.as_slice()
+                else {
+                    panic!("cut {cut}/{cut2}: {out:?}");
+                };
+                assert_eq!((*client, request.path.as_str()), (1, "/chat"));
+                assert_eq!(request.host.as_deref(), Some("server.example.com"));
+                assert_eq!(response.protocol.as_deref(), Some("chat"));
+                assert_eq!(
+                    response.accept.as_deref().map(str::to_owned),
+                    request.key.as_deref().map(accept_for)
+                );
+                // What followed the head within the piece that completed it; later pieces go
+                // straight to the frame decoder.
+                let head_end = RESPONSE.len() - 7;
+                let piece_end = if cut2 > head_end { cut2 } else { RESPONSE.len() };
+                assert_eq!(rest[0], &RESPONSE[head_end..piece_end]);
+                assert!(rest[1].is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn rejected_then_upgraded_on_the_same_connection() {
+        let reject = b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 5\r\n\r\nnope!";
+        let out = run(&[(0, REQUEST), (1, reject), (0, REQUEST), (1, RESPONSE)]);
+        assert!(
+            matches!(&out[0], Output::Rejected { response, .. } if response.status == 426 && response.reason == "Upgrade Required")
+        );
+        assert!(matches!(&out[1], Output::Upgraded { .. }));
+    }
+
+    #[test]
+    fn keep_alive_requests_with_bodies_before_the_upgrade() {
+        let get = b"POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+        let ok = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        let out = run(&[(0, get), (1, ok), (0, REQUEST), (1, RESPONSE)]);
+        assert!(
+            matches!(out.as_slice(), [Output::Upgraded { .. }]),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn other_protocols_are_not_http() {
+        assert_eq!(run(&[(0, b"SSH-2.0-OpenSSH\r\n")]), vec![Output::NotHttp]);
+        assert_eq!(run(&[(1, b"\x16\x03\x01\x02\x00")]), vec![Output::NotHttp]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            pieces in proptest::collection::vec((0usize..2, proptest::collection::vec(proptest::num::u8::ANY, 0..64)), 0..8)
+        ) {
+            let mut c = Conversation::default();
+            let mut out = Vec::new();
+            c.feed(0, b"GET / HTTP/1.1\r\n", &mut out);
+            for (dir, bytes) in &pieces {
+                c.feed(*dir, bytes, &mut out);
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! From a captured packet to the TCP segment inside it.
+//!
+//! In: the link type of the capture and one packet's captured bytes.
+//! Out: a [`tcp::Segment`] for IPv4/IPv6 TCP packets, or why there is none.
+//! Never: reads past the captured bytes or trusts a length field without checking it; packets cut
+//! short by the snapshot length still yield their captured payload, with the full length the IP
+//! header claims so the missing tail can be reported.
+
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpSlice};
+
+use crate::tcp::Segment;
+
+/// Link types this decoder reads (numbers from the tcpdump.org link-type registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkType {
+    /// BSD loopback: 4-byte address family in host byte order.
+    Null,
+    Ethernet,
+    /// Raw IP (101; 12 and 14 on some systems).
+    Raw,
+    /// OpenBSD loopback: 4-byte address family in network byte order.
+    Loop,
+    /// Linux cooked capture v1 (`tcpdump -i any` on older systems).
+    LinuxSll,
+    /// Linux cooked capture v2 (`tcpdump -i any`).
+    LinuxSll2,
+    Ipv4,
+    Ipv6,
+}
+
+impl LinkType {
+    pub fn from_number(n: i32) -> Option<LinkType> {
+        Some(match n {
+            0 => LinkType::Null,
+            1 => LinkType::Ethernet,
+            12 | 14 | 101 => LinkType::Raw,
+            108 => LinkType::Loop,
+            113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
+            228 => LinkType::Ipv4,
+            229 => LinkType::Ipv6,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a packet holds no TCP segment to decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Not IP, or IP but not TCP: nothing to do with WebSockets.
+    NotTcp,
+    /// A fragment of an IP datagram (TCP over fragmented IP is not reassembled).
+    IpFragment,
+    /// The headers are cut short or malformed.
+    Malformed,
+}
+
+/// Decodes one packet. The returned segment borrows the packet's bytes.
+pub fn decode(link: LinkType, data: &[u8]) -> Result<Segment<'_>, Skip> {
+    let ip = match link {
+        LinkType::Ethernet => ethernet_payload(data)?,
+        LinkType::Null | LinkType::Loop => data.get(4..).ok_or(Skip::Malformed)?,
+        LinkType::LinuxSll => ether_type_payload(data, 14, 16)?,
+        LinkType::LinuxSll2 => ether_type_payload(data, 0, 20)?,
+        LinkType::Raw | LinkType::Ipv4 | LinkType::Ipv6 => data,
+    };
+    ip_segment(ip)
+}
+
+/// Skips the Ethernet header and any 802.1Q / 802.1ad VLAN tags.
+fn ethernet_payload(data: &[u8]) -> Result<&[u8], Skip> {
+    let mut at = 12;
+    loop {
+        let ether_type = read_u16(data, at)?;
+        match ether_type {
+            0x8100 | 0x88a8 | 0x9100 => at += 4,
+            0x0800 | 0x86dd => return data.get(at + 2..).ok_or(Skip::Malformed),
+            _ => return Err(Skip::NotTcp),
+        }
+    }
+}
+
+/// Cooked captures: the protocol is an EtherType at `type_at`, the IP packet starts at `header_len`.
+fn ether_type_payload(data: &[u8], type_at: usize, header_len: usize) -> Result<&[u8], Skip> {
+    match read_u16(data, type_at)? {
+        0x0800 | 0x86dd => data.get(header_len..).ok_or(Skip::Malformed),
+        _ => Err(Skip::NotTcp),
+    }
+}
+
+fn read_u16(data: &[u8], at: usize) -> Result<u16, Skip> {
+    let bytes = data.get(at..at + 2).ok_or(Skip::Malformed)?;
+    Ok(u16::from_be_bytes([bytes[0], bytes[1]]))
+}
+
+fn ip_segment(ip: &[u8]) -> Result<Segment<'_>, Skip> {
+    let packet = LaxSlicedPacket::from_ip(ip).map_err(|_| Skip::Malformed)?;
+    let (src, dst, claimed_end) = match &packet.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            let end = usize::from(h.total_len());
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                end,
+            )
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            // A payload length of 0 means a jumbogram: trust the captured size instead.
+            let end = match h.payload_length() {
+                0 => ip.len(),
+                n => 40 + usize::from(n),
+            };
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                end,
+            )
+        }
+        _ => return Err(Skip::NotTcp),
+    };
+    let payload = packet.ip_payload().ok_or(Skip::Malformed)?;
+    if payload.ip_number != etherparse::IpNumber::TCP {
+        return Err(Skip::NotTcp);
+    }
+    if payload.fragmented {
+        return Err(Skip::IpFragment);
+    }
+    let tcp = TcpSlice::from_slice(payload.payload).map_err(|_| Skip::Malformed)?;
+    let data = tcp.payload();
+    // Where the TCP payload starts within the IP packet, to compare with what the IP header claims.
+    let start = (data.as_ptr() as usize).saturating_sub(ip.as_ptr() as usize);
+    let wire_len = claimed_end.saturating_sub(start);
+    let captured = &data[..data.len().min(wire_len)];
+    Ok(Segment {
+        src: SocketAddr::new(src, tcp.source_port()),
+        dst: SocketAddr::new(dst, tcp.destination_port()),
+        seq: tcp.sequence_number(),
+        ack: tcp.ack().then(|| tcp.acknowledgment_number()),
+        syn: tcp.syn(),
+        fin: tcp.fin(),
+        rst: tcp.rst(),
+        payload: captured,
+        wire_len: u32::try_from(wire_len).unwrap_or(u32::MAX),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp_packet(payload: &[u8]) -> Vec<u8> {
+        let builder = etherparse::PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 2], 64)
+            .tcp(40000, 8765, 1000, 512)
+            .ack(77)
+            .psh();
+        let mut out = Vec::new();
+        builder.write(&mut out, payload).unwrap();
+        out
+    }
+
+    #[test]
+    fn raw_ipv4_tcp() {
+        let pkt = tcp_packet(b"hello");
+        let seg = decode(LinkType::Raw, &pkt).unwrap();
+        assert_eq!(seg.src.to_string(), "127.0.0.1:40000");
+        assert_eq!(seg.dst.to_string(), "127.0.0.2:8765");
+        assert_eq!(
+            (seg.seq, seg.ack, seg.payload, seg.wire_len),
+            (1000, Some(77), &b"hello"[..], 5)
+        );
+    }
+
+    #[test]
+    fn ethernet_with_vlan_tags_and_padding() {
+        let ip = tcp_packet(b"hi");
+        let mut frame = vec![0u8; 12];
+        frame.extend_from_slice(&[0x81, 0x00, 0x00, 0x05, 0x08, 0x00]);
+        frame.extend_from_slice(&ip);
+        frame.extend_from_slice(&[0; 6]); // Ethernet minimum-size padding
+        let seg = decode(LinkType::Ethernet, &frame).unwrap();
+        assert_eq!((seg.payload, seg.wire_len), (&b"hi"[..], 2));
+    }
+
+    #[test]
+    fn cooked_and_loopback_headers() {
+        let ip = tcp_packet(b"x");
+        let mut sll2 = vec![0x08, 0x00];
+        sll2.extend_from_slice(&[0; 18]);
+        sll2.extend_from_slice(&ip);
+        assert_eq!(decode(LinkType::LinuxSll2, &sll2).unwrap().payload, b"x");
+        let mut sll = vec![0; 14];
+        sll.extend_from_slice(&[0x08, 0x00]);
+        sll.extend_from_slice(&ip);
+        assert_eq!(decode(LinkType::LinuxSll, &sll).unwrap().payload, b"x");
+        let mut null = vec![2, 0, 0, 0];
+        null.extend_from_slice(&ip);
+        assert_eq!(decode(LinkType::Null, &null).unwrap().payload, b"x");
+    }
+
+    #[test]
+    fn snapshot_length_cut_keeps_the_claimed_length() {
+        let pkt = tcp_packet(&[7; 100]);
+        let seg = decode(LinkType::Raw, &pkt[..pkt.len() - 60]).unwrap();
+        assert_eq!((seg.payload.len(), seg.wire_len), (40, 100));
+    }
+
+    #[test]
+    fn every_truncation_of_a_packet_is_handled() {
+        let pkt = tcp_packet(b"hello");
+        for cut in 0..pkt.len() {
+            let _ = decode(LinkType::Raw, &pkt[..cut]);
+            let _ = decode(LinkType::Ethernet, &pkt[..cut]);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..128), link in 0usize..8) {
+            let links = [LinkType::Null, LinkType::Ethernet, LinkType::Raw, LinkType::Loop,
+                LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::Ipv4, LinkType::Ipv6];
+            if let Ok(seg) = decode(links[link], &bytes) {
+                proptest::prop_assert!(seg.payload.len() <= seg.wire_len as usize);
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! What the decoder tells its outputs: one [`Event`] per connection, frame, message, gap or end.
+//!
+//! Events own their data so that a sink (text, JSON, the terminal UI) can keep or send them on;
+//! they carry the capture packet numbers they came from so every view can point back into the file.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use crate::ws::{FrameHeader, Problem};
+
+/// A capture timestamp, kept at the precision the capture was written with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+    /// Digits after the decimal point that the capture really holds: 6 for microsecond
+    /// captures, 9 for nanosecond ones.
+    pub digits: u8,
+}
+
+impl Timestamp {
+    /// Seconds elapsed since `earlier`, for relative times in text output.
+    pub fn since(self, earlier: Timestamp) -> f64 {
+        let secs = self.secs.saturating_sub(earlier.secs) as f64;
+        secs + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// Seconds since the epoch with exactly the capture's precision, e.g. `1700000000.123456`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = u32::from(self.digits.min(9));
+        let frac = self.nanos / 10u32.pow(9 - digits);
+        if digits == 0 {
+            write!(f, "{}", self.secs)
+        } else {
+            write!(f, "{}.{:0width$}", self.secs, frac, width = digits as usize)
+        }
+    }
+}
+
+/// Which peer sent something: the client sent the upgrade request (or, without a handshake in
+/// the capture, masks its frames).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+}
+
+/// `ip:port`, with IPv6 addresses in brackets (`[::1]:8765`), as [`SocketAddr`] displays them.
+pub fn endpoint(addr: &SocketAddr) -> String {
+    addr.to_string()
+}
+
+/// How a WebSocket connection was recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detected {
+    /// An HTTP upgrade answered with 101 was seen.
+    Handshake,
+    /// The user said so with `--decode-as PORT`: no handshake in the capture.
+    DecodeAs,
+}
+
+impl Detected {
+    pub fn name(self) -> &'static str {
+        match self {
+            Detected::Handshake => "handshake",
+            Detected::DecodeAs => "decode-as",
+        }
+    }
+}
+
+/// The opening handshake as seen on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Handshake {
+    pub path: String,
+    pub host: Option<String>,
+    pub key: Option<String>,
+    pub accept: Option<String>,
+    /// `Sec-WebSocket-Accept` equals base64(SHA-1(key + GUID)).
+    pub accept_valid: bool,
+    /// What the server chose (the response header), not what the client offered.
+    pub subprotocol: Option<String>,
+    pub extensions: Option<String>,
+    /// The request and response heads, bytes as on the wire up to and including the blank line.
+    pub request_head: Vec<u8>,
+    pub response_head: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub conn: u32,
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub detected: Detected,
+    pub handshake: Option<Handshake>,
+}
+
+/// An upgrade request answered with anything but 101.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub path: String,
+    pub status: u16,
+    pub reason: String,
+}
+
+/// One WebSocket frame, complete on the wire or cut short by the capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub conn: u32,
+    /// Frames of a connection numbered from 0 in the order they complete.
+    pub n: u64,
+    pub ts: Timestamp,
+    pub from: Side,
+    pub header: FrameHeader,
+    /// The unmasked payload as on the wire (still compressed when RSV1 is set). Shorter than
+    /// `header.len` when bytes are missing from the capture or the payload was over the keep limit.
+    pub payload: Vec<u8>,
+    /// The capture ended before the frame did.
+    pub truncated: bool,
+    pub problems: Vec<Problem>,
+    /// Capture packet numbers (1-based) of the first and last packet holding this frame's bytes.
+    pub packets: (u64, u64),
+}
+
+/// One WebSocket message: a data message joined from its fragments and inflated, or a control
+/// frame on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub conn: u32,
+    pub ts: Timestamp,
+    pub from: Side,
+    pub opcode: u8,
+    /// The `n` of each frame the message was made of.
+    pub frames: Vec<u64>,
+    pub compressed: bool,
+    /// The message's final bytes: joined and inflated. For a close, its whole payload.
+    pub data: Vec<u8>,
+    /// Set when this is a text message and `data` is valid UTF-8.
+    pub text_valid: bool,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Message {
+    /// The payload as text when it is a valid UTF-8 text message.
+    pub fn text(&self) -> Option<&str> {
+        if self.text_valid {
+            std::str::from_utf8(&self.data).ok()
+        } else {
+            None
+        }
+    }
+}
+
+/// Bytes of one direction of a connection that are not in the capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    pub conn: u32,
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub from: Side,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndHow {
+    Fin,
+    Rst,
+    /// The capture ended (or stopped) with the connection still open.
+    Eof,
+}
+
+impl EndHow {
+    pub fn name(self) -> &'static str {
+        match self {
+            EndHow::Fin => "fin",
+            EndHow::Rst => "rst",
+            EndHow::Eof => "eof",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct End {
+    pub conn: u32,
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub how: EndHow,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Connection(Connection),
+    Rejected(Rejected),
+    Frame(Frame),
+    Message(Message),
+    Gap(Gap),
+    End(End),
+}

@@ -1,0 +1,235 @@
+//! NDJSON: one object per event, the schema documented in README.md. Field names are a
+//! contract: fields may be added, never renamed.
+
+use std::io::{self, Write};
+
+use crate::model::{Event, Timestamp};
+use crate::ws::Problem;
+
+pub struct Json<W: Write> {
+    out: W,
+    line: Vec<u8>,
+    /// Flush after every line (live capture piped into another program).
+    flush_lines: bool,
+}
+
+impl<W: Write> Json<W> {
+    pub fn new(out: W, flush_lines: bool) -> Self {
+        Json {
+            out,
+            line: Vec::with_capacity(4096),
+            flush_lines,
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl<W: Write> super::Sink for Json<W> {
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        let mut o = Obj::new(&mut self.line);
+        match ev {
+            Event::Connection(c) => {
+                o.str("type", "connection");
+                o.num("conn", c.conn);
+                o.ts("ts", c.ts);
+                o.display("client", &c.client);
+                o.display("server", &c.server);
+                o.str("detected", c.detected.name());
+                let h = c.handshake.as_ref();
+                o.opt_str("path", h.map(|h| h.path.as_str()));
+                o.opt_str("host", h.and_then(|h| h.host.as_deref()));
+                o.opt_str("key", h.and_then(|h| h.key.as_deref()));
+                o.opt_str("accept", h.and_then(|h| h.accept.as_deref()));
+                match h {
+                    Some(h) => o.bool("accept_valid", h.accept_valid),
+                    None => o.null("accept_valid"),
+                }
+                o.opt_str("subprotocol", h.and_then(|h| h.subprotocol.as_deref()));
+                o.opt_str("extensions", h.and_then(|h| h.extensions.as_deref()));
+                o.num("packet", c.packet);
+            }
+            Event::Rejected(r) => {
+                o.str("type", "rejected");
+                o.ts("ts", r.ts);
+                o.display("client", &r.client);
+                o.display("server", &r.server);
+                o.str("path", &r.path);
+                o.num("status", r.status);
+                o.str("reason", &r.reason);
+                o.num("packet", r.packet);
+            }
+            Event::Frame(f) => {
+                let h = &f.header;
+                o.str("type", "frame");
+                o.num("conn", f.conn);
+                o.num("n", f.n);
+                o.ts("ts", f.ts);
+                o.str("from", f.from.name());
+                o.bool("fin", h.fin);
+                o.bool("rsv1", h.rsv1);
+                o.bool("rsv2", h.rsv2);
+                o.bool("rsv3", h.rsv3);
+                o.num("opcode", h.opcode);
+                o.bool("masked", h.mask.is_some());
+                match h.mask {
+                    Some(key) => o.hex("mask_key", &key),
+                    None => o.null("mask_key"),
+                }
+                o.num("payload_len", h.len);
+                o.num("header_len", h.header_len);
+                o.hex("payload", &f.payload);
+                o.bool("truncated", f.truncated);
+                o.problems(&f.problems);
+                o.num("packet_first", f.packets.0);
+                o.num("packet_last", f.packets.1);
+            }
+            Event::Message(m) => {
+                o.str("type", "message");
+                o.num("conn", m.conn);
+                o.ts("ts", m.ts);
+                o.str("from", m.from.name());
+                o.num("opcode", m.opcode);
+                o.key("frames");
+                o.buf.push(b'[');
+                for (i, n) in m.frames.iter().enumerate() {
+                    if i > 0 {
+                        o.buf.push(b',');
+                    }
+                    o.buf
+                        .extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
+                }
+                o.buf.push(b']');
+                o.bool("compressed", m.compressed);
+                o.num("len", m.data.len());
+                o.hex("data", &m.data);
+                if let Some(text) = m.text() {
+                    o.str("text", text);
+                }
+                match m.close_code {
+                    Some(code) => o.num("close_code", code),
+                    None => o.null("close_code"),
+                }
+                o.opt_str("close_reason", m.close_reason.as_deref());
+                o.problems(&m.problems);
+            }
+            Event::Gap(g) => {
+                o.str("type", "gap");
+                o.num("conn", g.conn);
+                o.str("from", g.from.name());
+                o.ts("ts", g.ts);
+                o.num("bytes", g.bytes);
+                o.num("packet", g.packet);
+            }
+            Event::End(e) => {
+                o.str("type", "end");
+                o.num("conn", e.conn);
+                o.ts("ts", e.ts);
+                o.str("how", e.how.name());
+                o.num("packet", e.packet);
+            }
+        }
+        o.close();
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
+        self.line.clear();
+        if self.flush_lines {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one JSON object field by field into a reused buffer.
+struct Obj<'a> {
+    buf: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn new(buf: &'a mut Vec<u8>) -> Self {
+        buf.push(b'{');
+        Obj { buf, first: true }
+    }
+
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(k.as_bytes());
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        // serde_json escapes exactly what JSON requires; writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *self.buf, v);
+    }
+
+    fn opt_str(&mut self, k: &str, v: Option<&str>) {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.null(k),
+        }
+    }
+
+    fn display(&mut self, k: &str, v: &dyn std::fmt::Display) {
+        self.str(k, &v.to_string());
+    }
+
+    fn num<N: itoa::Integer>(&mut self, k: &str, v: N) {
+        self.key(k);
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn bool(&mut self, k: &str, v: bool) {
+        self.key(k);
+        self.buf
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    fn null(&mut self, k: &str) {
+        self.key(k);
+        self.buf.extend_from_slice(b"null");
+    }
+
+    /// A number with the capture's full precision, not rounded through a float.
+    fn ts(&mut self, k: &str, ts: Timestamp) {
+        self.key(k);
+        use std::io::Write;
+        let _ = write!(self.buf, "{ts}");
+    }
+
+    fn hex(&mut self, k: &str, bytes: &[u8]) {
+        self.key(k);
+        self.buf.push(b'"');
+        let start = self.buf.len();
+        self.buf.resize(start + bytes.len() * 2, 0);
+        // The buffer was sized for exactly two digits per byte.
+        let _ = hex::encode_to_slice(bytes, &mut self.buf[start..]);
+        self.buf.push(b'"');
+    }
+
+    fn problems(&mut self, problems: &[Problem]) {
+        self.key("problems");
+        self.buf.push(b'[');
+        for (i, p) in problems.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.buf.push(b'"');
+            self.buf.extend_from_slice(p.name().as_bytes());
+            self.buf.push(b'"');
+        }
+        self.buf.push(b']');
+    }
+
+    fn close(self) {
+        self.buf.push(b'}');
+    }
+}

@@ -1,0 +1,251 @@
+//! One line per event, like tshark: packet number, time since the first packet, direction,
+//! connection, opcode, flags, masking key, length, payload preview. Problems get their own
+//! indented lines.
+
+use std::io::{self, Write};
+
+use crate::model::{EndHow, Event, Frame, Message, Side, Timestamp};
+use crate::ws::{Opcode, Problem, close_code_meaning};
+
+use super::escape_text;
+
+/// Characters of payload shown on a line.
+const PREVIEW_CHARS: usize = 60;
+const PREVIEW_BYTES: usize = 24;
+
+pub struct Text<W: Write> {
+    out: W,
+    start: Option<Timestamp>,
+    line: String,
+    flush_lines: bool,
+}
+
+impl<W: Write> Text<W> {
+    pub fn new(out: W, flush_lines: bool) -> Self {
+        Text {
+            out,
+            start: None,
+            line: String::with_capacity(256),
+            flush_lines,
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn lead(&mut self, packet: u64, ts: Timestamp, conn: Option<u32>) {
+        use std::fmt::Write;
+        let start = *self.start.get_or_insert(ts);
+        let rel = ts.since(start);
+        let _ = write!(self.line, "{packet:>6} {rel:>11.6} ");
+        match conn {
+            Some(c) => {
+                let _ = write!(self.line, "{:<4}", format!("#{c}"));
+            }
+            None => self.line.push_str("    "),
+        }
+    }
+
+    fn problem_lines(&mut self, problems: &[Problem]) {
+        use std::fmt::Write;
+        for p in problems {
+            let _ = writeln!(self.line, "{:>24}! {}: {}", "", p.name(), p.describe());
+        }
+    }
+}
+
+fn arrow(from: Side) -> &'static str {
+    match from {
+        Side::Client => "client → server",
+        Side::Server => "server → client",
+    }
+}
+
+impl<W: Write> super::Sink for Text<W> {
+    fn first_packet(&mut self, ts: Timestamp) {
+        self.start.get_or_insert(ts);
+    }
+
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        use std::fmt::Write;
+        self.line.clear();
+        match ev {
+            Event::Connection(c) => {
+                self.lead(c.packet, c.ts, Some(c.conn));
+                let _ = write!(self.line, "{} → {} ", c.client, c.server);
+                match &c.handshake {
+                    Some(h) => {
+                        self.line.push_str("WebSocket handshake: GET ");
+                        escape_text(h.path.as_bytes(), 80, &mut self.line);
+                        self.line.push_str(" → 101 Switching Protocols, accept ");
+                        self.line.push_str(match (&h.accept, h.accept_valid) {
+                            (None, _) => "missing",
+                            (Some(_), true) => "valid",
+                            (Some(_), false) => "INVALID",
+                        });
+                        if let Some(p) = &h.subprotocol {
+                            self.line.push_str(", subprotocol ");
+                            escape_text(p.as_bytes(), 40, &mut self.line);
+                        }
+                        if let Some(e) = &h.extensions {
+                            self.line.push_str(", extensions ");
+                            escape_text(e.as_bytes(), 80, &mut self.line);
+                        }
+                    }
+                    None => self
+                        .line
+                        .push_str("WebSocket without handshake in the capture (decode-as)"),
+                }
+                self.line.push('\n');
+            }
+            Event::Rejected(r) => {
+                self.lead(r.packet, r.ts, None);
+                let _ = write!(
+                    self.line,
+                    "{} → {} upgrade REJECTED: GET ",
+                    r.client, r.server
+                );
+                escape_text(r.path.as_bytes(), 80, &mut self.line);
+                let _ = write!(self.line, " → {} ", r.status);
+                escape_text(r.reason.as_bytes(), 40, &mut self.line);
+                self.line.push('\n');
+            }
+            Event::Frame(f) => {
+                self.lead(f.packets.1, f.ts, Some(f.conn));
+                frame_line(f, &mut self.line);
+                self.line.push('\n');
+                self.problem_lines(&f.problems);
+            }
+            Event::Message(m) => {
+                // A message that is one plain frame says nothing its frame line did not.
+                let worth_a_line = m.frames.len() > 1 || m.compressed || !m.problems.is_empty();
+                if !worth_a_line {
+                    return Ok(());
+                }
+                let _ = write!(
+                    self.line,
+                    "{:>19}{:<4}└ message: {} ",
+                    "",
+                    format!("#{}", m.conn),
+                    arrow(m.from)
+                );
+                message_summary(m, &mut self.line);
+                self.line.push('\n');
+                self.problem_lines(&m.problems);
+            }
+            Event::Gap(g) => {
+                self.lead(g.packet, g.ts, Some(g.conn));
+                let _ = writeln!(
+                    self.line,
+                    "{} GAP: {} bytes missing from the capture",
+                    arrow(g.from),
+                    g.bytes
+                );
+            }
+            Event::End(e) => {
+                self.lead(e.packet, e.ts, Some(e.conn));
+                self.line.push_str(match e.how {
+                    EndHow::Fin => "connection closed (FIN)\n",
+                    EndHow::Rst => "connection reset (RST)\n",
+                    EndHow::Eof => "connection still open when the capture ended\n",
+                });
+            }
+        }
+        self.out.write_all(self.line.as_bytes())?;
+        if self.flush_lines {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn frame_line(f: &Frame, line: &mut String) {
+    use std::fmt::Write;
+    let h = &f.header;
+    let _ = write!(line, "{} {:<12} ", arrow(f.from), h.opcode().name());
+    let mut flags = String::new();
+    for (on, name) in [
+        (h.fin, "FIN"),
+        (h.rsv1, "RSV1"),
+        (h.rsv2, "RSV2"),
+        (h.rsv3, "RSV3"),
+    ] {
+        if on {
+            if !flags.is_empty() {
+                flags.push(',');
+            }
+            flags.push_str(name);
+        }
+    }
+    let _ = write!(line, "{flags:<8} ");
+    match h.mask {
+        Some(k) => {
+            let _ = write!(
+                line,
+                "mask {:02x}{:02x}{:02x}{:02x} ",
+                k[0], k[1], k[2], k[3]
+            );
+        }
+        None => line.push_str(&" ".repeat(14)),
+    }
+    let _ = write!(line, "len {:>6} ", h.len);
+    if h.rsv1 && h.opcode != 0 && !h.is_control() {
+        let _ = write!(line, "[compressed, {} bytes]", f.payload.len());
+    } else if h.opcode == 0 && f.payload.is_empty() {
+        // nothing to preview
+    } else {
+        preview(h.opcode(), &f.payload, line);
+    }
+}
+
+fn preview(opcode: Opcode, data: &[u8], line: &mut String) {
+    use std::fmt::Write;
+    match opcode {
+        Opcode::Close => match data {
+            [a, b, reason @ ..] => {
+                let code = u16::from_be_bytes([*a, *b]);
+                let _ = write!(line, "{code} ({}) \"", close_code_meaning(code));
+                escape_text(reason, PREVIEW_CHARS, line);
+                line.push('"');
+            }
+            _ if data.is_empty() => line.push_str("(no code)"),
+            _ => hex_preview(data, line),
+        },
+        Opcode::Binary => hex_preview(data, line),
+        _ if data.is_empty() => line.push_str("\"\""),
+        _ if std::str::from_utf8(data).is_ok()
+            || opcode == Opcode::Text
+            || opcode == Opcode::Continuation =>
+        {
+            line.push('"');
+            escape_text(data, PREVIEW_CHARS, line);
+            line.push('"');
+        }
+        _ => hex_preview(data, line),
+    }
+}
+
+fn hex_preview(data: &[u8], line: &mut String) {
+    line.push_str(&hex::encode(&data[..data.len().min(PREVIEW_BYTES)]));
+    if data.len() > PREVIEW_BYTES {
+        line.push('…');
+    }
+}
+
+fn message_summary(m: &Message, line: &mut String) {
+    use std::fmt::Write;
+    let opcode = Opcode::from_u8(m.opcode);
+    let _ = write!(
+        line,
+        "{} of {} frame{}",
+        opcode.name(),
+        m.frames.len(),
+        if m.frames.len() == 1 { "" } else { "s" }
+    );
+    if m.compressed {
+        line.push_str(", inflated");
+    }
+    let _ = write!(line, ", {} bytes ", m.data.len());
+    preview(opcode, &m.data, line);
+}

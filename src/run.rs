@@ -1,0 +1,254 @@
+//! Runs one invocation: a source (file or interface) through the pipeline into a sink.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::capture::{self, LiveOptions};
+use crate::cli::Args;
+use crate::model::Event;
+use crate::output::{Sink, json::Json, text::Text};
+use crate::pipeline::{Options, Pipeline, Stats};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Capture(#[from] capture::Error),
+    #[error("cannot write output: {0}")]
+    Output(io::Error),
+    #[error(
+        "nothing to read: give a capture file (wsinspect FILE) or an interface (wsinspect -i lo); see wsinspect --help"
+    )]
+    NoSource,
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Capture(e) => e.exit_code(),
+            Error::Output(_) => 1,
+            Error::NoSource => 2,
+        }
+    }
+}
+
+enum Output<W: Write> {
+    Text(Text<W>),
+    Json(Json<W>),
+}
+
+impl<W: Write> Output<W> {
+    fn sink(&mut self) -> &mut dyn Sink {
+        match self {
+            Output::Text(t) => t,
+            Output::Json(j) => j,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Text(t) => t.flush(),
+            Output::Json(j) => j.flush(),
+        }
+    }
+}
+
+/// Counts frames for `-c`, writes events, and stops when asked to.
+struct Driver<W: Write> {
+    out: Output<W>,
+    events: Vec<Event>,
+    frames: u64,
+    limit: Option<u64>,
+    first: bool,
+}
+
+impl<W: Write> Driver<W> {
+    /// Writes the events gathered so far; returns false once `-c N` frames were written.
+    fn drain(&mut self) -> Result<bool, Error> {
+        for ev in self.events.drain(..) {
+            if let Event::Frame(_) = ev {
+                if self.limit.is_some_and(|l| self.frames >= l) {
+                    return Ok(false);
+                }
+                self.frames += 1;
+            }
+            self.out.sink().event(&ev).map_err(Error::Output)?;
+        }
+        Ok(self.limit.is_none_or(|l| self.frames < l))
+    }
+}
+
+pub fn run(args: Args) -> Result<(), Error> {
+    if args.list_interfaces {
+        for (i, (name, desc)) in capture::interfaces()?.into_iter().enumerate() {
+            match desc {
+                Some(d) => println!("{}.{name} ({d})", i + 1),
+                None => println!("{}.{name}", i + 1),
+            }
+        }
+        return Ok(());
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // If a handler cannot be installed, Ctrl-C simply ends the process as usual.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let live = args.interface.is_some();
+    let stdout = io::stdout();
+    let is_tty = stdout.is_terminal();
+    // Until the terminal UI exists, text is the view for a terminal too.
+    let _wants_tui = !args.print && !args.json && is_tty;
+    let writer = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let out = if args.json {
+        Output::Json(Json::new(writer, live))
+    } else {
+        Output::Text(Text::new(writer, live))
+    };
+    let mut driver = Driver {
+        out,
+        events: Vec::with_capacity(64),
+        frames: 0,
+        limit: args.count,
+        first: true,
+    };
+    let options = Options {
+        decode_as: args.decode_as.clone(),
+        ws_limits: None,
+    };
+    let result = match (&args.interface, args.file.as_ref().or(args.read.as_ref())) {
+        (Some(iface), _) => {
+            let opts = LiveOptions {
+                iface: iface.clone(),
+                ports: args.ports.clone(),
+                filter: args.filter.clone(),
+                write: args.write.clone(),
+                buffer_kib: args.buffer_kib,
+            };
+            run_live(&opts, options, &mut driver, &stop)
+        }
+        (None, Some(path)) => run_file(path, options, &mut driver, &stop),
+        (None, None) => return Err(Error::NoSource),
+    };
+    let flushed = driver.out.flush().map_err(Error::Output);
+    result.and(flushed)
+}
+
+fn run_file<W: Write>(
+    path: &std::path::Path,
+    options: Options,
+    driver: &mut Driver<W>,
+    stop: &AtomicBool,
+) -> Result<(), Error> {
+    let mut file = capture::File::open(path)?;
+    let mut pipeline = Pipeline::new(file.link(), options);
+    let mut number = 0u64;
+    let mut cut = None;
+    while !stop.load(Ordering::Relaxed) {
+        let packet = match file.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                cut = Some(e);
+                break;
+            }
+        };
+        number += 1;
+        if std::mem::take(&mut driver.first) {
+            driver.out.sink().first_packet(packet.ts);
+        }
+        pipeline.packet(number, packet.ts, packet.data, &mut driver.events);
+        if !driver.drain()? {
+            return Ok(());
+        }
+    }
+    pipeline.finish(&mut driver.events);
+    driver.drain()?;
+    driver.out.flush().map_err(Error::Output)?;
+    report(pipeline.stats());
+    match cut {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+fn run_live<W: Write>(
+    opts: &LiveOptions,
+    options: Options,
+    driver: &mut Driver<W>,
+    stop: &AtomicBool,
+) -> Result<(), Error> {
+    let mut live = capture::Live::open(opts)?;
+    eprintln!(
+        "wsinspect: capturing on {} with filter '{}', Ctrl-C to stop",
+        opts.iface,
+        opts.bpf()
+    );
+    let mut pipeline = Pipeline::new(live.link(), options);
+    let mut number = 0u64;
+    let mut result = Ok(());
+    while !stop.load(Ordering::Relaxed) {
+        let packet = match live.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                live.flush()?;
+                continue;
+            }
+            Err(e) => {
+                result = Err(e.into());
+                break;
+            }
+        };
+        number += 1;
+        if std::mem::take(&mut driver.first) {
+            driver.out.sink().first_packet(packet.ts);
+        }
+        pipeline.packet(number, packet.ts, packet.data, &mut driver.events);
+        if !driver.drain()? {
+            break;
+        }
+    }
+    pipeline.finish(&mut driver.events);
+    let _ = driver.drain();
+    live.flush()?;
+    let s = live.stats();
+    eprintln!("{number} packets captured");
+    eprintln!("{} packets received by filter", s.received);
+    eprintln!("{} packets dropped by kernel", s.dropped);
+    if s.if_dropped > 0 {
+        eprintln!("{} packets dropped by interface", s.if_dropped);
+    }
+    report(pipeline.stats());
+    result
+}
+
+/// What the capture held that produced no event, on stderr, so nothing is dropped silently.
+fn report(stats: &Stats) {
+    if stats.other_flows > 0 {
+        let ports: Vec<String> = stats.other_ports.iter().map(u16::to_string).collect();
+        eprintln!(
+            "note: {} TCP connection(s) (port {}) carried data that is not an HTTP upgrade; if one is a \
+             WebSocket whose handshake is not in the capture, add -d PORT",
+            stats.other_flows,
+            ports.join(", ")
+        );
+    }
+    if stats.http_gaps > 0 {
+        eprintln!(
+            "note: {} HTTP connection(s) lost bytes before any upgrade finished and were not decoded",
+            stats.http_gaps
+        );
+    }
+    if stats.malformed > 0 {
+        eprintln!(
+            "note: {} packet(s) had malformed or cut-short IP/TCP headers",
+            stats.malformed
+        );
+    }
+    if stats.ip_fragments > 0 {
+        eprintln!(
+            "note: {} IP fragment(s) skipped (fragmented IP is not reassembled)",
+            stats.ip_fragments
+        );
+    }
+}

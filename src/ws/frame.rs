@@ -1,0 +1,291 @@
+//! The RFC 6455 frame header (section 5.2), parsed from the first 2 to 14 bytes of a frame.
+
+/// How the payload length was written on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LengthForm {
+    /// 0..=125 in the 7-bit field.
+    Short,
+    /// 126 in the 7-bit field, then 16 bits.
+    Medium,
+    /// 127 in the 7-bit field, then 64 bits.
+    Long,
+}
+
+impl LengthForm {
+    pub fn bits(self) -> u8 {
+        match self {
+            LengthForm::Short => 7,
+            LengthForm::Medium => 16,
+            LengthForm::Long => 64,
+        }
+    }
+}
+
+/// Opcode meanings; reserved values are kept as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opcode {
+    Continuation,
+    Text,
+    Binary,
+    Close,
+    Ping,
+    Pong,
+    /// 3-7 (data) and 11-15 (control).
+    Reserved(u8),
+}
+
+impl Opcode {
+    pub fn from_u8(v: u8) -> Opcode {
+        match v & 0x0f {
+            0 => Opcode::Continuation,
+            1 => Opcode::Text,
+            2 => Opcode::Binary,
+            8 => Opcode::Close,
+            9 => Opcode::Ping,
+            10 => Opcode::Pong,
+            other => Opcode::Reserved(other),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Opcode::Continuation => "continuation",
+            Opcode::Text => "text",
+            Opcode::Binary => "binary",
+            Opcode::Close => "close",
+            Opcode::Ping => "ping",
+            Opcode::Pong => "pong",
+            Opcode::Reserved(v) if v < 8 => "reserved-data",
+            Opcode::Reserved(_) => "reserved-control",
+        }
+    }
+}
+
+/// Control frames are the opcodes with the high bit set (close, ping, pong, 11-15).
+pub fn is_control(opcode: u8) -> bool {
+    opcode & 0x08 != 0
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameHeader {
+    pub fin: bool,
+    pub rsv1: bool,
+    pub rsv2: bool,
+    pub rsv3: bool,
+    /// The 4-bit opcode as on the wire.
+    pub opcode: u8,
+    pub mask: Option<[u8; 4]>,
+    /// Payload length as the header states it; the capture may hold fewer bytes.
+    pub len: u64,
+    pub length_form: LengthForm,
+    /// 2 to 14.
+    pub header_len: u8,
+}
+
+impl FrameHeader {
+    /// Parses a header from the start of `buf`. `Ok(None)` means more bytes are needed; nothing is
+    /// consumed then. A header is always decodable once its bytes are there: what breaks the RFC
+    /// is reported by [`FrameHeader::violations`], not refused.
+    pub fn parse(buf: &[u8]) -> Option<FrameHeader> {
+        let [b0, b1, ..] = *buf else { return None };
+        let masked = b1 & 0x80 != 0;
+        let (len, length_form, ext) = match b1 & 0x7f {
+            126 => {
+                let bytes: [u8; 2] = buf.get(2..4)?.try_into().ok()?;
+                (u64::from(u16::from_be_bytes(bytes)), LengthForm::Medium, 2)
+            }
+            127 => {
+                let bytes: [u8; 8] = buf.get(2..10)?.try_into().ok()?;
+                (u64::from_be_bytes(bytes), LengthForm::Long, 8)
+            }
+            short => (u64::from(short), LengthForm::Short, 0),
+        };
+        let key_at = 2 + ext;
+        let mask = if masked {
+            Some(buf.get(key_at..key_at + 4)?.try_into().ok()?)
+        } else {
+            None
+        };
+        Some(FrameHeader {
+            fin: b0 & 0x80 != 0,
+            rsv1: b0 & 0x40 != 0,
+            rsv2: b0 & 0x20 != 0,
+            rsv3: b0 & 0x10 != 0,
+            opcode: b0 & 0x0f,
+            mask,
+            len,
+            length_form,
+            header_len: (key_at + if masked { 4 } else { 0 }) as u8,
+        })
+    }
+
+    pub fn opcode(&self) -> Opcode {
+        Opcode::from_u8(self.opcode)
+    }
+
+    pub fn is_control(&self) -> bool {
+        is_control(self.opcode)
+    }
+
+    /// The length was not written in its shortest form (RFC 6455 5.2: "the minimal number of
+    /// bytes MUST be used").
+    pub fn non_minimal_length(&self) -> bool {
+        match self.length_form {
+            LengthForm::Short => false,
+            LengthForm::Medium => self.len < 126,
+            LengthForm::Long => self.len <= 0xffff,
+        }
+    }
+}
+
+/// XORs `payload` with the masking key, `offset` being the position of `payload[0]` within the
+/// frame's payload (pieces of one payload arrive in several segments).
+pub fn unmask(payload: &mut [u8], key: [u8; 4], offset: u64) {
+    // Rotate the key so that index 0 of this piece lines up with key[offset % 4], then work on
+    // whole 4-byte words: the compiler vectorises this loop.
+    let shift = (offset % 4) as usize;
+    let key = [
+        key[shift],
+        key[(shift + 1) % 4],
+        key[(shift + 2) % 4],
+        key[(shift + 3) % 4],
+    ];
+    let mut chunks = payload.chunks_exact_mut(4);
+    for chunk in &mut chunks {
+        for (b, k) in chunk.iter_mut().zip(key) {
+            *b ^= k;
+        }
+    }
+    for (b, k) in chunks.into_remainder().iter_mut().zip(key) {
+        *b ^= k;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // RFC 6455 section 5.7 examples.
+    #[test]
+    fn rfc_single_frame_unmasked_text() {
+        let wire = [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];
+        let h = FrameHeader::parse(&wire).unwrap();
+        assert!(h.fin && !h.rsv1 && h.mask.is_none());
+        assert_eq!((h.opcode(), h.len, h.header_len), (Opcode::Text, 5, 2));
+        assert_eq!(&wire[2..], b"Hello");
+    }
+
+    #[test]
+    fn rfc_single_frame_masked_text() {
+        let wire = [
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
+        let h = FrameHeader::parse(&wire).unwrap();
+        assert_eq!(h.mask, Some([0x37, 0xfa, 0x21, 0x3d]));
+        assert_eq!((h.len, h.header_len), (5, 6));
+        let mut payload = wire[6..].to_vec();
+        unmask(&mut payload, h.mask.unwrap(), 0);
+        assert_eq!(payload, b"Hello");
+    }
+
+    #[test]
+    fn rfc_fragmented_unmasked_text() {
+        let first = FrameHeader::parse(&[0x01, 0x03, 0x48, 0x65, 0x6c]).unwrap();
+        let last = FrameHeader::parse(&[0x80, 0x02, 0x6c, 0x6f]).unwrap();
+        assert_eq!((first.fin, first.opcode()), (false, Opcode::Text));
+        assert_eq!((last.fin, last.opcode()), (true, Opcode::Continuation));
+    }
+
+    #[test]
+    fn rfc_ping_and_pong() {
+        let ping = FrameHeader::parse(&[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]).unwrap();
+        assert_eq!(ping.opcode(), Opcode::Ping);
+        assert!(ping.is_control());
+        let pong = FrameHeader::parse(&[
+            0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ])
+        .unwrap();
+        assert_eq!(pong.opcode(), Opcode::Pong);
+        assert!(pong.mask.is_some());
+    }
+
+    #[test]
+    fn rfc_256_bytes_binary_uses_16_bit_length() {
+        let h = FrameHeader::parse(&[0x82, 0x7e, 0x01, 0x00]).unwrap();
+        assert_eq!(
+            (h.len, h.length_form, h.header_len),
+            (256, LengthForm::Medium, 4)
+        );
+        assert!(!h.non_minimal_length());
+    }
+
+    #[test]
+    fn rfc_64k_binary_uses_64_bit_length() {
+        let h = FrameHeader::parse(&[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0]).unwrap();
+        assert_eq!(
+            (h.len, h.length_form, h.header_len),
+            (65536, LengthForm::Long, 10)
+        );
+        assert!(!h.non_minimal_length());
+    }
+
+    #[test]
+    fn longest_header_is_14_bytes_and_huge_lengths_parse_without_allocating() {
+        let h = FrameHeader::parse(&[
+            0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4,
+        ])
+        .unwrap();
+        assert_eq!((h.len, h.header_len), (i64::MAX as u64, 14));
+    }
+
+    #[test]
+    fn non_minimal_lengths_are_recognised() {
+        assert!(
+            FrameHeader::parse(&[0x81, 0x7e, 0x00, 0x05])
+                .unwrap()
+                .non_minimal_length()
+        );
+        assert!(
+            FrameHeader::parse(&[0x81, 0x7f, 0, 0, 0, 0, 0, 0, 0xff, 0xff])
+                .unwrap()
+                .non_minimal_length()
+        );
+    }
+
+    #[test]
+    fn needs_more_bytes_for_every_short_prefix() {
+        let wire = [0x82, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4];
+        for cut in 0..wire.len() {
+            assert_eq!(FrameHeader::parse(&wire[..cut]), None, "cut at {cut}");
+        }
+        assert!(FrameHeader::parse(&wire).is_some());
+    }
+
+    #[test]
+    fn unmasking_in_pieces_matches_unmasking_at_once() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let data: Vec<u8> = (0..=255u8).collect();
+        let mut whole = data.clone();
+        unmask(&mut whole, key, 0);
+        for split in [1usize, 2, 3, 5, 100, 255] {
+            let mut pieces = data.clone();
+            let (a, b) = pieces.split_at_mut(split);
+            unmask(a, key, 0);
+            unmask(b, key, split as u64);
+            assert_eq!(pieces, whole, "split at {split}");
+        }
+        for (i, (w, d)) in whole.iter().zip(&data).enumerate() {
+            assert_eq!(*w, d ^ key[i % 4]);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..20)) {
+            if let Some(h) = FrameHeader::parse(&bytes) {
+                proptest::prop_assert!((2..=14).contains(&h.header_len));
+                proptest::prop_assert!(usize::from(h.header_len) <= bytes.len());
+            }
+        }
+    }
+}

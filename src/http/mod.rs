@@ -395,7 +395,11 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
                 // What followed the head within the piece that completed it; later pieces go
                 // straight to the frame decoder.
                 let head_end = RESPONSE.len() - 7;
-                let piece_end = if cut2 > head_end { cut2 } else { RESPONSE.len() };
+                let piece_end = if cut2 > head_end {
+                    cut2
+                } else {
+                    RESPONSE.len()
+                };
                 assert_eq!(rest[0], &RESPONSE[head_end..piece_end]);
                 assert!(rest[1].is_empty());
             }

@@ -1,0 +1,534 @@
+//! Every bundled sample decoded and compared with what is known from outside wsinspect: the log
+//! each real peer wrote of the messages it sent and received, and tshark's dissection of every
+//! frame (recorded once beside each capture by `samples/record/record-all.sh`).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+use wsinspect::capture::File;
+use wsinspect::model::{Event, Frame, Message, Side};
+use wsinspect::pipeline::{Options, Pipeline, Stats};
+use wsinspect::ws::Problem;
+
+struct Decoded {
+    events: Vec<Event>,
+    stats: Stats,
+    /// The error that stopped reading, for a cut-off file.
+    cut: Option<String>,
+    /// conn → client port
+    client_port: HashMap<u32, u16>,
+}
+
+fn decode(name: &str, decode_as: &[u16]) -> Decoded {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let mut file = File::open(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut pipeline = Pipeline::new(
+        file.link(),
+        Options {
+            decode_as: decode_as.to_vec(),
+            ..Options::default()
+        },
+    );
+    let mut events = Vec::new();
+    let mut n = 0;
+    let mut cut = None;
+    loop {
+        match file.next_packet() {
+            Ok(Some(p)) => {
+                n += 1;
+                pipeline.packet(n, p.ts, p.data, &mut events);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                cut = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    pipeline.finish(&mut events);
+    let client_port = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Connection(c) => Some((c.conn, c.client.port())),
+            _ => None,
+        })
+        .collect();
+    Decoded {
+        events,
+        stats: pipeline.stats().clone(),
+        cut,
+        client_port,
+    }
+}
+
+fn log(name: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// (client port, side that sent) → [(opcode, hex)] as the peers logged them. A peer's own "sent"
+/// list is used; where a peer could not log (a browser), the other peer's "received" list.
+fn logged_messages(lines: &[Value]) -> HashMap<(u16, Side), Vec<(u8, String)>> {
+    let mut sent: HashMap<(u16, Side), Vec<(u8, String)>> = HashMap::new();
+    let mut received: HashMap<(u16, Side), Vec<(u8, String)>> = HashMap::new();
+    for l in lines {
+        let port = l["client_port"].as_u64().unwrap() as u16;
+        let peer = if l["peer"] == "client" {
+            Side::Client
+        } else {
+            Side::Server
+        };
+        let msg = (
+            l["opcode"].as_u64().unwrap() as u8,
+            l["hex"].as_str().unwrap().to_owned(),
+        );
+        match l["event"].as_str().unwrap() {
+            "sent" => sent.entry((port, peer)).or_default().push(msg),
+            _ => {
+                let sender = if peer == Side::Client {
+                    Side::Server
+                } else {
+                    Side::Client
+                };
+                received.entry((port, sender)).or_default().push(msg);
+            }
+        }
+    }
+    for (key, list) in received {
+        sent.entry(key).or_insert(list);
+    }
+    sent
+}
+
+fn decoded_messages(d: &Decoded) -> HashMap<(u16, Side), Vec<&Message>> {
+    let mut out: HashMap<(u16, Side), Vec<&Message>> = HashMap::new();
+    for e in &d.events {
+        if let Event::Message(m) = e {
+            out.entry((d.client_port[&m.conn], m.from))
+                .or_default()
+                .push(m);
+        }
+    }
+    out
+}
+
+/// Asserts that the decoded messages equal the logged ones, direction by direction, except the
+/// ones `expected_damage` names (by client port, side, index), which must carry a problem.
+fn assert_messages_match(
+    name: &str,
+    d: &Decoded,
+    lines: &[Value],
+    expected_damage: &[(u16, Side, usize, Problem)],
+) {
+    let logged = logged_messages(lines);
+    let decoded = decoded_messages(d);
+    assert!(!logged.is_empty(), "{name}: empty log");
+    for (key, want) in &logged {
+        let got = decoded.get(key).map(Vec::as_slice).unwrap_or_default();
+        let damaged: Vec<_> = expected_damage
+            .iter()
+            .filter(|(p, s, ..)| (*p, *s) == *key)
+            .collect();
+        let lost_at_end = damaged
+            .iter()
+            .filter(|(.., p)| *p == Problem::Truncated)
+            .count();
+        assert_eq!(
+            got.len() + lost_at_end,
+            want.len(),
+            "{name} {key:?}: message count"
+        );
+        for (i, (m, (opcode, hex))) in got.iter().zip(want).enumerate() {
+            assert_eq!(m.opcode, *opcode, "{name} {key:?} message {i}: opcode");
+            match damaged.iter().find(|(_, _, at, _)| *at == i) {
+                Some((.., problem)) => {
+                    assert!(
+                        m.problems.contains(problem),
+                        "{name} {key:?} message {i}: {:?}",
+                        m.problems
+                    );
+                    assert_ne!(
+                        hex::encode(&m.data),
+                        *hex,
+                        "{name} {key:?} message {i} should be damaged"
+                    );
+                }
+                None => {
+                    assert_eq!(
+                        hex::encode(&m.data),
+                        *hex,
+                        "{name} {key:?} message {i}: bytes"
+                    );
+                    assert!(
+                        m.problems.is_empty(),
+                        "{name} {key:?} message {i}: {:?}",
+                        m.problems
+                    );
+                }
+            }
+        }
+    }
+    for key in decoded.keys() {
+        assert!(
+            logged.contains_key(key),
+            "{name}: messages no peer logged: {key:?}"
+        );
+    }
+}
+
+fn frames(d: &Decoded) -> Vec<&Frame> {
+    d.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Frame(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every frame field against tshark's dissection, per connection and direction in order.
+fn assert_frames_match_tshark(name: &str, d: &Decoded) {
+    let tshark = log(&format!("{name}.tshark.jsonl"));
+    let mut want: HashMap<(u16, Side), Vec<&Value>> = HashMap::new();
+    let ports: Vec<u16> = d.client_port.values().copied().collect();
+    for t in &tshark {
+        let (src, dst) = (
+            t["src_port"].as_u64().unwrap() as u16,
+            t["dst_port"].as_u64().unwrap() as u16,
+        );
+        let key = if ports.contains(&src) {
+            (src, Side::Client)
+        } else {
+            (dst, Side::Server)
+        };
+        want.entry(key).or_default().push(t);
+    }
+    let mut got: HashMap<(u16, Side), Vec<&Frame>> = HashMap::new();
+    for f in frames(d) {
+        got.entry((d.client_port[&f.conn], f.from))
+            .or_default()
+            .push(f);
+    }
+    assert!(!want.is_empty(), "{name}: tshark saw no frames");
+    for (key, want) in &want {
+        let got = &got[key];
+        assert_eq!(got.len(), want.len(), "{name} {key:?}: frame count");
+        for (i, (f, t)) in got.iter().zip(want).enumerate() {
+            let h = &f.header;
+            let ctx = format!("{name} {key:?} frame {i} (tshark packet {})", t["frame"]);
+            assert_eq!(h.fin, t["fin"].as_bool().unwrap(), "{ctx}: fin");
+            let rsv = u64::from(h.rsv1) << 2 | u64::from(h.rsv2) << 1 | u64::from(h.rsv3);
+            assert_eq!(rsv, t["rsv"].as_u64().unwrap(), "{ctx}: rsv");
+            assert_eq!(
+                u64::from(h.opcode),
+                t["opcode"].as_u64().unwrap(),
+                "{ctx}: opcode"
+            );
+            assert_eq!(
+                h.mask.is_some(),
+                t["mask"].as_bool().unwrap(),
+                "{ctx}: mask"
+            );
+            assert_eq!(
+                h.mask.map(hex::encode),
+                t["masking_key"].as_str().map(str::to_owned),
+                "{ctx}: key"
+            );
+            assert_eq!(
+                h.len,
+                t["payload_length"].as_u64().unwrap(),
+                "{ctx}: length"
+            );
+            if let Some(payload) = t["payload_hex"].as_str() {
+                assert_eq!(hex::encode(&f.payload), payload, "{ctx}: payload");
+            }
+            assert_eq!(
+                f.packets.1,
+                t["frame"].as_u64().unwrap(),
+                "{ctx}: packet that completes it"
+            );
+        }
+    }
+}
+
+fn connections(d: &Decoded) -> Vec<&wsinspect::model::Connection> {
+    d.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Connection(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn whole_sample(name: &str, file: &str) {
+    let d = decode(file, &[]);
+    assert!(d.cut.is_none(), "{name}: {:?}", d.cut);
+    let conns = connections(&d);
+    assert!(!conns.is_empty());
+    for c in &conns {
+        let h = c.handshake.as_ref().unwrap();
+        assert!(h.accept_valid, "{name}: accept key of conn {}", c.conn);
+    }
+    assert_messages_match(name, &d, &log(&format!("{name}.log.jsonl")), &[]);
+    assert_frames_match_tshark(name, &d);
+    for f in frames(&d) {
+        assert!(
+            f.problems.is_empty(),
+            "{name} frame {}: {:?}",
+            f.n,
+            f.problems
+        );
+    }
+}
+
+#[test]
+fn echo() {
+    whole_sample("echo", "echo.pcap");
+}
+
+#[test]
+fn echo_timestamps_keep_microseconds() {
+    let d = decode("echo.pcap", &[]);
+    let tshark = log("echo.tshark.jsonl");
+    let first = frames(&d)[0];
+    // tshark prints 9 digits; a microsecond capture holds 6.
+    let want = tshark[0]["time_epoch"].as_str().unwrap();
+    assert_eq!(format!("{}000", first.ts), want);
+}
+
+#[test]
+fn nanosecond_timestamps_keep_nanoseconds() {
+    let d = decode("nanosecond.pcap", &[]);
+    let tshark = log("nanosecond.tshark.jsonl");
+    assert_eq!(
+        frames(&d)[0].ts.to_string(),
+        tshark[0]["time_epoch"].as_str().unwrap()
+    );
+    whole_sample("nanosecond", "nanosecond.pcap");
+}
+
+#[test]
+fn pcapng() {
+    whole_sample("pcapng-echo", "pcapng-echo.pcapng");
+}
+
+#[test]
+fn linux_cooked_sll2() {
+    whole_sample("any-sll2", "any-sll2.pcap");
+}
+
+#[test]
+fn ipv6() {
+    whole_sample("ipv6", "ipv6.pcap");
+    let d = decode("ipv6.pcap", &[]);
+    assert!(connections(&d)[0].client.to_string().starts_with("[::1]:"));
+}
+
+#[test]
+fn mixed_lengths_fragments_and_control_frames() {
+    whole_sample("mixed", "mixed.pcap");
+    let d = decode("mixed.pcap", &[]);
+    let fs = frames(&d);
+    let lengths: Vec<_> = fs
+        .iter()
+        .map(|f| (f.header.len, f.header.length_form.bits()))
+        .collect();
+    assert!(lengths.contains(&(300, 16)), "{lengths:?}");
+    assert!(lengths.contains(&(70000, 64)), "{lengths:?}");
+    // The fragmented text with a ping between its fragments is one message of three frames.
+    let fragmented: Vec<&Message> = decoded_messages(&d)
+        .into_values()
+        .flatten()
+        .filter(|m| m.frames.len() == 3)
+        .collect();
+    assert!(!fragmented.is_empty());
+    let close = decoded_messages(&d)
+        .into_values()
+        .flatten()
+        .find(|m| m.opcode == 8 && m.from == Side::Server)
+        .unwrap();
+    assert_eq!(
+        (close.close_code, close.close_reason.as_deref()),
+        (Some(4000), Some("bye"))
+    );
+}
+
+#[test]
+fn permessage_deflate_with_and_without_context_takeover() {
+    let d = decode("deflate.pcap", &[]);
+    assert_messages_match("deflate", &d, &log("deflate.log.jsonl"), &[]);
+    let conns = connections(&d);
+    assert_eq!(conns.len(), 2);
+    assert!(
+        conns[1]
+            .handshake
+            .as_ref()
+            .unwrap()
+            .extensions
+            .as_deref()
+            .unwrap()
+            .contains("no_context_takeover"),
+        "{:?}",
+        conns[1].handshake
+    );
+    // tshark leaves the compressed fragmented message un-inflated, but its frames are right.
+    assert_frames_match_tshark("deflate", &d);
+    let compressed = decoded_messages(&d)
+        .into_values()
+        .flatten()
+        .filter(|m| m.compressed)
+        .count();
+    assert!(compressed > 20, "{compressed}");
+}
+
+#[test]
+fn chromium_with_deflate() {
+    whole_sample("chromium", "chromium.pcap");
+}
+
+#[test]
+fn socketio_after_long_polling() {
+    whole_sample("socketio", "socketio.pcap");
+}
+
+#[test]
+fn rejected_upgrade_then_a_good_one() {
+    whole_sample("rejected", "rejected.pcap");
+    let d = decode("rejected.pcap", &[]);
+    let rejected: Vec<_> = d
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Rejected(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        (
+            rejected[0].path.as_str(),
+            rejected[0].status,
+            rejected[0].reason.as_str()
+        ),
+        ("/forbidden", 403, "Forbidden")
+    );
+}
+
+#[test]
+fn keep_alive_request_before_the_upgrade() {
+    whole_sample("keepalive", "keepalive.pcap");
+}
+
+#[test]
+fn lossy_reordered_duplicated_segments() {
+    whole_sample("lossy", "lossy.pcap");
+    let d = decode("lossy.pcap", &[]);
+    assert!(
+        !d.events.iter().any(|e| matches!(e, Event::Gap(_))),
+        "retransmissions fill every hole"
+    );
+}
+
+#[test]
+fn midstream_needs_decode_as() {
+    let without = decode("midstream.pcap", &[]);
+    assert!(connections(&without).is_empty());
+    assert_eq!(without.stats.other_flows, 1);
+    assert_eq!(
+        without
+            .stats
+            .other_ports
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![8765]
+    );
+
+    let d = decode("midstream.pcap", &[8765]);
+    let conns = connections(&d);
+    assert_eq!(conns.len(), 1);
+    assert_eq!(
+        conns[0].server.port(),
+        8765,
+        "the client is the side that masks"
+    );
+    assert_messages_match("midstream", &d, &log("midstream.log.jsonl"), &[]);
+    assert_frames_match_tshark("midstream", &d);
+}
+
+#[test]
+fn lost_segment_is_a_gap_not_glued_over() {
+    let d = decode("lost-segment.pcap", &[]);
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string("samples/lost-segment.info.json").unwrap())
+            .unwrap();
+    let missing = info["missing_bytes"].as_u64().unwrap();
+    let gaps: Vec<_> = d
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Gap(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!((gaps[0].bytes, gaps[0].from), (missing, Side::Server));
+    let port = d.client_port[&0];
+    let index = info["message"]["index_in_direction"].as_u64().unwrap() as usize;
+    assert_messages_match(
+        "lost-segment",
+        &d,
+        &log("lost-segment.log.jsonl"),
+        &[(port, Side::Server, index, Problem::Incomplete)],
+    );
+    let damaged = &decoded_messages(&d)[&(port, Side::Server)][index];
+    assert_eq!(damaged.data.len() as u64, 8000 - missing);
+}
+
+#[test]
+fn truncated_file_keeps_everything_before_the_cut() {
+    let d = decode("truncated.pcap", &[]);
+    assert!(
+        d.cut
+            .as_deref()
+            .unwrap()
+            .contains("cut off inside packet 46"),
+        "{:?}",
+        d.cut
+    );
+    let port = d.client_port[&0];
+    let msgs = decoded_messages(&d);
+    let last_server = msgs[&(port, Side::Server)].last().unwrap();
+    assert!(
+        last_server.problems.contains(&Problem::Incomplete),
+        "the cut binary is shown, marked"
+    );
+    // Lost: the server's last binary is shown with what the capture holds; both closes are gone.
+    assert_messages_match(
+        "truncated",
+        &d,
+        &log("truncated.log.jsonl"),
+        &[
+            (port, Side::Server, 4, Problem::Incomplete),
+            (port, Side::Server, 5, Problem::Truncated),
+            (port, Side::Client, 5, Problem::Truncated),
+        ],
+    );
+}
+
+#[test]
+fn snaplen_cut_handshake_is_reported_not_dropped() {
+    let d = decode("snaplen.pcap", &[]);
+    assert!(connections(&d).is_empty());
+    assert_eq!(d.stats.http_gaps, 1);
+}

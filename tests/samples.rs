@@ -2,6 +2,8 @@
 //! each real peer wrote of the messages it sent and received, and tshark's dissection of every
 //! frame (recorded once beside each capture by `samples/record/record-all.sh`).
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -21,6 +21,12 @@ Examples:
   A capture that starts after the handshake (as Wireshark's \"Decode As\"):
     wsinspect midstream.pcap -d 8765 --print
 
+  Only the connections on port 8765 of a busy capture:
+    wsinspect big.pcap -p 8765
+
+  Only the connections on port 8765 of a busy capture:
+    wsinspect big.pcap -p 8765
+
   Record a capture to open later:
     sudo tcpdump -i lo -w capture.pcap 'tcp port 8765'
 
@@ -47,40 +53,20 @@ pub struct Args {
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Option<String>,
 
-    /// Capture only TCP traffic on PORT (repeat for more ports)
-    #[arg(
-        short = 'p',
-        long = "port",
-        value_name = "PORT",
-        requires = "interface"
-    )]
+    /// Only TCP traffic on PORT (repeat for more ports), live or from a file
+    #[arg(short = 'p', long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,
 
-    /// Capture filter in tcpdump's syntax, e.g. 'host 10.0.0.5 and tcp port 443'
-    #[arg(
-        short = 'f',
-        long = "filter",
-        value_name = "BPF",
-        requires = "interface"
-    )]
+    /// Packet filter in tcpdump's syntax, e.g. 'host 10.0.0.5 and tcp port 443', live or from a file
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
     pub filter: Option<String>,
 
-    /// Save every captured packet to OUT.pcap while decoding
-    #[arg(
-        short = 'w',
-        long = "write",
-        value_name = "OUT",
-        requires = "interface"
-    )]
+    /// Save every captured packet to OUT.pcap while decoding (live capture)
+    #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
 
     /// Kernel capture buffer size in KiB, as tcpdump -B
-    #[arg(
-        short = 'B',
-        long = "buffer-size",
-        value_name = "KIB",
-        requires = "interface"
-    )]
+    #[arg(short = 'B', long = "buffer-size", value_name = "KIB")]
     pub buffer_kib: Option<u32>,
 
     /// List the interfaces a live capture can use

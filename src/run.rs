@@ -20,6 +20,8 @@ pub enum Error {
         "nothing to read: give a capture file (wsinspect FILE) or an interface (wsinspect -i lo); see wsinspect --help"
     )]
     NoSource,
+    #[error("{0} works with live capture only: add -i IFACE (to filter a file, use -p or -f)")]
+    LiveOnly(&'static str),
 }
 
 impl Error {
@@ -27,7 +29,7 @@ impl Error {
         match self {
             Error::Capture(e) => e.exit_code(),
             Error::Output(_) => 1,
-            Error::NoSource => 2,
+            Error::NoSource | Error::LiveOnly(_) => 2,
         }
     }
 }
@@ -127,7 +129,16 @@ pub fn run(args: Args) -> Result<(), Error> {
             };
             run_live(&opts, options, &mut driver, &stop)
         }
-        (None, Some(path)) => run_file(path, options, &mut driver, &stop),
+        (None, Some(path)) => {
+            if args.write.is_some() {
+                return Err(Error::LiveOnly("-w"));
+            }
+            if args.buffer_kib.is_some() {
+                return Err(Error::LiveOnly("-B"));
+            }
+            let filter = capture::bpf(&args.ports, args.filter.as_deref());
+            run_file(path, filter.as_deref(), options, &mut driver, &stop)
+        }
         (None, None) => return Err(Error::NoSource),
     };
     let flushed = driver.out.flush().map_err(Error::Output);
@@ -136,11 +147,12 @@ pub fn run(args: Args) -> Result<(), Error> {
 
 fn run_file<W: Write>(
     path: &std::path::Path,
+    filter: Option<&str>,
     options: Options,
     driver: &mut Driver<W>,
     stop: &AtomicBool,
 ) -> Result<(), Error> {
-    let mut file = capture::File::open(path)?;
+    let mut file = capture::File::open(path, filter)?;
     let mut pipeline = Pipeline::new(file.link(), options);
     let mut number = 0u64;
     let mut cut = None;

@@ -26,7 +26,7 @@ fn decode(name: &str, decode_as: &[u16]) -> Decoded {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
         .join(name);
-    let mut file = File::open(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut file = File::open(&path, None).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut pipeline = Pipeline::new(
         file.link(),
         Options {

@@ -109,7 +109,9 @@ pub struct File {
 }
 
 impl File {
-    pub fn open(path: &Path) -> Result<File, Error> {
+    /// Opens a capture file; `filter` (BPF) keeps only the packets it matches, as
+    /// `tcpdump -r FILE EXPRESSION` does.
+    pub fn open(path: &Path, filter: Option<&str>) -> Result<File, Error> {
         let mut head = [0u8; 4096];
         let got = std::fs::File::open(path)
             .and_then(|mut f| read_up_to(&mut f, &mut head))
@@ -123,12 +125,18 @@ impl File {
             });
         }
         let digits = precision_digits(&head[..got]);
-        let cap = Capture::from_file_with_precision(path, Precision::Nano).map_err(|e| {
+        let mut cap = Capture::from_file_with_precision(path, Precision::Nano).map_err(|e| {
             Error::NotCapture {
                 path: path.to_owned(),
                 reason: pcap_reason(&e),
             }
         })?;
+        if let Some(filter) = filter {
+            cap.filter(filter, true).map_err(|e| Error::BadFilter {
+                filter: filter.to_owned(),
+                reason: pcap_reason(&e),
+            })?;
+        }
         let link = link_type(cap.get_datalink(), &path.display().to_string())?;
         Ok(File {
             cap,
@@ -244,18 +252,23 @@ pub struct LiveOptions {
 }
 
 impl LiveOptions {
-    /// The BPF program: TCP on the given ports, and the user's own filter.
+    /// The BPF program: TCP on the given ports and the user's own filter, or all TCP.
     pub fn bpf(&self) -> String {
-        let ports = (!self.ports.is_empty()).then(|| {
-            let list: Vec<String> = self.ports.iter().map(|p| format!("port {p}")).collect();
-            format!("tcp and ({})", list.join(" or "))
-        });
-        match (ports, &self.filter) {
-            (Some(p), Some(f)) => format!("({p}) and ({f})"),
-            (Some(p), None) => p,
-            (None, Some(f)) => f.clone(),
-            (None, None) => "tcp".to_owned(),
-        }
+        bpf(&self.ports, self.filter.as_deref()).unwrap_or_else(|| "tcp".to_owned())
+    }
+}
+
+/// A BPF program for `-p` ports and a `-f` filter, as tcpdump would take them; `None` for neither.
+pub fn bpf(ports: &[u16], filter: Option<&str>) -> Option<String> {
+    let ports = (!ports.is_empty()).then(|| {
+        let list: Vec<String> = ports.iter().map(|p| format!("port {p}")).collect();
+        format!("tcp and ({})", list.join(" or "))
+    });
+    match (ports, filter) {
+        (Some(p), Some(f)) => Some(format!("({p}) and ({f})")),
+        (Some(p), None) => Some(p),
+        (None, Some(f)) => Some(f.to_owned()),
+        (None, None) => None,
     }
 }
 

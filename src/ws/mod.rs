@@ -419,3 +419,219 @@ fn push_once(problems: &mut Vec<Problem>, p: Problem) {
         problems.push(p);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection whose client (direction 0) sent the upgrade; frames are fed whole.
+    fn run(
+        deflate: Option<&str>,
+        frames: &[(usize, &[u8])],
+    ) -> (Vec<model::Frame>, Vec<model::Message>) {
+        let params = deflate.and_then(DeflateParams::from_header);
+        let mut c = Connection::new(0, Some(0), params, Limits::default());
+        let mut out = Vec::new();
+        for (i, (dir, bytes)) in frames.iter().enumerate() {
+            let stamp = Stamp {
+                packet: i as u64 + 1,
+                ..Stamp::default()
+            };
+            c.feed(*dir, bytes, stamp, &mut out);
+        }
+        c.finish(Stamp::default(), &mut out);
+        let mut fs = Vec::new();
+        let mut ms = Vec::new();
+        for o in out {
+            match o {
+                Output::Frame(f) => fs.push(f),
+                Output::Message(m) => ms.push(m),
+            }
+        }
+        (fs, ms)
+    }
+
+    /// Masks `payload` with a fixed key into a client frame.
+    fn client(b0: u8, payload: &[u8]) -> Vec<u8> {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        let mut out = vec![b0];
+        match payload.len() {
+            n if n < 126 => out.push(0x80 | n as u8),
+            n => {
+                out.push(0x80 | 126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(&key);
+        let mut body = payload.to_vec();
+        unmask(&mut body, key, 0);
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn problems_of(bytes: &[u8], dir: usize) -> Vec<Problem> {
+        run(None, &[(dir, bytes)]).0.remove(0).problems
+    }
+
+    // RFC 6455 5.7: the masked "Hello" is a client's, the unmasked one a server's.
+    #[test]
+    fn rfc_examples_follow_the_masking_rules() {
+        let masked = [
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
+        let unmasked = [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];
+        let (fs, ms) = run(None, &[(0, &masked), (1, &unmasked)]);
+        assert!(fs.iter().all(|f| f.problems.is_empty()));
+        assert_eq!(ms[0].text(), Some("Hello"));
+        assert_eq!((ms[0].from, ms[1].from), (Side::Client, Side::Server));
+        assert_eq!(
+            problems_of(&unmasked, 0),
+            vec![Problem::UnmaskedClientFrame]
+        );
+        assert_eq!(problems_of(&masked, 1), vec![Problem::MaskedServerFrame]);
+    }
+
+    #[test]
+    fn each_violation_is_named_after_its_rule() {
+        let cases: [(&[u8], Problem); 8] = [
+            (&[0x09, 0x00], Problem::FragmentedControlFrame),
+            (&[0x89, 0x7e, 0x00, 0x7e], Problem::ControlFrameTooLong),
+            (&[0x83, 0x00], Problem::ReservedOpcode),
+            (&[0xa1, 0x00], Problem::ReservedBitsSet),
+            (&[0xc1, 0x00], Problem::ReservedBitsSet),
+            (&[0x81, 0x7e, 0x00, 0x01, b'x'], Problem::NonMinimalLength),
+            (&[0x88, 0x02, 0x03, 0xed], Problem::InvalidCloseCode), // 1005
+            (&[0x88, 0x01, 0x03], Problem::CloseTooShort),
+        ];
+        for (wire, problem) in cases {
+            let mut padded = wire.to_vec();
+            if wire == [0x89, 0x7e, 0x00, 0x7e] {
+                padded.extend_from_slice(&[0; 126]);
+            }
+            let problems = problems_of(&padded, 1);
+            assert!(problems.contains(&problem), "{wire:02x?}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_text_is_flagged_on_the_message() {
+        let (_, ms) = run(None, &[(1, &[0x81, 0x02, 0xc3, 0x28])]);
+        assert_eq!(ms[0].problems, vec![Problem::InvalidUtf8]);
+        assert_eq!(ms[0].text(), None);
+    }
+
+    // RFC 6455 5.4 and 5.7: "Hel" + "lo", here with a ping between the fragments.
+    #[test]
+    fn fragments_join_around_a_control_frame() {
+        let (fs, ms) = run(
+            None,
+            &[
+                (1, &[0x01, 0x03, 0x48, 0x65, 0x6c]),
+                (1, &[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]),
+                (1, &[0x80, 0x02, 0x6c, 0x6f]),
+            ],
+        );
+        assert_eq!(fs.len(), 3);
+        assert_eq!((ms[0].opcode, ms[0].frames.as_slice()), (9, &[1][..]));
+        assert_eq!(
+            (ms[1].text(), ms[1].frames.as_slice()),
+            (Some("Hello"), &[0, 2][..])
+        );
+    }
+
+    #[test]
+    fn a_code_point_split_between_fragments_is_valid_utf8() {
+        let check = "✓".as_bytes();
+        let (_, ms) = run(
+            None,
+            &[
+                (0, &client(0x01, &check[..1])),
+                (0, &client(0x80, &check[1..])),
+            ],
+        );
+        assert_eq!(ms[0].text(), Some("✓"));
+    }
+
+    #[test]
+    fn fragments_out_of_order_are_named() {
+        let (fs, ms) = run(None, &[(1, &[0x80, 0x01, b'a'])]);
+        assert_eq!(fs[0].problems, vec![Problem::UnexpectedContinuation]);
+        assert!(ms[0].problems.contains(&Problem::UnexpectedContinuation));
+
+        let (fs, ms) = run(None, &[(1, &[0x01, 0x01, b'a']), (1, &[0x81, 0x01, b'b'])]);
+        assert_eq!(fs[1].problems, vec![Problem::ExpectedContinuation]);
+        assert_eq!(ms[0].problems, vec![Problem::UnfinishedMessage]);
+        assert_eq!(ms[1].text(), Some("b"));
+    }
+
+    #[test]
+    fn close_code_and_reason_are_read() {
+        let (_, ms) = run(None, &[(1, &[0x88, 0x05, 0x03, 0xe8, b'b', b'y', b'e'])]);
+        assert_eq!(
+            (ms[0].close_code, ms[0].close_reason.as_deref()),
+            (Some(1000), Some("bye"))
+        );
+        assert_eq!(ms[0].data, [0x03, 0xe8, b'b', b'y', b'e']);
+    }
+
+    // RFC 7692 7.2.3.1 and 7.2.3.2: "Hello" compressed whole, and split over two frames.
+    #[test]
+    fn rfc_7692_compressed_messages() {
+        let ext = Some("permessage-deflate");
+        let (fs, ms) = run(
+            ext,
+            &[(1, &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00])],
+        );
+        assert!(fs[0].problems.is_empty());
+        assert_eq!((ms[0].text(), ms[0].compressed), (Some("Hello"), true));
+
+        let (fs, ms) = run(
+            ext,
+            &[
+                (1, &[0x41, 0x03, 0xf2, 0x48, 0xcd]),
+                (1, &[0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00]),
+            ],
+        );
+        assert!(fs.iter().all(|f| f.problems.is_empty()));
+        assert_eq!(ms[0].text(), Some("Hello"));
+        assert_eq!(ms[0].frames, [0, 1]);
+    }
+
+    #[test]
+    fn compressed_without_history_says_so() {
+        // The second "Hello" of RFC 7692 7.2.3.2 refers back into the first one.
+        let mut c = Connection::new(0, None, None, Limits::default());
+        let mut out = Vec::new();
+        c.feed(
+            1,
+            &[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00],
+            Stamp::default(),
+            &mut out,
+        );
+        let Some(Output::Message(m)) = out.pop() else {
+            panic!()
+        };
+        assert_eq!(m.problems, vec![Problem::InflateNoHistory]);
+    }
+
+    #[test]
+    fn rsv1_where_deflate_forbids_it() {
+        let ext = Some("permessage-deflate");
+        let (fs, _) = run(ext, &[(1, &[0xc9, 0x00])]);
+        assert!(fs[0].problems.contains(&Problem::CompressedControlFrame));
+        let (fs, _) = run(ext, &[(1, &[0x01, 0x01, b'a']), (1, &[0xc0, 0x01, b'b'])]);
+        assert!(fs[1].problems.contains(&Problem::CompressedContinuation));
+    }
+
+    #[test]
+    fn sixteen_bit_length_frames_decode() {
+        let payload = vec![b'x'; 300];
+        let (fs, ms) = run(None, &[(0, &client(0x81, &payload))]);
+        assert_eq!(
+            (fs[0].header.len, fs[0].header.length_form),
+            (300, LengthForm::Medium)
+        );
+        assert!(fs[0].problems.is_empty());
+        assert_eq!(ms[0].data, payload);
+    }
+}

@@ -1,0 +1,280 @@
+//! The command line as a user meets it: exit codes, one clear line for bad input, never a panic.
+
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn wsinspect(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// One line that says what is wrong, and no panic or backtrace.
+fn assert_one_clear_line(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains(needle), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("wsinspect-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn help_teaches_by_example() {
+    let o = wsinspect(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for example in [
+        "wsinspect capture.pcap",
+        "-i lo -p 8765",
+        "| jq",
+        "-d 8765",
+        "tcpdump -i lo -w",
+    ] {
+        assert!(out.contains(example), "missing {example:?} in --help");
+    }
+}
+
+#[test]
+fn a_missing_file_says_so() {
+    assert_one_clear_line(
+        &wsinspect(&["no-such-file.pcap"]),
+        1,
+        "cannot open no-such-file.pcap: no such file",
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_says_so() {
+    assert_one_clear_line(
+        &wsinspect(&["Cargo.toml"]),
+        1,
+        "is not a pcap or pcapng capture",
+    );
+}
+
+#[test]
+fn an_empty_file_says_so() {
+    let path = temp_file("empty.pcap", b"");
+    assert_one_clear_line(&wsinspect(&[&path]), 1, "is empty");
+}
+
+#[test]
+fn an_unknown_link_type_is_named() {
+    // A pcap header for IEEE 802.11 (link type 105), then one record.
+    let mut file = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 105, 0, 0, 0,
+    ];
+    file.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4]);
+    let path = temp_file("wifi.pcap", &file);
+    assert_one_clear_line(&wsinspect(&[&path]), 1, "link type IEEE802_11 (105)");
+}
+
+#[test]
+fn a_cut_off_capture_shows_everything_before_the_cut_then_warns() {
+    let o = wsinspect(&["samples/truncated.pcap", "--print"]);
+    assert_one_clear_line(&o, 1, "cut off inside packet 46");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Hi, my name is Judy"));
+    assert!(out.contains("truncated: the capture ends before this frame does"));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(wsinspect(&["--no-such-flag"]).status.code(), Some(2));
+    assert_one_clear_line(
+        &wsinspect(&["-w", "out.pcap", "samples/echo.pcap"]),
+        2,
+        "-w works with live capture only",
+    );
+    assert_one_clear_line(
+        &wsinspect(&["samples/echo.pcap", "-f", "tcp port"]),
+        2,
+        "bad capture filter",
+    );
+    assert_one_clear_line(&wsinspect(&[]), 2, "give a capture file");
+}
+
+#[test]
+fn an_unknown_interface_says_how_to_list_them() {
+    assert_one_clear_line(&wsinspect(&["-i", "no-such-if0"]), 1, "wsinspect -D");
+}
+
+#[test]
+fn r_reads_a_file_as_tcpdump_does() {
+    let a = wsinspect(&["-r", "samples/echo.pcap", "--print"]);
+    let b = wsinspect(&["samples/echo.pcap", "--print"]);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn ports_and_filters_narrow_a_file_as_tcpdump_does() {
+    let frames = |args: &[&str]| {
+        let o = wsinspect(args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.contains("\"type\":\"frame\""))
+            .count()
+    };
+    // rejected.pcap: two texts and a close each way on port 8765.
+    let all = frames(&["samples/rejected.pcap", "--json"]);
+    assert_eq!(all, 6);
+    assert_eq!(
+        frames(&["samples/rejected.pcap", "--json", "-p", "8765"]),
+        all
+    );
+    assert_eq!(
+        frames(&["samples/rejected.pcap", "--json", "-p", "9999"]),
+        0
+    );
+    assert_eq!(
+        frames(&["samples/rejected.pcap", "--json", "-f", "host 10.1.2.3"]),
+        0
+    );
+}
+
+#[test]
+fn count_stops_after_n_frames() {
+    let o = wsinspect(&["samples/echo.pcap", "--json", "-c", "3"]);
+    assert_eq!(o.status.code(), Some(0));
+    let frames = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains("\"type\":\"frame\""))
+        .count();
+    assert_eq!(frames, 3);
+}
+
+#[test]
+fn json_lines_follow_the_documented_schema() {
+    let o = wsinspect(&["samples/mixed.pcap", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let schema: [(&str, &[&str]); 4] = [
+        (
+            "connection",
+            &[
+                "conn",
+                "ts",
+                "client",
+                "server",
+                "detected",
+                "path",
+                "host",
+                "key",
+                "accept",
+                "accept_valid",
+                "subprotocol",
+                "extensions",
+            ],
+        ),
+        (
+            "frame",
+            &[
+                "conn",
+                "n",
+                "ts",
+                "from",
+                "fin",
+                "rsv1",
+                "rsv2",
+                "rsv3",
+                "opcode",
+                "masked",
+                "mask_key",
+                "payload_len",
+                "header_len",
+                "payload",
+                "truncated",
+                "problems",
+            ],
+        ),
+        (
+            "message",
+            &[
+                "conn",
+                "from",
+                "opcode",
+                "frames",
+                "compressed",
+                "len",
+                "data",
+                "close_code",
+                "close_reason",
+                "problems",
+            ],
+        ),
+        ("end", &["conn", "ts", "how"]),
+    ];
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (kind, fields) in schema {
+        let of_kind: Vec<&Value> = lines.iter().filter(|l| l["type"] == kind).collect();
+        assert!(!of_kind.is_empty(), "no {kind}");
+        for l in of_kind {
+            for f in fields {
+                assert!(l.get(f).is_some(), "{kind} lacks {f}: {l}");
+            }
+        }
+    }
+    // The close the server sent: code and reason read from its payload (the peer logged 4000 "bye").
+    let close = lines
+        .iter()
+        .find(|l| l["type"] == "message" && l["opcode"] == 8 && l["from"] == "server")
+        .unwrap();
+    assert_eq!(
+        (close["close_code"].as_u64(), close["close_reason"].as_str()),
+        (Some(4000), Some("bye"))
+    );
+    assert_eq!(close["data"], "0fa0627965");
+    // ts keeps the capture's microseconds as written, not a rounded float.
+    let raw = String::from_utf8_lossy(&o.stdout);
+    let ts = raw
+        .lines()
+        .next()
+        .unwrap()
+        .split("\"ts\":")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert_eq!(ts.split('.').nth(1).unwrap().len(), 6, "{ts}");
+}
+
+#[test]
+fn text_output_lines_up_with_tshark_packet_numbers() {
+    let o = wsinspect(&["samples/echo.pcap", "--print"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    // tshark puts the first text frame (the client's "Hi, my name is Alice") in packet 8.
+    let line = out
+        .lines()
+        .find(|l| l.contains("Hi, my name is Alice"))
+        .unwrap();
+    assert!(line.trim_start().starts_with("8 "), "{line}");
+    assert!(
+        line.contains("client → server") && line.contains("mask 16f6b852") && line.contains("FIN"),
+        "{line}"
+    );
+}

@@ -1,8 +1,8 @@
 //! Runs one invocation: a source (file or interface) through the pipeline into a sink.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::capture::{self, LiveOptions};
 use crate::cli::Args;
@@ -91,10 +91,19 @@ pub fn run(args: Args) -> Result<(), Error> {
         return Ok(());
     }
     let stop = Arc::new(AtomicBool::new(false));
+    // Set once a live capture is open: a capture blocked waiting for packets must be woken.
+    let waker = Arc::new(OnceLock::<capture::Waker>::new());
     {
         let stop = stop.clone();
-        // If a handler cannot be installed, Ctrl-C simply ends the process as usual.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+        let waker = waker.clone();
+        // If a handler cannot be installed, Ctrl-C simply ends the process as usual. The
+        // handler runs on a thread of its own, not in the signal handler.
+        let _ = ctrlc::set_handler(move || {
+            stop.store(true, Ordering::SeqCst);
+            if let Some(w) = waker.get() {
+                w.wake();
+            }
+        });
     }
     let live = args.interface.is_some();
     let stdout = io::stdout();
@@ -127,7 +136,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 write: args.write.clone(),
                 buffer_kib: args.buffer_kib,
             };
-            run_live(&opts, options, &mut driver, &stop)
+            run_live(&opts, options, &mut driver, &stop, &waker)
         }
         (None, Some(path)) => {
             if args.write.is_some() {
@@ -189,8 +198,10 @@ fn run_live<W: Write>(
     options: Options,
     driver: &mut Driver<W>,
     stop: &AtomicBool,
+    waker: &OnceLock<capture::Waker>,
 ) -> Result<(), Error> {
     let mut live = capture::Live::open(opts)?;
+    let _ = waker.set(live.waker());
     eprintln!(
         "wsinspect: capturing on {} with filter '{}', Ctrl-C to stop",
         opts.iface,

@@ -280,6 +280,17 @@ pub struct Live {
     save: Option<(pcap::Savefile, PathBuf)>,
 }
 
+/// Wakes a live capture that waits for packets. On Linux, libpcap 1.10 does not return at the
+/// read timeout while no packet arrives, so this is how Ctrl-C ends a capture on a quiet
+/// interface. Waking a capture that has ended does nothing.
+pub struct Waker(pcap::BreakLoop);
+
+impl Waker {
+    pub fn wake(&self) {
+        self.0.breakloop();
+    }
+}
+
 /// Packet counts as the kernel reports them.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LiveStats {
@@ -333,7 +344,13 @@ impl Live {
         self.link
     }
 
-    /// The next packet; `Ok(None)` when none arrived within the read timeout.
+    /// A handle that makes a blocked [`Live::next_packet`] return, from another thread.
+    pub fn waker(&mut self) -> Waker {
+        Waker(self.cap.breakloop_handle())
+    }
+
+    /// The next packet; `Ok(None)` when none arrived within the read timeout, or when a
+    /// [`Waker`] woke the capture.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, Error> {
         match self.cap.next_packet() {
             Ok(p) => {
@@ -346,7 +363,9 @@ impl Live {
                     wire_len: p.header.len,
                 }))
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            // libpcap reports a woken capture (pcap_breakloop) as -2, which the pcap crate
+            // names NoMorePackets.
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
             Err(e) => Err(live_error(&self.iface, &e)),
         }
     }

@@ -164,30 +164,23 @@ fn frame_line(f: &Frame, line: &mut String) {
     use std::fmt::Write;
     let h = &f.header;
     let _ = write!(line, "{} {:<12} ", arrow(f.from), h.opcode().name());
-    let mut flags = String::new();
-    for (on, name) in [
-        (h.fin, "FIN"),
-        (h.rsv1, "RSV1"),
-        (h.rsv2, "RSV2"),
-        (h.rsv3, "RSV3"),
-    ] {
+    // Flags and key in fixed-width columns, written straight into the line.
+    let flags_start = line.len();
+    for (on, name) in [(h.fin, "FIN"), (h.rsv1, "RSV1"), (h.rsv2, "RSV2"), (h.rsv3, "RSV3")] {
         if on {
-            if !flags.is_empty() {
-                flags.push(',');
+            if line.len() > flags_start {
+                line.push(',');
             }
-            flags.push_str(name);
+            line.push_str(name);
         }
     }
-    let _ = write!(line, "{flags:<8} ");
+    let flags_len = line.len() - flags_start;
+    line.extend(std::iter::repeat_n(' ', 9usize.saturating_sub(flags_len).max(1)));
     match h.mask {
         Some(k) => {
-            let _ = write!(
-                line,
-                "mask {:02x}{:02x}{:02x}{:02x} ",
-                k[0], k[1], k[2], k[3]
-            );
+            let _ = write!(line, "mask {:02x}{:02x}{:02x}{:02x} ", k[0], k[1], k[2], k[3]);
         }
-        None => line.push_str(&" ".repeat(14)),
+        None => line.push_str("              "),
     }
     let _ = write!(line, "len {:>6} ", h.len);
     if h.rsv1 && h.opcode != 0 && !h.is_control() {

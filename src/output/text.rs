@@ -166,7 +166,12 @@ fn frame_line(f: &Frame, line: &mut String) {
     let _ = write!(line, "{} {:<12} ", arrow(f.from), h.opcode().name());
     // Flags and key in fixed-width columns, written straight into the line.
     let flags_start = line.len();
-    for (on, name) in [(h.fin, "FIN"), (h.rsv1, "RSV1"), (h.rsv2, "RSV2"), (h.rsv3, "RSV3")] {
+    for (on, name) in [
+        (h.fin, "FIN"),
+        (h.rsv1, "RSV1"),
+        (h.rsv2, "RSV2"),
+        (h.rsv3, "RSV3"),
+    ] {
         if on {
             if line.len() > flags_start {
                 line.push(',');
@@ -175,10 +180,17 @@ fn frame_line(f: &Frame, line: &mut String) {
         }
     }
     let flags_len = line.len() - flags_start;
-    line.extend(std::iter::repeat_n(' ', 9usize.saturating_sub(flags_len).max(1)));
+    line.extend(std::iter::repeat_n(
+        ' ',
+        9usize.saturating_sub(flags_len).max(1),
+    ));
     match h.mask {
         Some(k) => {
-            let _ = write!(line, "mask {:02x}{:02x}{:02x}{:02x} ", k[0], k[1], k[2], k[3]);
+            let _ = write!(
+                line,
+                "mask {:02x}{:02x}{:02x}{:02x} ",
+                k[0], k[1], k[2], k[3]
+            );
         }
         None => line.push_str("              "),
     }

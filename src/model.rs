@@ -56,11 +56,6 @@ impl Side {
     }
 }
 
-/// `ip:port`, with IPv6 addresses in brackets (`[::1]:8765`), as [`SocketAddr`] displays them.
-pub fn endpoint(addr: &SocketAddr) -> String {
-    addr.to_string()
-}
-
 /// How a WebSocket connection was recognised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detected {

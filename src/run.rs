@@ -1,6 +1,6 @@
 //! Runs one invocation: a source (file or interface) through the pipeline into a sink.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -107,9 +107,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     let live = args.interface.is_some();
     let stdout = io::stdout();
-    let is_tty = stdout.is_terminal();
     // Until the terminal UI exists, text is the view for a terminal too.
-    let _wants_tui = !args.print && !args.json && is_tty;
     let writer = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let out = if args.json {
         Output::Json(Json::new(writer, live))

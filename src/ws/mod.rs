@@ -72,10 +72,11 @@ pub struct Connection {
     /// Which direction index is the client's; found from the first frame's mask when the
     /// handshake is not in the capture.
     client: Option<usize>,
-    deflate: Option<DeflateParams>,
     dirs: [Direction; 2],
     next_n: u64,
     limits: Limits,
+    /// Frames the reader just cut, kept to reuse its allocation.
+    cut: Vec<RawFrame>,
 }
 
 impl Connection {
@@ -105,10 +106,10 @@ impl Connection {
         Connection {
             conn,
             client,
-            deflate,
             dirs: [dir(0), dir(1)],
             next_n: 0,
             limits,
+            cut: Vec::new(),
         }
     }
 
@@ -126,24 +127,28 @@ impl Connection {
     pub fn feed(&mut self, dir: usize, bytes: &[u8], stamp: Stamp, out: &mut Vec<Output>) {
         let dir = dir & 1;
         let expect = self.expect(dir);
-        let mut raws = Vec::new();
+        let mut cut = std::mem::take(&mut self.cut);
         self.dirs[dir]
             .reader
-            .feed(bytes, stamp.packet, expect, &mut |f| raws.push(f));
-        for raw in raws {
+            .feed(bytes, stamp.packet, expect, &mut |f| cut.push(f));
+        self.judge(dir, cut, stamp, out);
+    }
+
+    /// Judges the frames the reader cut, in order, and keeps the buffer for next time.
+    fn judge(&mut self, dir: usize, mut cut: Vec<RawFrame>, stamp: Stamp, out: &mut Vec<Output>) {
+        for raw in cut.drain(..) {
             self.frame(dir, raw, stamp, out);
         }
+        self.cut = cut;
     }
 
     pub fn gap(&mut self, dir: usize, len: u64, stamp: Stamp, out: &mut Vec<Output>) {
         let dir = dir & 1;
-        let mut raws = Vec::new();
+        let mut cut = std::mem::take(&mut self.cut);
         self.dirs[dir]
             .reader
-            .gap(len, stamp.packet, &mut |f| raws.push(f));
-        for raw in raws {
-            self.frame(dir, raw, stamp, out);
-        }
+            .gap(len, stamp.packet, &mut |f| cut.push(f));
+        self.judge(dir, cut, stamp, out);
         let d = &mut self.dirs[dir];
         if d.inflater.is_some() {
             d.history_lost = true;
@@ -157,13 +162,11 @@ impl Connection {
     /// are handed out as they are.
     pub fn finish(&mut self, stamp: Stamp, out: &mut Vec<Output>) {
         for dir in 0..2 {
-            let mut raws = Vec::new();
+            let mut cut = std::mem::take(&mut self.cut);
             self.dirs[dir]
                 .reader
-                .finish(stamp.packet, &mut |f| raws.push(f));
-            for raw in raws {
-                self.frame(dir, raw, stamp, out);
-            }
+                .finish(stamp.packet, &mut |f| cut.push(f));
+            self.judge(dir, cut, stamp, out);
             if let Some(mut open) = self.dirs[dir].open.take() {
                 push_once(&mut open.problems, Problem::UnfinishedMessage);
                 let msg = self.close_message(dir, open, stamp);
@@ -407,10 +410,6 @@ impl Connection {
             close_reason,
             problems: msg.problems,
         }
-    }
-
-    pub fn deflate(&self) -> Option<DeflateParams> {
-        self.deflate
     }
 }
 

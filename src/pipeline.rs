@@ -36,6 +36,8 @@ pub struct Stats {
     pub other_ports: BTreeSet<u16>,
     /// HTTP conversations abandoned because bytes were missing before the upgrade finished.
     pub http_gaps: u64,
+    /// Connection directions that ended inside a frame header (no frame to show for it).
+    pub cut_headers: u64,
 }
 
 enum State {
@@ -163,7 +165,10 @@ impl Router {
                     return;
                 };
                 if let State::WebSocket { mut ws, announced } = f.state {
-                    ws.finish(stamp, &mut self.ws_out);
+                    let header_bytes = ws.finish(stamp, &mut self.ws_out);
+                    if header_bytes > 0 {
+                        self.stats.cut_headers += 1;
+                    }
                     if announced {
                         emit_ws(&mut self.ws_out, out);
                         let how = match how {

@@ -260,6 +260,12 @@ fn report(stats: &Stats) {
             stats.http_gaps
         );
     }
+    if stats.cut_headers > 0 {
+        eprintln!(
+            "note: {} connection(s) ended inside a frame header: those last bytes make no frame",
+            stats.cut_headers
+        );
+    }
     if stats.malformed > 0 {
         eprintln!(
             "note: {} packet(s) had malformed or cut-short IP/TCP headers",

@@ -135,3 +135,36 @@ fn a_frame_claiming_two_to_the_63_bytes_is_reported_truncated() {
     assert_eq!(f.header.len, i64::MAX as u64);
     assert_eq!(f.payload, [1, 2, 3]);
 }
+
+#[test]
+fn a_stream_ending_inside_a_frame_header_is_counted_not_dropped() {
+    let c0 = 1001 + HANDSHAKE_REQUEST.len() as u32;
+    let packets = [
+        packet(true, 1000, 0, 1, b""),
+        packet(false, 5000, 1001, 1, b""),
+        packet(true, 1001, 5001, 0, HANDSHAKE_REQUEST),
+        packet(false, 5001, c0, 0, HANDSHAKE_RESPONSE),
+        // A whole frame, then the first byte of the next header.
+        packet(
+            false,
+            5001 + HANDSHAKE_RESPONSE.len() as u32,
+            c0,
+            0,
+            &[0x81, 0x01, b'x', 0x81],
+        ),
+    ];
+    let mut p = Pipeline::new(LinkType::Raw, Options::default());
+    let mut events = Vec::new();
+    for (i, data) in packets.iter().enumerate() {
+        p.packet(i as u64 + 1, Timestamp::default(), data, &mut events);
+    }
+    p.finish(&mut events);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Frame(_)))
+            .count(),
+        1
+    );
+    assert_eq!(p.stats().cut_headers, 1);
+}

@@ -159,11 +159,13 @@ impl Connection {
     }
 
     /// The connection ended: frames cut short are reported truncated, unfinished messages
-    /// are handed out as they are.
-    pub fn finish(&mut self, stamp: Stamp, out: &mut Vec<Output>) {
+    /// are handed out as they are. Returns the bytes of frame headers that never completed
+    /// (they make no frame, so the caller reports them).
+    pub fn finish(&mut self, stamp: Stamp, out: &mut Vec<Output>) -> usize {
+        let mut header_bytes = 0;
         for dir in 0..2 {
             let mut cut = std::mem::take(&mut self.cut);
-            self.dirs[dir]
+            header_bytes += self.dirs[dir]
                 .reader
                 .finish(stamp.packet, &mut |f| cut.push(f));
             self.judge(dir, cut, stamp, out);
@@ -173,6 +175,7 @@ impl Connection {
                 out.push(Output::Message(msg));
             }
         }
+        header_bytes
     }
 
     fn side(&self, dir: usize) -> Side {

@@ -39,12 +39,7 @@ impl<W: Write> Text<W> {
         let start = *self.start.get_or_insert(ts);
         let rel = ts.since(start);
         let _ = write!(self.line, "{packet:>6} {rel:>11.6} ");
-        match conn {
-            Some(c) => {
-                let _ = write!(self.line, "{:<4}", format!("#{c}"));
-            }
-            None => self.line.push_str("    "),
-        }
+        conn_column(&mut self.line, conn);
     }
 
     fn problem_lines(&mut self, problems: &[Problem]) {
@@ -53,6 +48,17 @@ impl<W: Write> Text<W> {
             let _ = writeln!(self.line, "{:>24}! {}: {}", "", p.name(), p.describe());
         }
     }
+}
+
+/// `#N` padded to 4 columns (blank without a connection), without a temporary string.
+fn conn_column(line: &mut String, conn: Option<u32>) {
+    use std::fmt::Write;
+    let start = line.len();
+    if let Some(c) = conn {
+        let _ = write!(line, "#{c}");
+    }
+    let used = line.len() - start;
+    line.extend(std::iter::repeat_n(' ', 4usize.saturating_sub(used)));
 }
 
 fn arrow(from: Side) -> &'static str {
@@ -123,13 +129,9 @@ impl<W: Write> super::Sink for Text<W> {
                 if !worth_a_line {
                     return Ok(());
                 }
-                let _ = write!(
-                    self.line,
-                    "{:>19}{:<4}└ message: {} ",
-                    "",
-                    format!("#{}", m.conn),
-                    arrow(m.from)
-                );
+                self.line.push_str("                   ");
+                conn_column(&mut self.line, Some(m.conn));
+                let _ = write!(self.line, "└ message: {} ", arrow(m.from));
                 message_summary(m, &mut self.line);
                 self.line.push('\n');
                 self.problem_lines(&m.problems);

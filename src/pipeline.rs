@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 
 use crate::http;
 use crate::link::{self, LinkType, Skip};
-use crate::model::{self, Detected, EndHow, Event, Handshake, Side, Timestamp};
+use crate::model::{self, Detected, EndHow, Event, Handshake, Timestamp};
 use crate::tcp::{self, Close, FlowId};
 use crate::ws::{self, DeflateParams, Stamp};
 
@@ -342,11 +342,7 @@ impl Router {
             State::WebSocket { ws, announced } => {
                 ws.gap(dir, len, stamp, &mut self.ws_out);
                 if *announced {
-                    let from = if ws.client() == Some(dir) {
-                        Side::Client
-                    } else {
-                        Side::Server
-                    };
+                    let from = ws.side(dir);
                     emit_ws(&mut self.ws_out, out);
                     out.push(Event::Gap(model::Gap {
                         conn: ws.conn,

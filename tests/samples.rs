@@ -13,6 +13,19 @@ use wsinspect::model::{Event, Frame, Message, Side};
 use wsinspect::pipeline::{Options, Pipeline, Stats};
 use wsinspect::ws::Problem;
 
+/// The events of one kind, e.g. `of!(d, Frame)`.
+macro_rules! of {
+    ($d:expr, $kind:ident) => {
+        $d.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::$kind(x) => Some(x),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
 struct Decoded {
     events: Vec<Event>,
     stats: Stats,
@@ -188,13 +201,7 @@ fn assert_messages_match(
 }
 
 fn frames(d: &Decoded) -> Vec<&Frame> {
-    d.events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Frame(f) => Some(f),
-            _ => None,
-        })
-        .collect()
+    of!(d, Frame)
 }
 
 /// Every frame field against tshark's dissection, per connection and direction in order.
@@ -263,13 +270,7 @@ fn assert_frames_match_tshark(name: &str, d: &Decoded) {
 }
 
 fn connections(d: &Decoded) -> Vec<&wsinspect::model::Connection> {
-    d.events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Connection(c) => Some(c),
-            _ => None,
-        })
-        .collect()
+    of!(d, Connection)
 }
 
 fn whole_sample(name: &str, file: &str) {
@@ -407,14 +408,7 @@ fn socketio_after_long_polling() {
 fn rejected_upgrade_then_a_good_one() {
     whole_sample("rejected", "rejected.pcap");
     let d = decode("rejected.pcap", &[]);
-    let rejected: Vec<_> = d
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Rejected(r) => Some(r),
-            _ => None,
-        })
-        .collect();
+    let rejected = of!(d, Rejected);
     assert_eq!(rejected.len(), 1);
     assert_eq!(
         (
@@ -475,14 +469,7 @@ fn lost_segment_is_a_gap_not_glued_over() {
         serde_json::from_str(&std::fs::read_to_string("samples/lost-segment.info.json").unwrap())
             .unwrap();
     let missing = info["missing_bytes"].as_u64().unwrap();
-    let gaps: Vec<_> = d
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Gap(g) => Some(g),
-            _ => None,
-        })
-        .collect();
+    let gaps = of!(d, Gap);
     assert_eq!(gaps.len(), 1);
     assert_eq!((gaps[0].bytes, gaps[0].from), (missing, Side::Server));
     let port = d.client_port[&0];

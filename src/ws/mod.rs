@@ -178,7 +178,8 @@ impl Connection {
         header_bytes
     }
 
-    fn side(&self, dir: usize) -> Side {
+    /// Who sends on direction `dir` (the server until the client is known).
+    pub fn side(&self, dir: usize) -> Side {
         match self.client {
             Some(c) if c == dir => Side::Client,
             _ => Side::Server,

@@ -6,7 +6,10 @@ use clap::Parser;
 
 const EXAMPLES: &str = "\
 Examples:
-  Open a capture (pcap or pcapng), one line per frame:
+  Browse a capture (pcap or pcapng) in the terminal UI (press ? there for the keys):
+    wsinspect capture.pcap
+
+  The same capture, one line per frame (also what a pipe or a file gets):
     wsinspect capture.pcap --print
 
   Watch WebSocket traffic on port 8765 live (needs root or cap_net_raw):
@@ -20,9 +23,6 @@ Examples:
 
   A capture that starts after the handshake (as Wireshark's \"Decode As\"):
     wsinspect midstream.pcap -d 8765 --print
-
-  Only the connections on port 8765 of a busy capture:
-    wsinspect big.pcap -p 8765
 
   Only the connections on port 8765 of a busy capture:
     wsinspect big.pcap -p 8765
@@ -82,7 +82,8 @@ pub struct Args {
     #[arg(short = 'd', long = "decode-as", value_name = "PORT")]
     pub decode_as: Vec<u16>,
 
-    /// Print one line per event (the default when output is not a terminal)
+    /// Print one line per event instead of opening the terminal UI (the default when output
+    /// is not a terminal)
     #[arg(long, conflicts_with = "json")]
     pub print: bool,
 

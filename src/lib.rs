@@ -3,11 +3,11 @@
 //!
 //! ```text
 //! capture ──packet──▶ link ──TCP segment──▶ tcp ──(flow, direction, bytes | gap)──▶ http (upgrade)
-//!     ──bytes after 101──▶ ws (frames, messages) ──event──▶ model ──▶ output (text | json)
+//!     ──bytes after 101──▶ ws (frames, messages) ──event──▶ model ──▶ output (text | json) | tui
 //! ```
 //!
 //! The decoding stages (`link`, `tcp`, `http`, `ws`) know nothing of pcap, files or the terminal:
-//! they are pure and fuzzable. Only `capture` knows pcap; only `output` writes.
+//! they are pure and fuzzable. Only `capture` knows pcap; only `output` and `tui` write, and only `tui` knows the terminal.
 
 pub mod capture;
 pub mod cli;
@@ -18,4 +18,5 @@ pub mod output;
 pub mod pipeline;
 pub mod run;
 pub mod tcp;
+pub mod tui;
 pub mod ws;

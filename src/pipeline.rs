@@ -40,6 +40,48 @@ pub struct Stats {
     pub cut_headers: u64,
 }
 
+impl Stats {
+    /// One sentence for each kind of traffic that produced no event, so that nothing is
+    /// dropped silently.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.other_flows > 0 {
+            let ports: Vec<String> = self.other_ports.iter().map(u16::to_string).collect();
+            notes.push(format!(
+                "{} TCP connection(s) (port {}) carried data that is not an HTTP upgrade; if one is a \
+                 WebSocket whose handshake is not in the capture, add -d PORT",
+                self.other_flows,
+                ports.join(", ")
+            ));
+        }
+        if self.http_gaps > 0 {
+            notes.push(format!(
+                "{} HTTP connection(s) lost bytes before any upgrade finished and were not decoded",
+                self.http_gaps
+            ));
+        }
+        if self.cut_headers > 0 {
+            notes.push(format!(
+                "{} connection(s) ended inside a frame header: those last bytes make no frame",
+                self.cut_headers
+            ));
+        }
+        if self.malformed > 0 {
+            notes.push(format!(
+                "{} packet(s) had malformed or cut-short IP/TCP headers",
+                self.malformed
+            ));
+        }
+        if self.ip_fragments > 0 {
+            notes.push(format!(
+                "{} IP fragment(s) skipped (fragmented IP is not reassembled)",
+                self.ip_fragments
+            ));
+        }
+        notes
+    }
+}
+
 enum State {
     Http {
         conversation: http::Conversation,

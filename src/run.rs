@@ -1,6 +1,6 @@
 //! Runs one invocation: a source (file or interface) through the pipeline into a sink.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -22,6 +22,8 @@ pub enum Error {
     NoSource,
     #[error("{0} works with live capture only: add -i IFACE (to filter a file, use -p or -f)")]
     LiveOnly(&'static str),
+    #[error(transparent)]
+    Tui(#[from] crate::tui::Error),
 }
 
 impl Error {
@@ -30,6 +32,7 @@ impl Error {
             Error::Capture(e) => e.exit_code(),
             Error::Output(_) => 1,
             Error::NoSource | Error::LiveOnly(_) => 2,
+            Error::Tui(e) => e.exit_code(),
         }
     }
 }
@@ -90,6 +93,16 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
         return Ok(());
     }
+    let input = Input::from_args(&args)?;
+    let options = Options {
+        decode_as: args.decode_as.clone(),
+        ws_limits: None,
+    };
+    // The terminal UI is for a person at a terminal; anything else gets text, as tshark does.
+    let tui = !args.print && !args.json && args.count.is_none() && io::stdout().is_terminal();
+    if tui {
+        return run_tui(input, options);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     // Set once a live capture is open: a capture blocked waiting for packets must be woken.
     let waker = Arc::new(OnceLock::<capture::Waker>::new());
@@ -107,7 +120,6 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     let live = args.interface.is_some();
     let stdout = io::stdout();
-    // Until the terminal UI exists, text is the view for a terminal too.
     let writer = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let out = if args.json {
         Output::Json(Json::new(writer, live))
@@ -121,35 +133,59 @@ pub fn run(args: Args) -> Result<(), Error> {
         limit: args.count,
         first: true,
     };
-    let options = Options {
-        decode_as: args.decode_as.clone(),
-        ws_limits: None,
+    let result = match input {
+        Input::Live(opts) => run_live(&opts, options, &mut driver, &stop, &waker),
+        Input::File { path, filter } => {
+            run_file(&path, filter.as_deref(), options, &mut driver, &stop)
+        }
     };
-    let result = match (&args.interface, args.file.as_ref().or(args.read.as_ref())) {
-        (Some(iface), _) => {
-            let opts = LiveOptions {
+    let flushed = driver.out.flush().map_err(Error::Output);
+    result.and(flushed)
+}
+
+/// Where packets come from, as the command line says.
+enum Input {
+    Live(LiveOptions),
+    File {
+        path: std::path::PathBuf,
+        /// BPF built from -p and -f.
+        filter: Option<String>,
+    },
+}
+
+impl Input {
+    fn from_args(args: &Args) -> Result<Input, Error> {
+        match (&args.interface, args.file.as_ref().or(args.read.as_ref())) {
+            (Some(iface), _) => Ok(Input::Live(LiveOptions {
                 iface: iface.clone(),
                 ports: args.ports.clone(),
                 filter: args.filter.clone(),
                 write: args.write.clone(),
                 buffer_kib: args.buffer_kib,
-            };
-            run_live(&opts, options, &mut driver, &stop, &waker)
-        }
-        (None, Some(path)) => {
-            if args.write.is_some() {
-                return Err(Error::LiveOnly("-w"));
+            })),
+            (None, Some(path)) => {
+                if args.write.is_some() {
+                    return Err(Error::LiveOnly("-w"));
+                }
+                if args.buffer_kib.is_some() {
+                    return Err(Error::LiveOnly("-B"));
+                }
+                Ok(Input::File {
+                    path: path.clone(),
+                    filter: capture::bpf(&args.ports, args.filter.as_deref()),
+                })
             }
-            if args.buffer_kib.is_some() {
-                return Err(Error::LiveOnly("-B"));
-            }
-            let filter = capture::bpf(&args.ports, args.filter.as_deref());
-            run_file(path, filter.as_deref(), options, &mut driver, &stop)
+            (None, None) => Err(Error::NoSource),
         }
-        (None, None) => return Err(Error::NoSource),
+    }
+}
+
+fn run_tui(input: Input, options: Options) -> Result<(), Error> {
+    let source = match input {
+        Input::Live(opts) => crate::tui::feed::live(opts, options)?,
+        Input::File { path, filter } => crate::tui::feed::file(path, filter, options)?,
     };
-    let flushed = driver.out.flush().map_err(Error::Output);
-    result.and(flushed)
+    Ok(crate::tui::run(source)?)
 }
 
 fn run_file<W: Write>(
@@ -245,37 +281,7 @@ fn run_live<W: Write>(
 
 /// What the capture held that produced no event, on stderr, so nothing is dropped silently.
 fn report(stats: &Stats) {
-    if stats.other_flows > 0 {
-        let ports: Vec<String> = stats.other_ports.iter().map(u16::to_string).collect();
-        eprintln!(
-            "note: {} TCP connection(s) (port {}) carried data that is not an HTTP upgrade; if one is a \
-             WebSocket whose handshake is not in the capture, add -d PORT",
-            stats.other_flows,
-            ports.join(", ")
-        );
-    }
-    if stats.http_gaps > 0 {
-        eprintln!(
-            "note: {} HTTP connection(s) lost bytes before any upgrade finished and were not decoded",
-            stats.http_gaps
-        );
-    }
-    if stats.cut_headers > 0 {
-        eprintln!(
-            "note: {} connection(s) ended inside a frame header: those last bytes make no frame",
-            stats.cut_headers
-        );
-    }
-    if stats.malformed > 0 {
-        eprintln!(
-            "note: {} packet(s) had malformed or cut-short IP/TCP headers",
-            stats.malformed
-        );
-    }
-    if stats.ip_fragments > 0 {
-        eprintln!(
-            "note: {} IP fragment(s) skipped (fragmented IP is not reassembled)",
-            stats.ip_fragments
-        );
+    for note in stats.notes() {
+        eprintln!("note: {note}");
     }
 }

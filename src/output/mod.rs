@@ -18,6 +18,16 @@ pub trait Sink {
 /// invalid UTF-8 are shown escaped, never sent raw. At most `max_chars` characters are written,
 /// then `…`.
 pub fn escape_text(bytes: &[u8], max_chars: usize, out: &mut String) {
+    escape(bytes, max_chars, true, out)
+}
+
+/// As [`escape_text`], for text that is not written between quotes (the terminal UI's panes):
+/// quotes and backslashes stay as they are, control bytes are still escaped.
+pub fn escape_plain(bytes: &[u8], max_chars: usize, out: &mut String) {
+    escape(bytes, max_chars, false, out)
+}
+
+fn escape(bytes: &[u8], max_chars: usize, quoted: bool, out: &mut String) {
     let mut written = 0;
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -29,8 +39,8 @@ pub fn escape_text(bytes: &[u8], max_chars: usize, out: &mut String) {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
+                '"' if quoted => out.push_str("\\\""),
+                '\\' if quoted => out.push_str("\\\\"),
                 c if c.is_control() || is_bidi_control(c) => {
                     use std::fmt::Write;
                     let _ = write!(out, "\\u{{{:x}}}", c as u32);
@@ -66,6 +76,13 @@ mod tests {
         escape_text(b"a\x1b[31mred\x07\n\xff\xc3", 100, &mut s);
         assert_eq!(s, "a\\u{1b}[31mred\\u{7}\\n\\xff\\xc3");
         assert!(!s.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn plain_text_keeps_quotes_but_not_controls() {
+        let mut s = String::new();
+        escape_plain(b"{\"a\": \"\\x\"}\x1b]0;t\x07", 100, &mut s);
+        assert_eq!(s, "{\"a\": \"\\x\"}\\u{1b}]0;t\\u{7}");
     }
 
     #[test]

@@ -127,6 +127,34 @@ impl FrameHeader {
         is_control(self.opcode)
     }
 
+    /// Writes the header exactly as it was on the wire: the same length form (even a
+    /// non-minimal one) and the same masking key.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let bit = |on: bool, v: u8| if on { v } else { 0 };
+        out.push(
+            bit(self.fin, 0x80)
+                | bit(self.rsv1, 0x40)
+                | bit(self.rsv2, 0x20)
+                | bit(self.rsv3, 0x10)
+                | (self.opcode & 0x0f),
+        );
+        let mask_bit = bit(self.mask.is_some(), 0x80);
+        match self.length_form {
+            LengthForm::Short => out.push(mask_bit | (self.len as u8 & 0x7f)),
+            LengthForm::Medium => {
+                out.push(mask_bit | 126);
+                out.extend_from_slice(&(self.len as u16).to_be_bytes());
+            }
+            LengthForm::Long => {
+                out.push(mask_bit | 127);
+                out.extend_from_slice(&self.len.to_be_bytes());
+            }
+        }
+        if let Some(key) = self.mask {
+            out.extend_from_slice(&key);
+        }
+    }
+
     /// The length was not written in its shortest form (RFC 6455 5.2: "the minimal number of
     /// bytes MUST be used").
     pub fn non_minimal_length(&self) -> bool {
@@ -164,6 +192,26 @@ pub fn unmask(payload: &mut [u8], key: [u8; 4], offset: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_encode_back_to_their_wire_bytes() {
+        // RFC 6455 5.7: masked "Hello", a fragment start, a 256-byte and a 64 KiB binary
+        // header; and a 16-bit length used for 5 bytes (non-minimal), kept as sent.
+        let headers: [&[u8]; 5] = [
+            &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d],
+            &[0x01, 0x03],
+            &[0x82, 0x7e, 0x01, 0x00],
+            &[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0],
+            &[0x81, 0x7e, 0x00, 0x05],
+        ];
+        for wire in headers {
+            let h = FrameHeader::parse(wire).unwrap();
+            let mut out = Vec::new();
+            h.encode(&mut out);
+            assert_eq!(out, wire);
+            assert_eq!(out.len(), usize::from(h.header_len));
+        }
+    }
 
     // RFC 6455 section 5.7 examples.
     #[test]

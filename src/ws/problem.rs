@@ -49,6 +49,38 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Every problem, in the order of the README's table.
+    pub const ALL: [Problem; 23] = [
+        Problem::UnmaskedClientFrame,
+        Problem::MaskedServerFrame,
+        Problem::FragmentedControlFrame,
+        Problem::ControlFrameTooLong,
+        Problem::ReservedOpcode,
+        Problem::ReservedBitsSet,
+        Problem::NonMinimalLength,
+        Problem::LengthHighBitSet,
+        Problem::UnexpectedContinuation,
+        Problem::ExpectedContinuation,
+        Problem::UnfinishedMessage,
+        Problem::CloseTooShort,
+        Problem::InvalidCloseCode,
+        Problem::InvalidUtf8,
+        Problem::CompressedControlFrame,
+        Problem::CompressedContinuation,
+        Problem::InflateFailed,
+        Problem::InflateNoHistory,
+        Problem::InflateLimit,
+        Problem::Truncated,
+        Problem::Incomplete,
+        Problem::PayloadCut,
+        Problem::Resynchronized,
+    ];
+
+    /// The problem with this [`Problem::name`].
+    pub fn from_name(name: &str) -> Option<Problem> {
+        Problem::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     /// Stable kebab-case name used in JSON output and filters.
     pub fn name(self) -> &'static str {
         match self {
@@ -167,6 +199,17 @@ pub fn close_code_meaning(code: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_name_reads_back() {
+        for p in Problem::ALL {
+            assert_eq!(Problem::from_name(p.name()), Some(p));
+        }
+        assert_eq!(
+            Problem::from_name("invalid-utf8"),
+            Some(Problem::InvalidUtf8)
+        );
+    }
 
     #[test]
     fn close_codes_follow_rfc_6455_section_7_4() {

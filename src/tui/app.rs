@@ -1,0 +1,922 @@
+//! The terminal UI's state and everything that changes it: keys become an [`Action`],
+//! [`App::update`] applies it, and the view draws `&App`.
+
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+
+use crate::capture::LiveStats;
+use crate::model::{Event, Side, Timestamp};
+use crate::output::escape_plain;
+use crate::ws::{self, Opcode};
+
+use super::details::{self, Details};
+use super::feed::Feed;
+use super::filter::{self, Filter, Subject};
+use super::store::Store;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Conns,
+    List,
+    Details,
+    Right,
+}
+
+impl Pane {
+    const ORDER: [Pane; 4] = [Pane::Conns, Pane::List, Pane::Details, Pane::Right];
+
+    fn step(self, by: isize) -> Pane {
+        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Pane::ORDER[(i + by).rem_euclid(4) as usize]
+    }
+}
+
+/// What the bottom-right pane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Right {
+    Bytes,
+    Payload,
+    Handshake,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Frames,
+    Messages,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// Seconds since the first packet, as Wireshark's default.
+    Relative,
+    /// Time of day (UTC).
+    Absolute,
+    /// Seconds since the previous row shown.
+    Delta,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    Filter,
+    Search,
+}
+
+/// One row of the frame/message list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    Frame(u32),
+    Message(u32),
+    Gap(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    FocusNext,
+    FocusPrev,
+    /// Enter: from the connections to their frames, from the list to its details.
+    Open,
+    ToggleMode,
+    CycleClock,
+    CycleRight,
+    ToggleMask,
+    TogglePause,
+    ToggleZoom,
+    ToggleHelp,
+    StartFilter,
+    StartSearch,
+    NextMatch,
+    PrevMatch,
+    Save,
+    /// A mouse click on row `usize` (counted from the pane's first visible row).
+    Click(Pane, usize),
+    /// Mouse wheel over a pane.
+    Scroll(Pane, i32),
+    Input(char),
+    Backspace,
+    Submit,
+    Cancel,
+}
+
+/// Where each pane was drawn, for mouse clicks; and how many rows it had room for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Areas {
+    pub conns: ratatui::layout::Rect,
+    pub list: ratatui::layout::Rect,
+    pub details: ratatui::layout::Rect,
+    pub right: ratatui::layout::Rect,
+}
+
+pub struct App {
+    pub store: Store,
+    pub source_name: String,
+    pub live: bool,
+    /// 0: all connections; then the WebSocket connections in order; then rejected upgrades.
+    pub conn_sel: usize,
+    pub mode: Mode,
+    pub rows: Vec<Row>,
+    pub sel: usize,
+    pub focus: Pane,
+    pub right: Right,
+    pub clock: Clock,
+    /// Show payload bytes as on the wire (masked) instead of unmasked.
+    pub show_masked: bool,
+    pub paused: bool,
+    pub zoom: bool,
+    pub help: bool,
+    pub filter: Option<Filter>,
+    pub filter_text: String,
+    pub prompt: Option<(Prompt, String)>,
+    pub search: String,
+    /// A one-off line for the status bar: a saved file, a bad filter, no search match.
+    pub message: Option<String>,
+    pub detail_sel: usize,
+    pub right_scroll: usize,
+    pub progress: Option<(u64, u64)>,
+    pub done: bool,
+    pub notes: Vec<String>,
+    pub error: Option<String>,
+    pub live_stats: Option<LiveStats>,
+    /// Frames per second over the last second, for a live capture.
+    pub rate: f64,
+    rate_window: (std::time::Instant, u64),
+    pub quit: bool,
+    /// Where `s` saves payloads.
+    pub save_dir: PathBuf,
+    // Drawing state: scroll offsets the view keeps so that the selection stays visible, and
+    // the panes' places for the mouse.
+    pub list_offset: Cell<usize>,
+    pub conn_offset: Cell<usize>,
+    pub detail_offset: Cell<usize>,
+    pub areas: Cell<Areas>,
+    details: RefCell<Option<(Row, std::rc::Rc<Details>)>>,
+    payload_lines: RefCell<Option<(Row, std::rc::Rc<Vec<String>>)>>,
+}
+
+impl App {
+    pub fn new(source_name: String, live: bool) -> App {
+        App {
+            store: Store::default(),
+            source_name,
+            live,
+            conn_sel: 0,
+            mode: Mode::Frames,
+            rows: Vec::new(),
+            sel: 0,
+            focus: Pane::List,
+            right: Right::Bytes,
+            clock: Clock::Relative,
+            show_masked: false,
+            paused: false,
+            zoom: false,
+            help: false,
+            filter: None,
+            filter_text: String::new(),
+            prompt: None,
+            search: String::new(),
+            message: None,
+            detail_sel: 0,
+            right_scroll: 0,
+            progress: None,
+            done: false,
+            notes: Vec::new(),
+            error: None,
+            live_stats: None,
+            rate: 0.0,
+            rate_window: (std::time::Instant::now(), 0),
+            quit: false,
+            save_dir: PathBuf::from("."),
+            list_offset: Cell::new(0),
+            conn_offset: Cell::new(0),
+            detail_offset: Cell::new(0),
+            areas: Cell::new(Areas::default()),
+            details: RefCell::new(None),
+            payload_lines: RefCell::new(None),
+        }
+    }
+
+    /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades.
+    pub fn conn_rows(&self) -> usize {
+        1 + self.store.conns.len() + self.store.rejected.len()
+    }
+
+    /// The connection the list is narrowed to, if one is selected.
+    pub fn conn_filter(&self) -> Option<u32> {
+        match self.conn_sel {
+            0 => None,
+            n if n <= self.store.conns.len() => Some((n - 1) as u32),
+            // A rejected upgrade has no frames.
+            _ => Some(u32::MAX),
+        }
+    }
+
+    /// The rejected upgrade selected in the connections pane.
+    pub fn selected_rejected(&self) -> Option<&crate::model::Rejected> {
+        let n = self.conn_sel.checked_sub(1 + self.store.conns.len())?;
+        self.store.rejected.get(n)
+    }
+
+    /// Takes in what the decoding thread sent.
+    pub fn feed(&mut self, feed: Feed) {
+        match feed {
+            Feed::Start(ts) => self.store.first_ts = Some(ts),
+            Feed::Events(events) => {
+                let at_end = self.rows.is_empty() || self.sel + 1 >= self.rows.len();
+                for ev in events {
+                    let row = match &ev {
+                        Event::Frame(_) => Some(Row::Frame(self.store.frames.len() as u32)),
+                        Event::Message(_) => Some(Row::Message(self.store.messages.len() as u32)),
+                        Event::Gap(_) => Some(Row::Gap(self.store.gaps.len() as u32)),
+                        _ => None,
+                    };
+                    if matches!(ev, Event::Frame(_)) {
+                        self.rate_window.1 += 1;
+                    }
+                    self.store.push(ev);
+                    if let Some(row) = row
+                        && !self.paused
+                        && self.wanted(row)
+                    {
+                        self.rows.push(row);
+                    }
+                }
+                // Follow the newest only while the user is already at the end.
+                if self.live && at_end && !self.paused && !self.rows.is_empty() {
+                    self.sel = self.rows.len() - 1;
+                }
+            }
+            Feed::Progress { read, total } => self.progress = Some((read, total)),
+            Feed::Live(stats) => {
+                let (since, frames) = self.rate_window;
+                let secs = since.elapsed().as_secs_f64();
+                if secs > 0.0 {
+                    self.rate = frames as f64 / secs;
+                }
+                self.rate_window = (std::time::Instant::now(), 0);
+                self.live_stats = Some(stats);
+            }
+            Feed::Done { notes, error } => {
+                self.done = true;
+                self.notes = notes;
+                self.error = error;
+            }
+        }
+    }
+
+    /// Whether a row belongs in the list: the mode, the selected connection, the filter.
+    fn wanted(&self, row: Row) -> bool {
+        let kind_ok = matches!(
+            (row, self.mode),
+            (Row::Gap(_), _) | (Row::Frame(_), Mode::Frames) | (Row::Message(_), Mode::Messages)
+        );
+        if !kind_ok {
+            return false;
+        }
+        let s = self.subject(row);
+        if self.conn_filter().is_some_and(|c| c != s.conn) {
+            return false;
+        }
+        self.filter.as_ref().is_none_or(|f| f.matches(&s))
+    }
+
+    /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
+    /// row selected when it is still there.
+    pub fn rebuild(&mut self) {
+        let keep = self.rows.get(self.sel).copied();
+        let mut rows = Vec::new();
+        match self.mode {
+            Mode::Frames => {
+                // Frames and gaps in capture order: a gap goes before the first frame that
+                // completed after it.
+                let mut gaps = (0..self.store.gaps.len() as u32).peekable();
+                for f in 0..self.store.frames.len() as u32 {
+                    let packet = self.store.frames[f as usize].packets.1;
+                    while let Some(g) =
+                        gaps.next_if(|g| self.store.gaps[*g as usize].packet <= packet)
+                    {
+                        if self.wanted(Row::Gap(g)) {
+                            rows.push(Row::Gap(g));
+                        }
+                    }
+                    if self.wanted(Row::Frame(f)) {
+                        rows.push(Row::Frame(f));
+                    }
+                }
+                rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
+            }
+            Mode::Messages => {
+                let mut gaps = (0..self.store.gaps.len() as u32).peekable();
+                for m in 0..self.store.messages.len() as u32 {
+                    let ts = self.store.messages[m as usize].ts;
+                    while let Some(g) = gaps.next_if(|g| self.store.gaps[*g as usize].ts <= ts) {
+                        if self.wanted(Row::Gap(g)) {
+                            rows.push(Row::Gap(g));
+                        }
+                    }
+                    if self.wanted(Row::Message(m)) {
+                        rows.push(Row::Message(m));
+                    }
+                }
+                rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
+            }
+        }
+        self.rows = rows;
+        self.sel = keep
+            .and_then(|k| self.rows.iter().position(|r| *r == k))
+            .unwrap_or(0);
+        self.detail_sel = 0;
+    }
+
+    pub fn subject(&self, row: Row) -> Subject<'_> {
+        let s = &self.store;
+        match row {
+            Row::Frame(i) => {
+                let f = &s.frames[i as usize];
+                let h = &f.header;
+                let inflated = s.inflated_of(i);
+                Subject {
+                    conn: f.conn,
+                    from: f.from,
+                    opcode: Some(h.opcode),
+                    len: h.len,
+                    data: inflated.unwrap_or(&f.payload),
+                    problems: &f.problems,
+                    gap: false,
+                    fin: h.fin,
+                    masked: h.mask.is_some(),
+                    rsv1: h.rsv1,
+                    compressed: h.rsv1 || inflated.is_some(),
+                    fragmented: !h.fin || h.opcode == 0,
+                }
+            }
+            Row::Message(i) => {
+                let m = &s.messages[i as usize];
+                let masked = m
+                    .frames
+                    .first()
+                    .and_then(|n| s.frame_index(m.conn, *n))
+                    .is_some_and(|f| s.frames[f as usize].header.mask.is_some());
+                Subject {
+                    conn: m.conn,
+                    from: m.from,
+                    opcode: Some(m.opcode),
+                    len: m.data.len() as u64,
+                    data: &m.data,
+                    problems: &m.problems,
+                    gap: false,
+                    fin: true,
+                    masked,
+                    rsv1: m.compressed,
+                    compressed: m.compressed,
+                    fragmented: m.frames.len() > 1,
+                }
+            }
+            Row::Gap(i) => {
+                let g = &s.gaps[i as usize];
+                Subject {
+                    conn: g.conn,
+                    from: g.from,
+                    opcode: None,
+                    len: g.bytes,
+                    data: &[],
+                    problems: &[],
+                    gap: true,
+                    fin: false,
+                    masked: false,
+                    rsv1: false,
+                    compressed: false,
+                    fragmented: false,
+                }
+            }
+        }
+    }
+
+    pub fn row_ts(&self, row: Row) -> Timestamp {
+        match row {
+            Row::Frame(i) => self.store.frames[i as usize].ts,
+            Row::Message(i) => self.store.messages[i as usize].ts,
+            Row::Gap(i) => self.store.gaps[i as usize].ts,
+        }
+    }
+
+    pub fn row_conn(&self, row: Row) -> u32 {
+        self.subject(row).conn
+    }
+
+    pub fn selected(&self) -> Option<Row> {
+        self.rows.get(self.sel).copied()
+    }
+
+    /// The details of the selected row, built once per selection.
+    pub fn details(&self) -> Option<std::rc::Rc<Details>> {
+        let row = self.selected()?;
+        let mut cache = self.details.borrow_mut();
+        if let Some((r, d)) = cache.as_ref()
+            && *r == row
+        {
+            return Some(d.clone());
+        }
+        let d = std::rc::Rc::new(match row {
+            Row::Frame(i) => details::frame(&self.store, i, &self.store.frames[i as usize]),
+            Row::Message(i) => details::message(&self.store.messages[i as usize]),
+            Row::Gap(i) => details::gap(&self.store.gaps[i as usize]),
+        });
+        *cache = Some((row, d.clone()));
+        Some(d)
+    }
+
+    /// The payload pane's lines for the selected row, built once per selection: JSON
+    /// pretty-printed when it parses, text escaped line by line, anything else as hex.
+    pub fn payload_lines(&self) -> std::rc::Rc<Vec<String>> {
+        let Some(row) = self.selected() else {
+            return std::rc::Rc::default();
+        };
+        let mut cache = self.payload_lines.borrow_mut();
+        if let Some((r, lines)) = cache.as_ref()
+            && *r == row
+        {
+            return lines.clone();
+        }
+        let lines = std::rc::Rc::new(match self.payload() {
+            Some((data, text)) => payload_text(data, text),
+            None => vec!["(a gap has no payload)".to_owned()],
+        });
+        *cache = Some((row, lines.clone()));
+        lines
+    }
+
+    /// The bytes the payload pane shows and `s` saves: a frame's unmasked payload (inflated
+    /// when its message was compressed), a message's final bytes.
+    pub fn payload(&self) -> Option<(&[u8], bool)> {
+        match self.selected()? {
+            Row::Frame(i) => {
+                let f = &self.store.frames[i as usize];
+                let text = matches!(f.header.opcode(), Opcode::Text)
+                    || (f.header.opcode == 0
+                        && self.store.message_of(i).is_some_and(|m| m.opcode == 1));
+                Some((self.store.inflated_of(i).unwrap_or(&f.payload), text))
+            }
+            Row::Message(i) => {
+                let m = &self.store.messages[i as usize];
+                Some((&m.data, m.opcode == 1))
+            }
+            Row::Gap(_) => None,
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        if let Some((kind, text)) = self.prompt.as_mut() {
+            let kind = *kind;
+            match action {
+                Action::Input(c) => text.push(c),
+                Action::Backspace => {
+                    text.pop();
+                }
+                Action::Cancel => self.prompt = None,
+                Action::Submit => {
+                    let text = std::mem::take(text);
+                    self.prompt = None;
+                    match kind {
+                        Prompt::Filter => self.apply_filter(text),
+                        Prompt::Search => {
+                            self.search = text;
+                            self.find(true);
+                        }
+                    }
+                }
+                Action::Quit => self.quit = true,
+                _ => {}
+            }
+            return;
+        }
+        if self.help {
+            // Any key closes the help.
+            self.help = matches!(action, Action::Scroll(..) | Action::Click(..));
+            if action == Action::Quit {
+                self.quit = true;
+            }
+            return;
+        }
+        self.message = None;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page() as isize)),
+            Action::PageDown => self.move_by(self.page() as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::FocusNext => self.focus = self.focus.step(1),
+            Action::FocusPrev => self.focus = self.focus.step(-1),
+            Action::Open => match self.focus {
+                Pane::Conns => self.focus = Pane::List,
+                Pane::List => self.focus = Pane::Details,
+                _ => {}
+            },
+            Action::ToggleMode => {
+                self.mode = match self.mode {
+                    Mode::Frames => Mode::Messages,
+                    Mode::Messages => Mode::Frames,
+                };
+                self.follow_mode_switch();
+            }
+            Action::CycleClock => {
+                self.clock = match self.clock {
+                    Clock::Relative => Clock::Absolute,
+                    Clock::Absolute => Clock::Delta,
+                    Clock::Delta => Clock::Relative,
+                }
+            }
+            Action::CycleRight => {
+                self.right = match self.right {
+                    Right::Bytes => Right::Payload,
+                    Right::Payload => Right::Handshake,
+                    Right::Handshake => Right::Bytes,
+                };
+                self.right_scroll = 0;
+            }
+            Action::ToggleMask => {
+                self.show_masked = !self.show_masked;
+                self.right = Right::Bytes;
+            }
+            Action::TogglePause => {
+                if self.live {
+                    self.paused = !self.paused;
+                    if !self.paused {
+                        self.rebuild();
+                        if !self.rows.is_empty() {
+                            self.sel = self.rows.len() - 1;
+                        }
+                    }
+                } else {
+                    self.message = Some("pause is for live captures".into());
+                }
+            }
+            Action::ToggleZoom => self.zoom = !self.zoom,
+            Action::ToggleHelp => self.help = true,
+            Action::StartFilter => {
+                self.prompt = Some((Prompt::Filter, self.filter_text.clone()));
+            }
+            Action::StartSearch => self.prompt = Some((Prompt::Search, String::new())),
+            Action::NextMatch => self.find(true),
+            Action::PrevMatch => self.find(false),
+            Action::Save => self.save(),
+            Action::Click(pane, row) => {
+                self.focus = pane;
+                match pane {
+                    Pane::Conns => self.select_conn(self.conn_offset.get() + row),
+                    Pane::List => {
+                        let i = self.list_offset.get() + row;
+                        if i < self.rows.len() {
+                            self.set_sel(i);
+                        }
+                    }
+                    Pane::Details => self.detail_sel = self.detail_offset.get() + row,
+                    Pane::Right => {}
+                }
+            }
+            Action::Scroll(pane, by) => {
+                let focus = std::mem::replace(&mut self.focus, pane);
+                self.move_by(by as isize);
+                self.focus = focus;
+            }
+            Action::Input(_) | Action::Backspace | Action::Submit | Action::Cancel => {
+                if action == Action::Cancel && self.filter.is_some() {
+                    self.apply_filter(String::new());
+                }
+            }
+        }
+    }
+
+    fn page(&self) -> usize {
+        let a = self.areas.get();
+        let h = match self.focus {
+            Pane::Conns => a.conns.height,
+            Pane::List => a.list.height,
+            Pane::Details => a.details.height,
+            Pane::Right => a.right.height,
+        };
+        usize::from(h.saturating_sub(3)).max(1)
+    }
+
+    fn move_by(&mut self, by: isize) {
+        let step = |cur: usize, len: usize| -> usize {
+            if len == 0 {
+                return 0;
+            }
+            (cur as isize).saturating_add(by).clamp(0, len as isize - 1) as usize
+        };
+        match self.focus {
+            Pane::Conns => self.select_conn(step(self.conn_sel, self.conn_rows())),
+            Pane::List => {
+                let i = step(self.sel, self.rows.len());
+                self.set_sel(i);
+            }
+            Pane::Details => {
+                let n = self.details().map_or(0, |d| d.fields.len());
+                self.detail_sel = step(self.detail_sel, n);
+            }
+            Pane::Right => {
+                self.right_scroll = (self.right_scroll as isize).saturating_add(by).max(0) as usize;
+            }
+        }
+    }
+
+    fn set_sel(&mut self, i: usize) {
+        if i != self.sel {
+            self.sel = i;
+            self.detail_sel = 0;
+            self.right_scroll = 0;
+        }
+    }
+
+    fn select_conn(&mut self, n: usize) {
+        let n = n.min(self.conn_rows() - 1);
+        if n != self.conn_sel {
+            self.conn_sel = n;
+            self.rebuild();
+            if self.selected_rejected().is_some() {
+                self.right = Right::Handshake;
+            }
+        }
+    }
+
+    /// Switching frames ↔ messages keeps the user where they were: the message of the selected
+    /// frame, or the last frame of the selected message.
+    fn follow_mode_switch(&mut self) {
+        let target = match self.selected() {
+            Some(Row::Frame(i)) => self.store.frame_message[i as usize],
+            Some(Row::Message(i)) => {
+                let m = &self.store.messages[i as usize];
+                m.frames
+                    .last()
+                    .and_then(|n| self.store.frame_index(m.conn, *n))
+                    .unwrap_or(u32::MAX)
+            }
+            _ => u32::MAX,
+        };
+        self.rebuild();
+        let want = match self.mode {
+            Mode::Messages => Row::Message(target),
+            Mode::Frames => Row::Frame(target),
+        };
+        if let Some(i) = self.rows.iter().position(|r| *r == want) {
+            self.sel = i;
+        }
+    }
+
+    fn apply_filter(&mut self, text: String) {
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            self.filter = None;
+            self.filter_text.clear();
+            self.rebuild();
+            return;
+        }
+        match Filter::parse(&text) {
+            Ok(f) => {
+                self.filter = Some(f);
+                self.filter_text = text;
+                self.rebuild();
+                if self.rows.is_empty() {
+                    self.message = Some(format!("filter {} matches nothing", self.filter_text));
+                }
+            }
+            Err(e) => {
+                self.message = Some(format!("bad filter, {e}"));
+                // Keep the text so the user can mend it.
+                self.prompt = Some((Prompt::Filter, text));
+            }
+        }
+    }
+
+    /// Moves to the next (or previous) row whose payload holds the search text.
+    fn find(&mut self, forward: bool) {
+        if self.search.is_empty() {
+            self.message = Some("search with / first".into());
+            return;
+        }
+        let n = self.rows.len();
+        let needle = self.search.as_bytes();
+        for k in 1..=n {
+            let i = if forward {
+                (self.sel + k) % n
+            } else {
+                (self.sel + n * 2 - k) % n
+            };
+            if filter::contains(self.subject(self.rows[i]).data, needle) {
+                let wrapped = if forward {
+                    i <= self.sel
+                } else {
+                    i >= self.sel
+                };
+                self.focus = Pane::List;
+                self.set_sel(i);
+                if wrapped {
+                    self.message = Some("search wrapped around the list".into());
+                }
+                return;
+            }
+        }
+        let mut shown = String::new();
+        escape_plain(needle, 40, &mut shown);
+        self.message = Some(format!("no payload holds \"{shown}\""));
+    }
+
+    /// Saves the selected payload to a new file next to where wsinspect was started.
+    fn save(&mut self) {
+        let Some(row) = self.selected() else {
+            self.message = Some("nothing selected to save".into());
+            return;
+        };
+        let Some((data, text)) = self.payload() else {
+            self.message = Some("a gap has no payload to save".into());
+            return;
+        };
+        let conn = self.row_conn(row);
+        let what = match row {
+            Row::Frame(i) => format!("frame{}", self.store.frames[i as usize].n),
+            Row::Message(i) => format!("message{i}"),
+            Row::Gap(_) => String::new(),
+        };
+        let ext = if text && serde_json::from_slice::<serde_json::Value>(data).is_ok() {
+            "json"
+        } else if text {
+            "txt"
+        } else {
+            "bin"
+        };
+        let data = data.to_vec();
+        let mut path = self
+            .save_dir
+            .join(format!("wsinspect-conn{conn}-{what}.{ext}"));
+        let mut k = 1;
+        while path.exists() && k < 1000 {
+            path = self
+                .save_dir
+                .join(format!("wsinspect-conn{conn}-{what}-{k}.{ext}"));
+            k += 1;
+        }
+        self.message = Some(match std::fs::write(&path, &data) {
+            Ok(()) => format!("saved {} bytes to {}", data.len(), path.display()),
+            Err(e) => format!("cannot save to {}: {e}", path.display()),
+        });
+    }
+
+    /// The list's title: what it shows and for which connection.
+    pub fn list_title(&self) -> String {
+        let what = match self.mode {
+            Mode::Frames => "Frames",
+            Mode::Messages => "Messages",
+        };
+        let conn = match self.conn_filter() {
+            None => "all connections".to_owned(),
+            Some(u32::MAX) => "rejected upgrade".to_owned(),
+            Some(c) => format!("connection #{c}"),
+        };
+        format!("{what} of {conn}: {}", self.rows.len())
+    }
+
+    /// Text of one list row's preview column.
+    pub fn preview(&self, row: Row, out: &mut String) {
+        match row {
+            Row::Frame(i) => {
+                let f = &self.store.frames[i as usize];
+                let h = &f.header;
+                if let Some(data) = self.store.inflated_of(i).filter(|_| h.rsv1) {
+                    preview(Opcode::Text, data, out);
+                } else if h.rsv1 || (h.opcode == 0 && self.store.inflated_of(i).is_some()) {
+                    out.push_str(&format!("[compressed, {} bytes]", f.payload.len()));
+                } else {
+                    let op = match (h.opcode(), self.store.message_of(i)) {
+                        (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
+                        (op, _) => op,
+                    };
+                    preview(op, &f.payload, out);
+                }
+            }
+            Row::Message(i) => {
+                let m = &self.store.messages[i as usize];
+                preview(Opcode::from_u8(m.opcode), &m.data, out);
+            }
+            Row::Gap(i) => {
+                let g = &self.store.gaps[i as usize];
+                out.push_str(&format!("GAP: {} bytes missing from the capture", g.bytes));
+            }
+        }
+    }
+
+    pub fn side_of(&self, row: Row) -> Side {
+        self.subject(row).from
+    }
+
+    /// Which fragment of its message a frame is, e.g. `2/3`; empty for a one-frame message.
+    pub fn fragment(&self, row: Row) -> String {
+        let Row::Frame(i) = row else {
+            return String::new();
+        };
+        let f = &self.store.frames[i as usize];
+        match self.store.message_of(i) {
+            Some(m) if m.frames.len() > 1 => {
+                let at = m.frames.iter().position(|n| *n == f.n).map_or(0, |p| p + 1);
+                format!("{at}/{}", m.frames.len())
+            }
+            Some(_) => String::new(),
+            None if !f.header.fin || f.header.opcode == 0 => "…".into(),
+            None => String::new(),
+        }
+    }
+}
+
+/// A one-line preview: text quoted and escaped, binary as hex, a close as code and reason.
+pub fn preview(opcode: Opcode, data: &[u8], out: &mut String) {
+    use std::fmt::Write;
+    match opcode {
+        Opcode::Close => match data {
+            [a, b, reason @ ..] => {
+                let code = u16::from_be_bytes([*a, *b]);
+                let _ = write!(out, "{code} {} \"", ws::close_code_meaning(code));
+                escape_plain(reason, 80, out);
+                out.push('"');
+            }
+            [] => out.push_str("(no code)"),
+            _ => out.push_str(&hex::encode(data)),
+        },
+        Opcode::Binary => {
+            for b in data.iter().take(32) {
+                let _ = write!(out, "{b:02x}");
+            }
+            if data.len() > 32 {
+                out.push('…');
+            }
+        }
+        _ if data.is_empty() => out.push_str("(empty)"),
+        _ => escape_plain(data, 120, out),
+    }
+}
+
+/// Payload as lines for reading. Bytes that are not text are shown as a hex dump, so nothing
+/// from the wire reaches the terminal raw.
+pub fn payload_text(data: &[u8], text: bool) -> Vec<String> {
+    if data.is_empty() {
+        return vec!["(empty payload)".to_owned()];
+    }
+    let as_text = text || std::str::from_utf8(data).is_ok();
+    if as_text {
+        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(data)
+            && (json.is_object() || json.is_array())
+            && let Ok(pretty) = serde_json::to_string_pretty(&json)
+        {
+            let mut lines = vec!["JSON, pretty-printed:".to_owned()];
+            lines.extend(pretty.lines().map(|l| {
+                let mut s = String::new();
+                escape_plain(l.as_bytes(), usize::MAX, &mut s);
+                s
+            }));
+            return lines;
+        }
+        return data
+            .split(|b| *b == b'\n')
+            .map(|l| {
+                let mut s = String::new();
+                escape_plain(l, usize::MAX, &mut s);
+                s
+            })
+            .collect();
+    }
+    data.chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            use std::fmt::Write;
+            let mut s = format!("{:04x}  ", i * 16);
+            for (j, b) in chunk.iter().enumerate() {
+                let _ = write!(s, "{b:02x} ");
+                if j == 7 {
+                    s.push(' ');
+                }
+            }
+            s.extend(std::iter::repeat_n(
+                ' ',
+                (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8),
+            ));
+            s.push(' ');
+            s.extend(chunk.iter().map(|b| printable(*b)));
+            s
+        })
+        .collect()
+}
+
+/// A byte as a hex dump's character column shows it.
+pub fn printable(b: u8) -> char {
+    if b.is_ascii_graphic() || b == b' ' {
+        b as char
+    } else {
+        '.'
+    }
+}

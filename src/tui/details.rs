@@ -1,0 +1,469 @@
+//! The details of one selected row: a field tree as Wireshark draws it, each field knowing the
+//! bytes it came from, and those bytes themselves (as on the wire, and unmasked).
+//!
+//! Built only for the row the user selects, never for the whole list.
+
+use std::ops::Range;
+
+use crate::model::{Frame, Gap, Message, Side, Timestamp};
+use crate::output::escape_plain;
+use crate::ws::{LengthForm, Opcode, close_code_meaning};
+
+use super::store::Store;
+
+/// One line of the field tree.
+pub struct Field {
+    pub depth: u8,
+    pub text: String,
+    /// Bytes of [`Details::wire`] this field was read from.
+    pub bytes: Option<Range<usize>>,
+    /// A problem line: drawn so that it stands out without colour too (it starts with `!`).
+    pub problem: bool,
+}
+
+#[derive(Default)]
+pub struct Details {
+    pub fields: Vec<Field>,
+    /// The frame as it crossed the wire: header, then the masked payload. For a message, its
+    /// final (joined, inflated) bytes.
+    pub wire: Vec<u8>,
+    /// The same bytes with the payload unmasked (equal to `wire` when nothing is masked).
+    pub unmasked: Vec<u8>,
+    /// Where the header ends in `wire` (0 for a message).
+    pub header_len: usize,
+    /// For a frame of a compressed message: the message's inflated bytes.
+    pub inflated: Option<Vec<u8>>,
+}
+
+impl Details {
+    fn line(&mut self, depth: u8, text: String, bytes: Option<Range<usize>>) {
+        self.fields.push(Field {
+            depth,
+            text,
+            bytes,
+            problem: false,
+        });
+    }
+
+    fn problems(&mut self, problems: &[crate::ws::Problem]) {
+        if problems.is_empty() {
+            return;
+        }
+        self.line(0, format!("Problems ({})", problems.len()), None);
+        for p in problems {
+            self.fields.push(Field {
+                depth: 1,
+                text: format!("! {}: {}", p.name(), p.describe()),
+                bytes: None,
+                problem: true,
+            });
+        }
+    }
+}
+
+pub fn side_words(from: Side) -> &'static str {
+    match from {
+        Side::Client => "client → server",
+        Side::Server => "server → client",
+    }
+}
+
+/// `8` or `12–15 (4 packets)`.
+fn packets(first: u64, last: u64) -> String {
+    if first == last {
+        format!("{last}")
+    } else {
+        format!(
+            "{first}–{last} ({} packets)",
+            last.saturating_sub(first) + 1
+        )
+    }
+}
+
+/// Bits of one header byte as Wireshark writes them: `1... ....` with the field's bits shown
+/// and the others dotted.
+fn bits(byte: u8, mask: u8) -> String {
+    let mut s = String::with_capacity(9);
+    for i in (0..8).rev() {
+        if i == 3 {
+            s.push(' ');
+        }
+        if mask & (1 << i) == 0 {
+            s.push('.');
+        } else if byte & (1 << i) != 0 {
+            s.push('1');
+        } else {
+            s.push('0');
+        }
+    }
+    s
+}
+
+pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
+    let mut d = Details::default();
+    let h = &f.header;
+    h.encode(&mut d.wire);
+    let hl = d.wire.len();
+    d.header_len = hl;
+    d.unmasked = d.wire.clone();
+    d.unmasked.extend_from_slice(&f.payload);
+    d.wire.extend_from_slice(&f.payload);
+    if let Some(key) = h.mask {
+        // XOR is its own inverse: masking the unmasked payload again gives the wire bytes.
+        crate::ws::unmask(&mut d.wire[hl..], key, 0);
+    }
+    let start = store.first_ts.unwrap_or(f.ts);
+    d.line(
+        0,
+        format!(
+            "Frame {} of connection #{}, {}",
+            f.n,
+            f.conn,
+            side_words(f.from)
+        ),
+        Some(0..d.wire.len()),
+    );
+    d.line(
+        1,
+        format!("Capture packets: {}", packets(f.packets.0, f.packets.1)),
+        None,
+    );
+    d.line(
+        1,
+        format!("Time: {} (+{:.6} s)", utc(f.ts), f.ts.since(start)),
+        None,
+    );
+    match store.message_of(index) {
+        Some(m) => {
+            let part = m.frames.iter().position(|n| *n == f.n).map_or(0, |p| p + 1);
+            let text = if m.frames.len() == 1 {
+                "Message: this frame alone".to_owned()
+            } else {
+                format!(
+                    "Message: fragment {part} of {} (frames {})",
+                    m.frames.len(),
+                    join(&m.frames)
+                )
+            };
+            d.line(1, text, None);
+        }
+        None => d.line(1, "Message: not complete in the capture".into(), None),
+    }
+
+    let b0 = d.wire[0];
+    let b1 = d.wire[1];
+    d.line(0, format!("Header: {hl} bytes"), Some(0..hl));
+    let flag = |on: bool| if on { "set" } else { "not set" };
+    d.line(
+        1,
+        format!(
+            "{} = FIN: {} ({})",
+            bits(b0, 0x80),
+            h.fin,
+            if h.fin { "final" } else { "more follow" }
+        ),
+        Some(0..1),
+    );
+    for (i, (on, name)) in [(h.rsv1, "RSV1"), (h.rsv2, "RSV2"), (h.rsv3, "RSV3")]
+        .into_iter()
+        .enumerate()
+    {
+        let meaning = match (name, on) {
+            ("RSV1", true) => "set: compressed (permessage-deflate)".to_owned(),
+            _ => flag(on).to_owned(),
+        };
+        d.line(
+            1,
+            format!("{} = {name}: {meaning}", bits(b0, 0x40 >> i)),
+            Some(0..1),
+        );
+    }
+    d.line(
+        1,
+        format!(
+            "{} = Opcode: {} ({})",
+            bits(b0, 0x0f),
+            h.opcode,
+            opcode_meaning(h.opcode)
+        ),
+        Some(0..1),
+    );
+    d.line(
+        1,
+        format!(
+            "{} = MASK: {}",
+            bits(b1, 0x80),
+            if h.mask.is_some() {
+                "set (payload is masked)"
+            } else {
+                "not set"
+            }
+        ),
+        Some(1..2),
+    );
+    let len7 = b1 & 0x7f;
+    let (len_text, ext) = match h.length_form {
+        LengthForm::Short => (format!("{len7}"), 0),
+        LengthForm::Medium => ("126: a 16-bit length follows".to_owned(), 2),
+        LengthForm::Long => ("127: a 64-bit length follows".to_owned(), 8),
+    };
+    d.line(
+        1,
+        format!("{} = Payload length: {len_text}", bits(b1, 0x7f)),
+        Some(1..2),
+    );
+    if ext > 0 {
+        d.line(
+            1,
+            format!("Extended payload length ({} bits): {}", ext * 8, h.len),
+            Some(2..2 + ext),
+        );
+    }
+    let mut key_at = 2 + ext;
+    if let Some(k) = h.mask {
+        d.line(
+            1,
+            format!(
+                "Masking key: {:02x} {:02x} {:02x} {:02x}",
+                k[0], k[1], k[2], k[3]
+            ),
+            Some(key_at..key_at + 4),
+        );
+        key_at += 4;
+    }
+    let _ = key_at;
+
+    let have = f.payload.len() as u64;
+    let mut payload_head = format!("Payload: {} bytes", h.len);
+    if have < h.len {
+        payload_head.push_str(&format!(" ({have} in the capture)"));
+    }
+    d.line(0, payload_head, Some(hl..d.wire.len()));
+    if h.mask.is_some() {
+        d.line(
+            1,
+            "Unmasked: byte i XOR masking key[i mod 4]".to_owned(),
+            Some(hl..d.wire.len()),
+        );
+    }
+    let inflated = store.inflated_of(index);
+    match inflated {
+        Some(data) if h.rsv1 => {
+            d.line(
+                1,
+                format!(
+                    "Compressed: {} bytes on the wire inflate to {} bytes (the whole message)",
+                    have,
+                    data.len()
+                ),
+                Some(hl..d.wire.len()),
+            );
+            preview_line(&mut d, 1, Opcode::Text, data);
+        }
+        Some(_) => d.line(
+            1,
+            "Part of a compressed message: see the message for its inflated text".into(),
+            Some(hl..d.wire.len()),
+        ),
+        None => preview_line(&mut d, 1, h.opcode(), &f.payload),
+    }
+    d.inflated = inflated.map(<[u8]>::to_vec);
+    d.problems(&f.problems);
+    d
+}
+
+pub fn message(m: &Message) -> Details {
+    let mut d = Details {
+        wire: m.data.clone(),
+        unmasked: m.data.clone(),
+        ..Details::default()
+    };
+    d.line(
+        0,
+        format!("Message of connection #{}, {}", m.conn, side_words(m.from)),
+        None,
+    );
+    d.line(1, format!("Time: {} (last frame)", utc(m.ts)), None);
+    d.line(
+        1,
+        format!("Opcode: {} ({})", m.opcode, opcode_meaning(m.opcode)),
+        None,
+    );
+    d.line(
+        1,
+        format!(
+            "Frames: {} ({} frame{})",
+            join(&m.frames),
+            m.frames.len(),
+            if m.frames.len() == 1 { "" } else { "s" }
+        ),
+        None,
+    );
+    let mut len = format!("Length: {} bytes", m.data.len());
+    if m.compressed {
+        len.push_str(" after inflating (permessage-deflate)");
+    }
+    d.line(1, len, Some(0..m.data.len()));
+    if let Some(code) = m.close_code {
+        d.line(
+            1,
+            format!("Close code: {code} ({})", close_code_meaning(code)),
+            Some(0..2.min(m.data.len())),
+        );
+        let mut reason = String::from("Close reason: \"");
+        escape_plain(
+            m.close_reason.as_deref().unwrap_or("").as_bytes(),
+            200,
+            &mut reason,
+        );
+        reason.push('"');
+        d.line(1, reason, Some(2.min(m.data.len())..m.data.len()));
+    } else {
+        preview_line(&mut d, 1, Opcode::from_u8(m.opcode), &m.data);
+    }
+    d.problems(&m.problems);
+    d
+}
+
+pub fn gap(g: &Gap) -> Details {
+    let mut d = Details::default();
+    d.line(
+        0,
+        format!("Gap in connection #{}, {}", g.conn, side_words(g.from)),
+        None,
+    );
+    d.line(
+        1,
+        format!("{} bytes are missing from the capture", g.bytes),
+        None,
+    );
+    d.line(1, format!("Noticed at capture packet {}", g.packet), None);
+    d.line(1, format!("Time: {}", utc(g.ts)), None);
+    d.fields.push(Field {
+        depth: 1,
+        text: "! the peer acknowledged bytes that the capture does not hold (lost by the capture, or cut by the snapshot length)".into(),
+        bytes: None,
+        problem: true,
+    });
+    d
+}
+
+fn preview_line(d: &mut Details, depth: u8, opcode: Opcode, data: &[u8]) {
+    let range = Some(d.header_len..d.header_len + data.len().min(d.wire.len() - d.header_len));
+    match opcode {
+        Opcode::Close => match data {
+            [a, b, reason @ ..] => {
+                let code = u16::from_be_bytes([*a, *b]);
+                let mut s = format!(
+                    "Close code: {code} ({}), reason \"",
+                    close_code_meaning(code)
+                );
+                escape_plain(reason, 200, &mut s);
+                s.push('"');
+                d.line(depth, s, range);
+            }
+            [] => d.line(depth, "No close code".into(), None),
+            _ => d.line(depth, "Close payload of 1 byte: no code".into(), range),
+        },
+        Opcode::Binary => d.line(depth, "Binary data (see the bytes)".into(), range),
+        _ if data.is_empty() => d.line(depth, "Empty".into(), None),
+        _ => {
+            let mut s = String::from("Text: \"");
+            escape_plain(data, 200, &mut s);
+            s.push('"');
+            d.line(depth, s, range);
+        }
+    }
+}
+
+fn opcode_meaning(opcode: u8) -> &'static str {
+    Opcode::from_u8(opcode).name()
+}
+
+fn join(ns: &[u64]) -> String {
+    let mut s = String::new();
+    for (i, n) in ns.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        if i == 8 && ns.len() > 10 {
+            s.push_str(&format!("… {} more", ns.len() - 8));
+            break;
+        }
+        s.push_str(&n.to_string());
+    }
+    s
+}
+
+/// `2026-11-24 18:11:12.154697 UTC`, at the capture's precision.
+pub fn utc(ts: Timestamp) -> String {
+    let days = ts.secs.div_euclid(86_400);
+    let secs = ts.secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let digits = usize::from(ts.digits.min(9));
+    let frac = ts.nanos / 10u32.pow(9 - digits as u32);
+    let mut s = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if digits > 0 {
+        s.push_str(&format!(".{frac:0digits$}"));
+    }
+    s.push_str(" UTC");
+    s
+}
+
+/// Clock time of day only, for the list's absolute time column.
+pub fn time_of_day(ts: Timestamp) -> String {
+    let secs = ts.secs.rem_euclid(86_400);
+    let digits = usize::from(ts.digits.min(6));
+    let frac = ts.nanos / 10u32.pow(9 - digits as u32);
+    format!(
+        "{:02}:{:02}:{:02}.{frac:0digits$}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_at_the_captures_precision() {
+        // `date -u -d @1795447872` → Mon Nov 23 15:31:12 UTC 2026
+        let ts = Timestamp {
+            secs: 1_795_447_872,
+            nanos: 154_697_000,
+            digits: 6,
+        };
+        assert_eq!(utc(ts), "2026-11-23 15:31:12.154697 UTC");
+        assert_eq!(time_of_day(ts), "15:31:12.154697");
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn bits_are_drawn_as_wireshark_does() {
+        assert_eq!(bits(0x81, 0x80), "1... ....");
+        assert_eq!(bits(0x81, 0x0f), ".... 0001");
+        assert_eq!(bits(0x94, 0x7f), ".001 0100");
+    }
+}

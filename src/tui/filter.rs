@@ -1,0 +1,642 @@
+//! The display filter: a small expression language over frames and messages, in the spirit of
+//! Wireshark's display filters but with WebSocket words.
+//!
+//! ```text
+//! client and text                      frames the client sent with opcode text
+//! opcode == ping or opcode == pong     by name or number (1, 2, 8, 9, 10 …)
+//! len > 1000 and not compressed        length comparisons: == != < <= > >=
+//! conn == 2                            one connection
+//! text contains "error"                payload (inflated when compressed) holds the bytes
+//! text ~ "^\{\"type\":"                payload matches a regular expression
+//! problems                             anything the RFC forbids, gaps, cut frames
+//! problem == invalid-utf8              one problem by name (see the README's table)
+//! fin  masked  rsv1  compressed  fragmented  control  data  gap
+//! ```
+//!
+//! `and`/`&&`, `or`/`||`, `not`/`!` and parentheses combine them. A bad expression is
+//! rejected with a sentence saying where and why, never applied half-understood.
+
+use regex::bytes::Regex;
+
+use crate::model::Side;
+use crate::ws::{Opcode, Problem};
+
+/// What a filter looks at, the same for a frame, a message and a gap.
+pub struct Subject<'a> {
+    pub conn: u32,
+    pub from: Side,
+    /// `None` for a gap.
+    pub opcode: Option<u8>,
+    pub len: u64,
+    /// The bytes to search: a frame's unmasked payload, or its message's inflated data when
+    /// compressed; a message's final data.
+    pub data: &'a [u8],
+    pub problems: &'a [Problem],
+    pub gap: bool,
+    pub fin: bool,
+    pub masked: bool,
+    pub rsv1: bool,
+    pub compressed: bool,
+    pub fragmented: bool,
+}
+
+#[derive(Debug)]
+pub struct Filter {
+    expr: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// Character position in the expression.
+    pub at: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "at character {}: {}", self.at + 1, self.message)
+    }
+}
+
+#[derive(Debug)]
+enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Flag(Flag),
+    From(Side),
+    Opcode(Cmp, u8),
+    Len(Cmp, u64),
+    Conn(Cmp, u64),
+    Contains(Vec<u8>),
+    Matches(Regex),
+    Problem(ProblemName),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Flag {
+    Fin,
+    Masked,
+    Rsv1,
+    Compressed,
+    Fragmented,
+    Control,
+    Data,
+    Gap,
+    Problems,
+}
+
+#[derive(Debug)]
+enum ProblemName {
+    Gap,
+    Rule(Problem),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn test(self, a: u64, b: u64) -> bool {
+        match self {
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+        }
+    }
+}
+
+impl Filter {
+    pub fn parse(text: &str) -> Result<Filter, Error> {
+        let tokens = lex(text)?;
+        let mut p = Parser {
+            tokens,
+            pos: 0,
+            end: text.chars().count(),
+        };
+        let expr = p.or()?;
+        if let Some(t) = p.tokens.get(p.pos) {
+            return Err(Error {
+                at: t.at,
+                message: format!("unexpected '{}': join conditions with and/or", t.text()),
+            });
+        }
+        Ok(Filter { expr })
+    }
+
+    pub fn matches(&self, s: &Subject<'_>) -> bool {
+        eval(&self.expr, s)
+    }
+}
+
+fn eval(e: &Expr, s: &Subject<'_>) -> bool {
+    match e {
+        Expr::And(a, b) => eval(a, s) && eval(b, s),
+        Expr::Or(a, b) => eval(a, s) || eval(b, s),
+        Expr::Not(a) => !eval(a, s),
+        Expr::Flag(f) => match f {
+            Flag::Fin => s.fin,
+            Flag::Masked => s.masked,
+            Flag::Rsv1 => s.rsv1,
+            Flag::Compressed => s.compressed,
+            Flag::Fragmented => s.fragmented,
+            Flag::Control => s.opcode.is_some_and(crate::ws::is_control),
+            Flag::Data => s.opcode.is_some_and(|o| !crate::ws::is_control(o)),
+            Flag::Gap => s.gap,
+            Flag::Problems => s.gap || !s.problems.is_empty(),
+        },
+        Expr::From(side) => s.from == *side,
+        Expr::Opcode(cmp, v) => s
+            .opcode
+            .is_some_and(|o| cmp.test(u64::from(o), u64::from(*v))),
+        Expr::Len(cmp, v) => cmp.test(s.len, *v),
+        Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
+        Expr::Contains(needle) => contains(s.data, needle),
+        Expr::Matches(re) => re.is_match(s.data),
+        Expr::Problem(ProblemName::Gap) => s.gap,
+        Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(p),
+    }
+}
+
+/// Case-insensitive (ASCII) substring search, as a search box is expected to behave.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    Op(&'static str),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    at: usize,
+}
+
+impl Token {
+    fn text(&self) -> String {
+        match &self.tok {
+            Tok::Word(w) => w.clone(),
+            Tok::Str(s) => format!("\"{s}\""),
+            Tok::Op(o) => (*o).to_owned(),
+        }
+    }
+}
+
+const OPS: [&str; 13] = [
+    "==", "!=", "<=", ">=", "&&", "||", "<", ">", "~", "!", "(", ")", "=",
+];
+
+fn lex(text: &str) -> Result<Vec<Token>, Error> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '"' || c == '\'' {
+            let start = i;
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => {
+                        return Err(Error {
+                            at: start,
+                            message: format!("string not closed: add a {c} at the end"),
+                        });
+                    }
+                    Some(&q) if q == c => break,
+                    Some('\\') if chars.get(i + 1).is_some_and(|n| *n == c || *n == '\\') => {
+                        s.push(chars[i + 1]);
+                        i += 2;
+                        continue;
+                    }
+                    Some(&other) => s.push(other),
+                }
+                i += 1;
+            }
+            i += 1;
+            tokens.push(Token {
+                tok: Tok::Str(s),
+                at: start,
+            });
+        } else if c.is_alphanumeric() || "-_.:".contains(c) {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || "-_.:".contains(chars[i])) {
+                i += 1;
+            }
+            tokens.push(Token {
+                tok: Tok::Word(chars[start..i].iter().collect::<String>().to_lowercase()),
+                at: start,
+            });
+        } else {
+            let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
+            let Some(op) = OPS.iter().find(|op| rest.starts_with(**op)) else {
+                return Err(Error {
+                    at: i,
+                    message: format!("'{c}' is not part of the filter language (press ? for help)"),
+                });
+            };
+            tokens.push(Token {
+                tok: Tok::Op(op),
+                at: i,
+            });
+            i += op.chars().count();
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    /// Position just past the expression, for "expected … at the end" errors.
+    end: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.pos).map(|t| &t.tok)
+    }
+
+    fn at(&self) -> usize {
+        self.tokens.get(self.pos).map_or(self.end, |t| t.at)
+    }
+
+    fn eat_word(&mut self, words: &[&str]) -> bool {
+        if let Some(Tok::Word(w)) = self.peek()
+            && words.contains(&w.as_str())
+        {
+            self.pos += 1;
+            return true;
+        }
+        false
+    }
+
+    fn eat_op(&mut self, ops: &[&str]) -> Option<&'static str> {
+        if let Some(Tok::Op(o)) = self.peek()
+            && ops.contains(o)
+        {
+            let o = *o;
+            self.pos += 1;
+            return Some(o);
+        }
+        None
+    }
+
+    fn or(&mut self) -> Result<Expr, Error> {
+        let mut left = self.and()?;
+        while self.eat_word(&["or"]) || self.eat_op(&["||"]).is_some() {
+            let right = self.and()?;
+            left = Expr::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, Error> {
+        let mut left = self.not()?;
+        while self.eat_word(&["and"]) || self.eat_op(&["&&"]).is_some() {
+            let right = self.not()?;
+            left = Expr::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr, Error> {
+        if self.eat_word(&["not"]) || self.eat_op(&["!"]).is_some() {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.atom()
+    }
+
+    fn atom(&mut self) -> Result<Expr, Error> {
+        let at = self.at();
+        if self.eat_op(&["("]).is_some() {
+            let e = self.or()?;
+            if self.eat_op(&[")"]).is_none() {
+                return Err(Error {
+                    at: self.at(),
+                    message: "expected ')'".into(),
+                });
+            }
+            return Ok(e);
+        }
+        let word = match self.tokens.get(self.pos).map(|t| t.tok.clone()) {
+            Some(Tok::Word(w)) => w,
+            Some(other) => {
+                let text = self.tokens[self.pos].text();
+                let _ = other;
+                return Err(Error {
+                    at,
+                    message: format!(
+                        "expected a condition such as 'text' or 'len > 100', found {text}"
+                    ),
+                });
+            }
+            None => {
+                return Err(Error {
+                    at,
+                    message: "expected a condition such as 'text' or 'len > 100' here".into(),
+                });
+            }
+        };
+        self.pos += 1;
+        let expr = match word.as_str() {
+            "fin" => Expr::Flag(Flag::Fin),
+            "masked" => Expr::Flag(Flag::Masked),
+            "rsv1" => Expr::Flag(Flag::Rsv1),
+            "compressed" => Expr::Flag(Flag::Compressed),
+            "fragmented" => Expr::Flag(Flag::Fragmented),
+            "control" => Expr::Flag(Flag::Control),
+            "data" => Expr::Flag(Flag::Data),
+            "gap" => Expr::Flag(Flag::Gap),
+            "client" | "c2s" => Expr::From(Side::Client),
+            "server" | "s2c" => Expr::From(Side::Server),
+            "problems" | "problem" if !self.comparison_follows() => Expr::Flag(Flag::Problems),
+            "problems" | "problem" => {
+                let (cmp, value, vat) = self.comparison(&word)?;
+                let name = if value == "gap" {
+                    ProblemName::Gap
+                } else {
+                    match Problem::from_name(&value) {
+                        Some(p) => ProblemName::Rule(p),
+                        None => {
+                            return Err(Error {
+                                at: vat,
+                                message: format!(
+                                    "no problem is named '{value}' (names as in the README, e.g. invalid-utf8)"
+                                ),
+                            });
+                        }
+                    }
+                };
+                not_if(cmp, Expr::Problem(name), at)?
+            }
+            "dir" | "from" | "direction" => {
+                let (cmp, value, vat) = self.comparison(&word)?;
+                let side = match value.as_str() {
+                    "client" | "c2s" => Side::Client,
+                    "server" | "s2c" => Side::Server,
+                    _ => {
+                        return Err(Error {
+                            at: vat,
+                            message: format!("{word} is client or server, not '{value}'"),
+                        });
+                    }
+                };
+                not_if(cmp, Expr::From(side), at)?
+            }
+            "opcode" | "op" | "type" => {
+                let (cmp, value, vat) = self.comparison(&word)?;
+                let Some(op) = opcode_value(&value) else {
+                    return Err(Error {
+                        at: vat,
+                        message: format!(
+                            "'{value}' is not an opcode: text, binary, close, ping, pong, continuation or 0-15"
+                        ),
+                    });
+                };
+                Expr::Opcode(cmp, op)
+            }
+            "len" | "length" | "size" => {
+                let (cmp, value, vat) = self.comparison(&word)?;
+                Expr::Len(cmp, number(&value, vat)?)
+            }
+            "conn" | "connection" => {
+                let (cmp, value, vat) = self.comparison(&word)?;
+                let v = number(value.trim_start_matches('#'), vat)?;
+                Expr::Conn(cmp, v)
+            }
+            "text" | "payload" | "data." if self.contains_follows() => self.search_expr(&word)?,
+            "text" | "payload" => match self.peek() {
+                Some(Tok::Op("~")) => self.search_expr(&word)?,
+                _ if word == "text" => Expr::Opcode(Cmp::Eq, 1),
+                _ => {
+                    return Err(Error {
+                        at: self.at(),
+                        message: "payload needs contains \"…\" or ~ \"regex\"".into(),
+                    });
+                }
+            },
+            other => match opcode_value(other) {
+                Some(op) if other.parse::<u8>().is_err() => Expr::Opcode(Cmp::Eq, op),
+                _ => {
+                    return Err(Error {
+                        at,
+                        message: format!(
+                            "unknown word '{other}': try client, server, text, binary, ping, len > N, conn == N, text contains \"…\", problems (? lists all)"
+                        ),
+                    });
+                }
+            },
+        };
+        Ok(expr)
+    }
+
+    fn comparison_follows(&self) -> bool {
+        matches!(self.peek(), Some(Tok::Op("==" | "!=" | "=")))
+    }
+
+    fn contains_follows(&self) -> bool {
+        matches!(self.peek(), Some(Tok::Word(w)) if w == "contains")
+    }
+
+    /// `text contains "…"` or `text ~ "…"`.
+    fn search_expr(&mut self, word: &str) -> Result<Expr, Error> {
+        let regex = self.eat_op(&["~"]).is_some();
+        if !regex {
+            self.pos += 1; // "contains"
+        }
+        let at = self.at();
+        let value = match self.tokens.get(self.pos).map(|t| t.tok.clone()) {
+            Some(Tok::Str(s)) | Some(Tok::Word(s)) => s,
+            _ => {
+                return Err(Error {
+                    at,
+                    message: format!(
+                        "{word} {} needs a value in quotes",
+                        if regex { "~" } else { "contains" }
+                    ),
+                });
+            }
+        };
+        self.pos += 1;
+        if regex {
+            Regex::new(&value).map(Expr::Matches).map_err(|e| Error {
+                at,
+                message: format!("bad regular expression: {}", one_line(&e.to_string())),
+            })
+        } else {
+            Ok(Expr::Contains(value.into_bytes()))
+        }
+    }
+
+    /// `== value`, `!= value`, `< value` …: the operator and the value (a word or a string).
+    fn comparison(&mut self, field: &str) -> Result<(Cmp, String, usize), Error> {
+        let at = self.at();
+        let Some(op) = self.eat_op(&["==", "=", "!=", "<", "<=", ">", ">="]) else {
+            return Err(Error {
+                at,
+                message: format!("{field} needs a comparison, e.g. {field} == …"),
+            });
+        };
+        let cmp = match op {
+            "==" | "=" => Cmp::Eq,
+            "!=" => Cmp::Ne,
+            "<" => Cmp::Lt,
+            "<=" => Cmp::Le,
+            ">" => Cmp::Gt,
+            _ => Cmp::Ge,
+        };
+        let vat = self.at();
+        match self.tokens.get(self.pos).map(|t| t.tok.clone()) {
+            Some(Tok::Word(w)) | Some(Tok::Str(w)) => {
+                self.pos += 1;
+                Ok((cmp, w.to_lowercase(), vat))
+            }
+            _ => Err(Error {
+                at: vat,
+                message: format!("expected a value after {field} {op}"),
+            }),
+        }
+    }
+}
+
+/// `from == client` and `from != client`; other comparisons make no sense for a name.
+fn not_if(cmp: Cmp, e: Expr, at: usize) -> Result<Expr, Error> {
+    match cmp {
+        Cmp::Eq => Ok(e),
+        Cmp::Ne => Ok(Expr::Not(Box::new(e))),
+        _ => Err(Error {
+            at,
+            message: "only == and != compare names".into(),
+        }),
+    }
+}
+
+fn number(value: &str, at: usize) -> Result<u64, Error> {
+    let (digits, scale) = match value.to_ascii_lowercase() {
+        v if v.ends_with("kib") || v.ends_with('k') => (
+            v.trim_end_matches("kib").trim_end_matches('k').to_owned(),
+            1024,
+        ),
+        v if v.ends_with("mib") || v.ends_with('m') => (
+            v.trim_end_matches("mib").trim_end_matches('m').to_owned(),
+            1 << 20,
+        ),
+        v => (v, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| Error {
+            at,
+            message: format!("'{value}' is not a number"),
+        })
+}
+
+fn opcode_value(word: &str) -> Option<u8> {
+    if let Ok(n) = word.parse::<u8>() {
+        return (n < 16).then_some(n);
+    }
+    (0..16u8).find(|v| {
+        let name = Opcode::from_u8(*v).name();
+        !name.starts_with("reserved") && (name == word || (word == "cont" && *v == 0))
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject<'a>(opcode: u8, from: Side, data: &'a [u8], problems: &'a [Problem]) -> Subject<'a> {
+        Subject {
+            conn: 1,
+            from,
+            opcode: Some(opcode),
+            len: data.len() as u64,
+            data,
+            problems,
+            gap: false,
+            fin: true,
+            masked: from == Side::Client,
+            rsv1: false,
+            compressed: false,
+            fragmented: false,
+        }
+    }
+
+    fn m(filter: &str, s: &Subject<'_>) -> bool {
+        Filter::parse(filter)
+            .unwrap_or_else(|e| panic!("{filter}: {e}"))
+            .matches(s)
+    }
+
+    #[test]
+    fn words_and_comparisons() {
+        let hi = subject(1, Side::Client, b"Hi, my name is Alice", &[]);
+        assert!(m("client and text", &hi));
+        assert!(!m("server", &hi));
+        assert!(m("opcode == text && len == 20", &hi));
+        assert!(m("op != binary", &hi));
+        assert!(m("len >= 20 and len < 21", &hi));
+        assert!(m("text contains \"ALICE\"", &hi));
+        assert!(m("text ~ \"^Hi, .* Alice$\"", &hi));
+        assert!(m("not (ping or pong) and masked", &hi));
+        assert!(m("conn == 1 and from == client", &hi));
+        assert!(m("from != server", &hi));
+        assert!(!m("problems", &hi));
+        assert!(m("data and fin and not control", &hi));
+        assert!(m("len < 1k", &hi));
+    }
+
+    #[test]
+    fn problems_by_name() {
+        let bad = subject(1, Side::Server, b"\xff", &[Problem::InvalidUtf8]);
+        assert!(m("problems", &bad));
+        assert!(m("problem == invalid-utf8", &bad));
+        assert!(!m("problem == truncated", &bad));
+    }
+
+    #[test]
+    fn mistakes_explain_themselves() {
+        for (bad, at, says) in [
+            ("len >", 5, "expected a value"),
+            ("text contains", 13, "needs a value"),
+            ("frobnicate", 0, "unknown word 'frobnicate'"),
+            ("client server", 7, "join conditions with and/or"),
+            ("(client", 7, "expected ')'"),
+            ("text ~ \"(\"", 7, "bad regular expression"),
+            ("opcode == 42", 10, "not an opcode"),
+            ("problem == nope", 11, "no problem is named 'nope'"),
+            ("len > \"x", 6, "string not closed"),
+            ("len $ 3", 4, "not part of the filter language"),
+        ] {
+            let e = Filter::parse(bad).unwrap_err();
+            assert!(e.message.contains(says), "{bad}: {e}");
+            assert_eq!(e.at, at, "{bad}: {e}");
+        }
+    }
+}

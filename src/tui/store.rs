@@ -1,0 +1,244 @@
+//! Everything the decoder reported, kept for browsing: connections with their running counts,
+//! frames, messages and gaps, and the links between them (which message a frame belongs to).
+//!
+//! Lists are drawn from indices into these vectors, so a view over a million frames costs a
+//! `u32` per row; details are built from one stored event when a row is selected.
+
+use crate::model::{self, EndHow, Event, Timestamp};
+
+/// A connection as the connections pane lists it.
+pub struct Conn {
+    pub info: model::Connection,
+    pub frames: u64,
+    pub messages: u64,
+    /// Payload bytes as they crossed the wire (after unmasking, before inflating).
+    pub bytes: u64,
+    /// Frames or messages with at least one problem, and gaps.
+    pub problems: u64,
+    /// The first close frame seen on the connection: its code (if any) and who sent it.
+    pub close: Option<(Option<u16>, model::Side)>,
+    pub end: Option<model::End>,
+}
+
+impl Conn {
+    /// Open, closed with a code, reset, or still open at the end of the capture.
+    pub fn state(&self) -> String {
+        let close = match self.close {
+            Some((Some(code), side)) => format!("close {code} by {}", side.name()),
+            Some((None, side)) => format!("close by {}", side.name()),
+            None => String::new(),
+        };
+        let end = match self.end.as_ref().map(|e| e.how) {
+            Some(EndHow::Fin) => "closed",
+            Some(EndHow::Rst) => "reset",
+            Some(EndHow::Eof) => "open at end",
+            None => "open",
+        };
+        if close.is_empty() {
+            end.to_owned()
+        } else {
+            format!("{end}, {close}")
+        }
+    }
+}
+
+/// Marks a frame whose message has not completed (yet).
+pub const NO_MESSAGE: u32 = u32::MAX;
+
+#[derive(Default)]
+pub struct Store {
+    pub conns: Vec<Conn>,
+    pub rejected: Vec<model::Rejected>,
+    pub frames: Vec<model::Frame>,
+    /// For each frame, the index of its message in `messages`, or [`NO_MESSAGE`].
+    pub frame_message: Vec<u32>,
+    pub messages: Vec<model::Message>,
+    pub gaps: Vec<model::Gap>,
+    /// For each connection, its frames' indices in `frames`, by frame number `n`.
+    conn_frames: Vec<Vec<u32>>,
+    pub first_ts: Option<Timestamp>,
+}
+
+impl Store {
+    pub fn push(&mut self, ev: Event) {
+        match ev {
+            Event::Connection(c) => {
+                self.first_ts.get_or_insert(c.ts);
+                let id = c.conn as usize;
+                // Connections are numbered in order of appearance; anything else is a bug
+                // upstream, and is shown rather than lost.
+                if id != self.conns.len() {
+                    debug_assert_eq!(id, self.conns.len(), "connections out of order");
+                }
+                self.conns.push(Conn {
+                    info: c,
+                    frames: 0,
+                    messages: 0,
+                    bytes: 0,
+                    problems: 0,
+                    close: None,
+                    end: None,
+                });
+                self.conn_frames.push(Vec::new());
+            }
+            Event::Rejected(r) => {
+                self.first_ts.get_or_insert(r.ts);
+                self.rejected.push(r);
+            }
+            Event::Frame(f) => {
+                let index = self.frames.len() as u32;
+                if let Some(c) = self.conn_mut(f.conn) {
+                    c.frames += 1;
+                    c.bytes += f.payload.len() as u64;
+                    c.problems += u64::from(!f.problems.is_empty());
+                    if f.header.opcode == 8 && c.close.is_none() {
+                        let code = match f.payload.as_slice() {
+                            [a, b, ..] => Some(u16::from_be_bytes([*a, *b])),
+                            _ => None,
+                        };
+                        c.close = Some((code, f.from));
+                    }
+                }
+                if let Some(list) = self.conn_frames.get_mut(f.conn as usize) {
+                    // `n` counts frames of the connection in the order they complete.
+                    if list.len() as u64 == f.n {
+                        list.push(index);
+                    }
+                }
+                self.frames.push(f);
+                self.frame_message.push(NO_MESSAGE);
+            }
+            Event::Message(m) => {
+                let index = self.messages.len() as u32;
+                if let Some(c) = self.conn_mut(m.conn) {
+                    c.messages += 1;
+                    c.problems += u64::from(!m.problems.is_empty());
+                }
+                for n in &m.frames {
+                    if let Some(f) = self.frame_index(m.conn, *n) {
+                        self.frame_message[f as usize] = index;
+                    }
+                }
+                self.messages.push(m);
+            }
+            Event::Gap(g) => {
+                if let Some(c) = self.conn_mut(g.conn) {
+                    c.problems += 1;
+                }
+                self.gaps.push(g);
+            }
+            Event::End(e) => {
+                if let Some(c) = self.conn_mut(e.conn) {
+                    c.end = Some(e);
+                }
+            }
+        }
+    }
+
+    fn conn_mut(&mut self, conn: u32) -> Option<&mut Conn> {
+        self.conns.get_mut(conn as usize)
+    }
+
+    /// Index in `frames` of frame `n` of connection `conn`.
+    pub fn frame_index(&self, conn: u32, n: u64) -> Option<u32> {
+        let list = self.conn_frames.get(conn as usize)?;
+        list.get(usize::try_from(n).ok()?).copied()
+    }
+
+    /// The message a frame belongs to, once it is complete.
+    pub fn message_of(&self, frame: u32) -> Option<&model::Message> {
+        let m = *self.frame_message.get(frame as usize)?;
+        self.messages.get(m as usize)
+    }
+
+    /// Whether any frame of the message that `frame` belongs to is compressed: then the bytes
+    /// worth searching are the message's inflated ones.
+    pub fn inflated_of(&self, frame: u32) -> Option<&[u8]> {
+        self.message_of(frame)
+            .filter(|m| m.compressed)
+            .map(|m| m.data.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Detected, Side};
+    use crate::ws::{FrameHeader, LengthForm};
+
+    fn conn() -> Event {
+        Event::Connection(model::Connection {
+            conn: 0,
+            ts: Timestamp::default(),
+            packet: 1,
+            client: "127.0.0.1:1000".parse().unwrap(),
+            server: "127.0.0.1:80".parse().unwrap(),
+            detected: Detected::Handshake,
+            handshake: None,
+        })
+    }
+
+    fn frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
+        Event::Frame(model::Frame {
+            conn: 0,
+            n,
+            ts: Timestamp::default(),
+            from: Side::Server,
+            header: FrameHeader {
+                fin,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
+                opcode,
+                mask: None,
+                len: payload.len() as u64,
+                length_form: LengthForm::Short,
+                header_len: 2,
+            },
+            payload: payload.to_vec(),
+            truncated: false,
+            problems: Vec::new(),
+            packets: (n + 2, n + 2),
+        })
+    }
+
+    #[test]
+    fn frames_learn_their_message_when_it_completes() {
+        let mut s = Store::default();
+        s.push(conn());
+        s.push(frame(0, 1, false, b"ab"));
+        s.push(frame(1, 9, true, b""));
+        assert!(s.message_of(0).is_none());
+        s.push(Event::Message(model::Message {
+            conn: 0,
+            ts: Timestamp::default(),
+            from: Side::Server,
+            opcode: 9,
+            frames: vec![1],
+            compressed: false,
+            data: Vec::new(),
+            text_valid: false,
+            close_code: None,
+            close_reason: None,
+            problems: Vec::new(),
+        }));
+        s.push(frame(2, 0, true, b"cd"));
+        s.push(Event::Message(model::Message {
+            conn: 0,
+            ts: Timestamp::default(),
+            from: Side::Server,
+            opcode: 1,
+            frames: vec![0, 2],
+            compressed: false,
+            data: b"abcd".to_vec(),
+            text_valid: true,
+            close_code: None,
+            close_reason: None,
+            problems: Vec::new(),
+        }));
+        assert_eq!(s.frame_message, [1, 0, 1]);
+        assert_eq!(s.conns[0].frames, 3);
+        assert_eq!(s.conns[0].bytes, 4);
+        assert_eq!(s.message_of(2).unwrap().data, b"abcd");
+    }
+}

@@ -1,1 +1,396 @@
+//! Screens drawn from the bundled samples with ratatui's `TestBackend`, asserted against what
+//! is known from outside: tshark's dissection (`samples/*.tshark.jsonl`) and the peers' logs.
 
+use std::path::Path;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::app::{Action, App, Mode, Pane, Right, Row};
+use super::feed::Feed;
+use super::view;
+use crate::capture;
+use crate::model::{self, Event, Side, Timestamp};
+use crate::pipeline::{Options, Pipeline};
+use crate::ws::{FrameHeader, LengthForm};
+
+/// Decodes a sample the way the UI's decoding thread does and hands it to a new App.
+fn load(name: &str, live: bool) -> App {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let mut file = capture::File::open(&path, None).unwrap();
+    let mut pipeline = Pipeline::new(file.link(), Options::default());
+    let mut app = App::new(name.into(), live);
+    let mut events = Vec::new();
+    let mut n = 0;
+    while let Some(p) = file.next_packet().unwrap() {
+        n += 1;
+        if n == 1 {
+            app.feed(Feed::Start(p.ts));
+        }
+        pipeline.packet(n, p.ts, p.data, &mut events);
+    }
+    pipeline.finish(&mut events);
+    app.feed(Feed::Events(events));
+    app.feed(Feed::Done {
+        notes: Vec::new(),
+        error: None,
+    });
+    app
+}
+
+fn screen(app: &App, width: u16, height: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| view::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    (0..height)
+        .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[track_caller]
+fn assert_shows(screen: &[String], want: &str) {
+    assert!(
+        screen.iter().any(|l| l.contains(want)),
+        "screen lacks {want:?}:\n{}",
+        screen.join("\n")
+    );
+}
+
+#[track_caller]
+fn assert_hides(screen: &[String], unwanted: &str) {
+    assert!(
+        !screen.iter().any(|l| l.contains(unwanted)),
+        "screen shows {unwanted:?}:\n{}",
+        screen.join("\n")
+    );
+}
+
+#[test]
+fn echo_at_80_by_24() {
+    let app = load("echo.pcap", false);
+    let s = screen(&app, 80, 24);
+    // Times as in the README's text example (seconds since the first packet).
+    // tshark: frame 8, client 36930 → 8765, text, FIN, masked 16f6b852, 20 bytes,
+    // "Hi, my name is Alice"; frame 9 the server's unmasked 27-byte answer.
+    assert_shows(&s, "#0  127.0.0.1:36930 → 127.0.0.1:8765 /");
+    assert_shows(
+        &s,
+        "8   0.002186 #0   client → text        FIN        20 Hi, my name is Alice",
+    );
+    assert_shows(
+        &s,
+        "9   0.002602 #0   ← server text        FIN        27 Hi Alice, nice to",
+    );
+    // Close 1000 from the peer's log (payload 03e8).
+    assert_shows(&s, "client → close       FIN         2 1000 normal closure");
+    assert_shows(&s, "Frame 0 of connection #0, client → ser");
+    // The header bytes: 0x81 (FIN, text), 0x94 (MASK, 20), then the key.
+    assert_shows(&s, "0000  81 94 16 f6 b8 52 48 69");
+    assert_shows(&s, "echo.pcap │");
+    assert_shows(&s, "1 conn · 8 frames · 8 msgs");
+}
+
+#[test]
+fn the_field_tree_matches_tsharks_dissection() {
+    let mut app = load("echo.pcap", false);
+    app.update(Action::ToggleZoom);
+    app.update(Action::FocusNext); // list → details
+    let s = screen(&app, 80, 30);
+    assert_shows(&s, "1... .... = FIN: true (final)");
+    assert_shows(&s, ".0.. .... = RSV1: not set");
+    assert_shows(&s, ".... 0001 = Opcode: 1 (text)");
+    assert_shows(&s, "1... .... = MASK: set (payload is masked)");
+    assert_shows(&s, ".001 0100 = Payload length: 20");
+    assert_shows(&s, "Masking key: 16 f6 b8 52");
+    assert_shows(&s, "Text: \"Hi, my name is Alice\"");
+    assert_shows(&s, "Capture packets: 8");
+}
+
+#[test]
+fn bytes_show_the_wire_or_the_unmasked_payload() {
+    let mut app = load("echo.pcap", false);
+    app.update(Action::ToggleZoom);
+    app.update(Action::FocusPrev); // list → connections … go round to the bytes pane
+    app.update(Action::FocusPrev);
+    assert_eq!(app.focus, Pane::Right);
+    let s = screen(&app, 80, 12);
+    // Unmasked: the header, then "Hi, my name is Alice" in ASCII.
+    assert_shows(
+        &s,
+        "0000  81 94 16 f6 b8 52 48 69  2c 20 6d 79 20 6e 61 6d  .....RHi, my nam",
+    );
+    app.update(Action::ToggleMask);
+    let s = screen(&app, 80, 12);
+    // As on the wire: `tshark -r samples/echo.pcap -Y frame.number==8 -T fields -e tcp.payload`
+    // gives 819416f6b8525e9f94727b8f983c779bdd727f8598137a9fdb37.
+    assert_shows(&s, "0000  81 94 16 f6 b8 52 5e 9f  94 72 7b 8f 98 3c 77 9b");
+    assert_shows(&s, "0010  dd 72 7f 85 98 13 7a 9f  db 37");
+    assert_shows(&s, "Bytes as on the wire (x: unmasked)");
+}
+
+#[test]
+fn a_selected_field_knows_its_bytes() {
+    let mut app = load("echo.pcap", false);
+    let d = app.details().unwrap();
+    let key = d
+        .fields
+        .iter()
+        .find(|f| f.text.starts_with("Masking key"))
+        .unwrap();
+    assert_eq!(key.bytes, Some(2..6));
+    assert_eq!(&d.wire[2..6], [0x16, 0xf6, 0xb8, 0x52]);
+    let len = d
+        .fields
+        .iter()
+        .find(|f| f.text.contains("Payload length"))
+        .unwrap();
+    assert_eq!(len.bytes, Some(1..2));
+    app.update(Action::Down);
+    // The server's frame has no key and a 2-byte header.
+    let d = app.details().unwrap();
+    assert_eq!(d.header_len, 2);
+    assert!(!d.fields.iter().any(|f| f.text.starts_with("Masking key")));
+}
+
+#[test]
+fn handshake_view_shows_both_heads_and_checks_the_accept_key() {
+    let mut app = load("echo.pcap", false);
+    app.right = Right::Handshake;
+    app.update(Action::ToggleZoom);
+    app.focus = Pane::Right;
+    let s = screen(&app, 100, 30);
+    assert_shows(&s, "GET / HTTP/1.1");
+    assert_shows(&s, "Upgrade: websocket");
+    assert_shows(&s, "HTTP/1.1 101 Switching Protocols");
+    // tshark reads the same accept header from packet 7.
+    assert_shows(&s, "Sec-WebSocket-Accept: jXenf4ukuuiP/FVk9imZ/bPYe8w=");
+    assert_shows(&s, "Sec-WebSocket-Accept valid");
+}
+
+#[test]
+fn rejected_upgrades_are_listed_with_their_answer() {
+    let mut app = load("rejected.pcap", false);
+    let s = screen(&app, 100, 24);
+    // tshark: packet 6 answers 403 Forbidden.
+    assert_shows(&s, "Connections: 1 WebSocket, 1 rejected");
+    assert_shows(&s, "REJECTED 127.0.0.1:");
+    assert_shows(&s, "GET /forbidden → 403 Forbidden");
+    app.focus = Pane::Conns;
+    app.update(Action::Bottom);
+    assert!(app.selected_rejected().is_some());
+    assert!(app.rows.is_empty());
+    let s = screen(&app, 100, 24);
+    assert_shows(&s, "answered 403 Forbidden");
+}
+
+#[test]
+fn messages_join_fragments_and_frames_say_which_part_they_are() {
+    let mut app = load("mixed.pcap", false);
+    let s = screen(&app, 100, 40);
+    // mixed.log.jsonl: the client sends "fragment one, fragment two, fragment three" in 3
+    // frames with a ping between the first two.
+    assert_shows(&s, "client → text   1/3");
+    assert_shows(&s, "client → cont   2/3");
+    assert_shows(&s, "client → cont   3/3  FIN");
+    app.update(Action::ToggleMode);
+    assert_eq!(app.mode, Mode::Messages);
+    let s = screen(&app, 100, 40);
+    assert_shows(&s, "×3");
+    assert_shows(&s, "fragment one, fragment two, fragment three");
+    // The UTF-8 text cut inside its code points in 4 fragments reads whole.
+    assert_shows(&s, "héllo wörld ✓ 😀");
+}
+
+#[test]
+fn switching_modes_keeps_the_place() {
+    let mut app = load("mixed.pcap", false);
+    let third = app
+        .rows
+        .iter()
+        .position(|r| matches!(r, Row::Frame(f) if app.fragment(Row::Frame(*f)) == "3/3"))
+        .unwrap();
+    app.sel = third;
+    app.update(Action::ToggleMode);
+    let Some(Row::Message(m)) = app.selected() else {
+        panic!("no message selected")
+    };
+    assert_eq!(app.store.messages[m as usize].frames.len(), 3);
+    app.update(Action::ToggleMode);
+    assert_eq!(app.sel, third);
+}
+
+#[test]
+fn compressed_frames_show_their_inflated_text() {
+    let app = load("deflate.pcap", false);
+    let s = screen(&app, 120, 30);
+    // deflate.log.jsonl: the first message is this JSON text, sent compressed (RSV1).
+    assert_shows(
+        &s,
+        "client → text        FIN R1     77 {\"type\": \"quote\"",
+    );
+    let d = app.details().unwrap();
+    assert!(d.inflated.is_some());
+    assert!(d.fields.iter().any(|f| {
+        f.text
+            .starts_with("Compressed: 77 bytes on the wire inflate to")
+    }));
+}
+
+#[test]
+fn the_filter_narrows_the_list_and_explains_mistakes() {
+    let mut app = load("echo.pcap", false);
+    app.update(Action::StartFilter);
+    for c in "server and text".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    // echo.log.jsonl: the server sent two texts.
+    assert_eq!(app.rows.len(), 2);
+    assert!(app.rows.iter().all(|r| app.side_of(*r) == Side::Server));
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "filter: server and text");
+    app.update(Action::StartFilter);
+    for _ in 0.."server and text".len() {
+        app.update(Action::Backspace);
+    }
+    for c in "len >> 3".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    // The bad filter stays in the prompt with the reason; the list is unchanged.
+    assert!(app.prompt.is_some());
+    assert_eq!(app.rows.len(), 2);
+    let s = screen(&app, 120, 24);
+    assert_shows(&s, "bad filter, at character 6:");
+    app.update(Action::Cancel);
+    app.update(Action::Cancel);
+    assert_eq!(app.rows.len(), 8);
+}
+
+#[test]
+fn search_finds_payloads_forward_and_back() {
+    let mut app = load("echo.pcap", false);
+    app.update(Action::StartSearch);
+    for c in "NICE".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    assert_eq!(app.sel, 1, "the server's \"nice to meet you\"");
+    app.update(Action::NextMatch);
+    assert_eq!(app.sel, 1);
+    assert!(app.message.as_deref().unwrap().contains("wrapped"));
+    app.update(Action::StartSearch);
+    for c in "nobody says this".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    assert_eq!(app.sel, 1);
+    assert!(app.message.as_deref().unwrap().contains("no payload holds"));
+}
+
+#[test]
+fn gaps_are_rows_of_their_own() {
+    let app = load("lost-segment.pcap", false);
+    let s = screen(&app, 100, 60);
+    // lost-segment.info.json: 1448 bytes of a server → client segment are missing.
+    assert_shows(&s, "← server gap");
+    assert_shows(&s, "GAP: 1448 bytes missing from the capture");
+}
+
+fn hostile_frame(payload: &[u8]) -> Event {
+    Event::Frame(model::Frame {
+        conn: 0,
+        n: 0,
+        ts: Timestamp::default(),
+        from: Side::Server,
+        header: FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: 1,
+            mask: None,
+            len: payload.len() as u64,
+            length_form: LengthForm::Short,
+            header_len: 2,
+        },
+        payload: payload.to_vec(),
+        truncated: false,
+        problems: Vec::new(),
+        packets: (1, 1),
+    })
+}
+
+#[test]
+fn bytes_from_the_wire_never_reach_the_terminal_raw() {
+    let evil = b"\x1b]0;owned\x07\x1b[2J\x1b[31mred\r\n\x9b\xe2\x80\xae";
+    let mut app = App::new("hostile".into(), false);
+    app.feed(Feed::Events(vec![hostile_frame(evil)]));
+    for right in [Right::Bytes, Right::Payload] {
+        app.right = right;
+        let s = screen(&app, 100, 30);
+        for line in &s {
+            assert!(
+                !line.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "raw control character in {line:?}"
+            );
+        }
+        assert_hides(&s, "\x1b");
+    }
+    app.right = Right::Payload;
+    assert_shows(&screen(&app, 100, 30), "\\u{1b}]0;owned\\u{7}");
+}
+
+#[test]
+fn live_follows_the_newest_only_from_the_end() {
+    let mut app = load("echo.pcap", true);
+    assert_eq!(
+        app.sel,
+        app.rows.len() - 1,
+        "at the end after the first batch"
+    );
+    let mut more = load("echo.pcap", false);
+    let extra: Vec<Event> = std::mem::take(&mut more.store.frames)
+        .into_iter()
+        .map(Event::Frame)
+        .collect();
+    app.feed(Feed::Events(extra.clone()));
+    assert_eq!(app.sel, app.rows.len() - 1, "followed the new frames");
+    app.update(Action::Up);
+    let reading = app.sel;
+    app.feed(Feed::Events(extra.clone()));
+    assert_eq!(app.sel, reading, "stays put while the user reads");
+    app.update(Action::TogglePause);
+    let shown = app.rows.len();
+    app.feed(Feed::Events(extra));
+    assert_eq!(app.rows.len(), shown, "paused: the view holds still");
+    app.update(Action::TogglePause);
+    assert_eq!(app.rows.len(), shown + 8);
+    assert_eq!(app.sel, app.rows.len() - 1);
+}
+
+#[test]
+fn loading_shows_progress() {
+    let mut app = App::new("big.pcap".into(), false);
+    app.feed(Feed::Progress {
+        read: 250,
+        total: 1000,
+    });
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "loading 25%");
+    assert_shows(&s, "Waiting for WebSocket frames…");
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut app = load("echo.pcap", false);
+    app.update(Action::ToggleHelp);
+    let s = screen(&app, 80, 24);
+    for (key, what) in view::KEYS {
+        assert_shows(&s, &format!("{key}  {what}"));
+    }
+    app.update(Action::Down);
+    assert!(!app.help, "any key closes the help");
+}

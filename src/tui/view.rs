@@ -479,9 +479,9 @@ fn hex_line(
         spans.push(Span::raw(if wide && j == 7 { "  " } else { " " }));
     }
     let missing = per_line - chunk.len();
-    spans.push(Span::raw(
-        " ".repeat(missing * 3 + usize::from(wide && missing >= 8)),
-    ));
+    spans.push(Span::raw(" ".repeat(
+        missing * 3 + usize::from(wide && missing >= 8) + usize::from(wide),
+    )));
     for (j, b) in chunk.iter().enumerate() {
         spans.push(Span::styled(printable(*b).to_string(), style(start + j)));
     }

@@ -114,6 +114,21 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// A plain HTTP request (no upgrade asked for) and its answer, on a connection that could
+/// have carried a WebSocket: shown so that nothing on the port is silently left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Http {
+    pub ts: Timestamp,
+    /// The packet that completed the response head.
+    pub packet: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub reason: String,
+}
+
 /// One WebSocket frame, complete on the wire or cut short by the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
@@ -204,6 +219,7 @@ pub struct End {
 pub enum Event {
     Connection(Connection),
     Rejected(Rejected),
+    Http(Http),
     Frame(Frame),
     Message(Message),
     Gap(Gap),

@@ -325,6 +325,22 @@ impl Router {
                     reason: response.reason,
                 }));
             }
+            http::Output::Plain {
+                client,
+                request,
+                response,
+            } => {
+                out.push(Event::Http(model::Http {
+                    ts: stamp.ts,
+                    packet: stamp.packet,
+                    client: f.ends[client],
+                    server: f.ends[client ^ 1],
+                    method: request.method,
+                    path: request.path,
+                    status: response.status,
+                    reason: response.reason,
+                }));
+            }
             http::Output::Upgraded {
                 client,
                 request,

@@ -425,6 +425,77 @@ fn keep_alive_request_before_the_upgrade() {
     whole_sample("keepalive", "keepalive.pcap");
 }
 
+/// Plain HTTP exchanges (no upgrade asked for) as tshark lists them:
+/// `tshark -r samples/NAME.pcap -d tcp.port==8766,http -d tcp.port==8767,http
+///  -Y 'http.response and http.response.code != 101' -T fields -e frame.number
+///  -e http.response.code -e http.response.phrase -e http.response_for.uri`
+#[test]
+fn plain_http_requests_are_reported_as_tshark_sees_them() {
+    /// Packet of the response, method, path, status, reason.
+    type Exchange<'a> = (u64, &'a str, &'a str, u16, &'a str);
+    let cases: [(&str, &[Exchange]); 3] = [
+        ("keepalive.pcap", &[(6, "GET", "/health", 200, "OK")]),
+        (
+            "chromium.pcap",
+            &[
+                (15, "GET", "/", 200, "OK"),
+                (33, "GET", "/favicon.ico", 404, "Not Found"),
+            ],
+        ),
+        (
+            "socketio.pcap",
+            &[
+                (
+                    6,
+                    "GET",
+                    "/socket.io/?EIO=4&transport=polling&t=fbhbqjzq",
+                    200,
+                    "OK",
+                ),
+                (
+                    26,
+                    "POST",
+                    "/socket.io/?EIO=4&transport=polling&t=fbhc4c11&sid=ZKfnG55B-Ew9cKBOAAAA",
+                    200,
+                    "OK",
+                ),
+                (
+                    34,
+                    "GET",
+                    "/socket.io/?EIO=4&transport=polling&t=fbhc6m7t&sid=ZKfnG55B-Ew9cKBOAAAA",
+                    200,
+                    "OK",
+                ),
+                (
+                    46,
+                    "GET",
+                    "/socket.io/?EIO=4&transport=polling&t=fbhcfesq&sid=ZKfnG55B-Ew9cKBOAAAA",
+                    200,
+                    "OK",
+                ),
+            ],
+        ),
+    ];
+    for (name, want) in cases {
+        let d = decode(name, &[]);
+        let got: Vec<_> = of!(d, Http)
+            .iter()
+            .map(|h| {
+                (
+                    h.packet,
+                    h.method.as_str(),
+                    h.path.as_str(),
+                    h.status,
+                    h.reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{name}");
+    }
+    // The refused upgrade of rejected.pcap is a rejection, not plain HTTP.
+    assert!(of!(decode("rejected.pcap", &[]), Http).is_empty());
+}
+
 #[test]
 fn lossy_reordered_duplicated_segments() {
     whole_sample("lossy", "lossy.pcap");

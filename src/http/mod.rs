@@ -66,6 +66,13 @@ pub enum Output {
         request: Request,
         response: Response,
     },
+    /// A request that asked for no upgrade, and its answer (keep-alive requests before an
+    /// upgrade, a page fetched from the same server, long-polling).
+    Plain {
+        client: usize,
+        request: Request,
+        response: Response,
+    },
     NotHttp,
 }
 
@@ -226,6 +233,12 @@ impl Conversation {
             if request.upgrade {
                 self.awaiting_upgrade = false;
                 out.push(Output::Rejected {
+                    client,
+                    request,
+                    response,
+                });
+            } else {
+                out.push(Output::Plain {
                     client,
                     request,
                     response,
@@ -422,7 +435,8 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
         let ok = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
         let out = run(&[(0, get), (1, ok), (0, REQUEST), (1, RESPONSE)]);
         assert!(
-            matches!(out.as_slice(), [Output::Upgraded { .. }]),
+            matches!(out.as_slice(), [Output::Plain { request, response, .. }, Output::Upgraded { .. }]
+                if request.method == "POST" && request.path == "/x" && response.status == 200),
             "{out:?}"
         );
     }

@@ -61,6 +61,17 @@ impl<W: Write> super::Sink for Json<W> {
                 o.str("reason", &r.reason);
                 o.num("packet", r.packet);
             }
+            Event::Http(h) => {
+                o.str("type", "http");
+                o.ts("ts", h.ts);
+                o.display("client", &h.client);
+                o.display("server", &h.server);
+                o.str("method", &h.method);
+                o.str("path", &h.path);
+                o.num("status", h.status);
+                o.str("reason", &h.reason);
+                o.num("packet", h.packet);
+            }
             Event::Frame(f) => {
                 let h = &f.header;
                 o.str("type", "frame");

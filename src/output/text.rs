@@ -117,6 +117,16 @@ impl<W: Write> super::Sink for Text<W> {
                 escape_text(r.reason.as_bytes(), 40, &mut self.line);
                 self.line.push('\n');
             }
+            Event::Http(h) => {
+                self.lead(h.packet, h.ts, None);
+                let _ = write!(self.line, "{} → {} HTTP ", h.client, h.server);
+                escape_text(h.method.as_bytes(), 16, &mut self.line);
+                self.line.push(' ');
+                escape_text(h.path.as_bytes(), 80, &mut self.line);
+                let _ = write!(self.line, " → {} ", h.status);
+                escape_text(h.reason.as_bytes(), 40, &mut self.line);
+                self.line.push_str(" (no upgrade)\n");
+            }
             Event::Frame(f) => {
                 self.lead(f.packets.1, f.ts, Some(f.conn));
                 frame_line(f, &mut self.line);

@@ -201,9 +201,10 @@ impl App {
         }
     }
 
-    /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades.
+    /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades,
+    /// the plain HTTP requests.
     pub fn conn_rows(&self) -> usize {
-        1 + self.store.conns.len() + self.store.rejected.len()
+        1 + self.store.conns.len() + self.store.rejected.len() + self.store.http.len()
     }
 
     /// The connection the list is narrowed to, if one is selected.
@@ -211,7 +212,7 @@ impl App {
         match self.conn_sel {
             0 => None,
             n if n <= self.store.conns.len() => Some((n - 1) as u32),
-            // A rejected upgrade has no frames.
+            // A rejected upgrade or a plain HTTP request has no frames.
             _ => Some(u32::MAX),
         }
     }
@@ -220,6 +221,14 @@ impl App {
     pub fn selected_rejected(&self) -> Option<&crate::model::Rejected> {
         let n = self.conn_sel.checked_sub(1 + self.store.conns.len())?;
         self.store.rejected.get(n)
+    }
+
+    /// The plain HTTP request selected in the connections pane.
+    pub fn selected_http(&self) -> Option<&crate::model::Http> {
+        let n = self
+            .conn_sel
+            .checked_sub(1 + self.store.conns.len() + self.store.rejected.len())?;
+        self.store.http.get(n)
     }
 
     /// Takes in what the decoding thread sent.
@@ -641,7 +650,7 @@ impl App {
         if n != self.conn_sel {
             self.conn_sel = n;
             self.rebuild();
-            if self.selected_rejected().is_some() {
+            if self.selected_rejected().is_some() || self.selected_http().is_some() {
                 self.right = Right::Handshake;
             }
         }
@@ -777,7 +786,7 @@ impl App {
         };
         let conn = match self.conn_filter() {
             None => "all connections".to_owned(),
-            Some(u32::MAX) => "rejected upgrade".to_owned(),
+            Some(u32::MAX) => "an HTTP request without WebSocket".to_owned(),
             Some(c) => format!("connection #{c}"),
         };
         format!("{what} of {conn}: {}", self.rows.len())

@@ -55,8 +55,14 @@ pub fn run(source: Source) -> Result<(), Error> {
     if let Ok(dir) = std::env::current_dir() {
         app.save_dir = dir;
     }
-    // ratatui::init restores the terminal on panic as well as on return.
+    // ratatui::init restores the terminal on panic as well as on return; mouse reporting is
+    // ours to turn off, before its hook runs.
     let mut terminal = ratatui::try_init().map_err(Error::Terminal)?;
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        restore(info);
+    }));
     let _ = execute!(io::stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut app, &source);
     let _ = execute!(io::stdout(), DisableMouseCapture);

@@ -49,6 +49,8 @@ pub const NO_MESSAGE: u32 = u32::MAX;
 pub struct Store {
     pub conns: Vec<Conn>,
     pub rejected: Vec<model::Rejected>,
+    /// Plain HTTP requests and their answers on connections that could carry WebSockets.
+    pub http: Vec<model::Http>,
     pub frames: Vec<model::Frame>,
     /// For each frame, the index of its message in `messages`, or [`NO_MESSAGE`].
     pub frame_message: Vec<u32>,
@@ -84,6 +86,10 @@ impl Store {
             Event::Rejected(r) => {
                 self.first_ts.get_or_insert(r.ts);
                 self.rejected.push(r);
+            }
+            Event::Http(h) => {
+                self.first_ts.get_or_insert(h.ts);
+                self.http.push(h);
             }
             Event::Frame(f) => {
                 let index = self.frames.len() as u32;

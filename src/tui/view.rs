@@ -101,16 +101,17 @@ fn addr_pair(c: &crate::model::Connection) -> String {
 
 fn connections(f: &mut Frame, app: &App, area: Rect) {
     let s = &app.store;
-    let title = format!(
-        "Connections: {} WebSocket{}{}",
+    let mut title = format!(
+        "Connections: {} WebSocket{}",
         s.conns.len(),
         if s.conns.len() == 1 { "" } else { "s" },
-        if s.rejected.is_empty() {
-            String::new()
-        } else {
-            format!(", {} rejected", s.rejected.len())
-        }
     );
+    if !s.rejected.is_empty() {
+        title.push_str(&format!(", {} rejected", s.rejected.len()));
+    }
+    if !s.http.is_empty() {
+        title.push_str(&format!(", {} plain HTTP", s.http.len()));
+    }
     let b = block(app, Pane::Conns, title);
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -162,6 +163,15 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
             text.push_str(&format!(" → {} ", r.status));
             escape_plain(r.reason.as_bytes(), 30, &mut text);
             style = style.fg(Color::Yellow);
+        } else if let Some(h) = s.http.get(i - 1 - s.conns.len() - s.rejected.len()) {
+            text.push_str(&format!("HTTP     {} → {} ", h.client, h.server));
+            escape_plain(h.method.as_bytes(), 10, &mut text);
+            text.push(' ');
+            escape_plain(h.path.as_bytes(), 40, &mut text);
+            text.push_str(&format!(" → {} ", h.status));
+            escape_plain(h.reason.as_bytes(), 30, &mut text);
+            text.push_str(" (no upgrade)");
+            style = style.add_modifier(Modifier::DIM);
         }
         if i == app.conn_sel {
             style = style.patch(SELECTED);
@@ -280,6 +290,8 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
     if app.rows.is_empty() {
         let why = if app.selected_rejected().is_some() {
             "A rejected upgrade carries no frames: its answer is in the Handshake view (v)."
+        } else if app.selected_http().is_some() {
+            "A plain HTTP request carries no frames: see the Handshake view (v)."
         } else if app.filter.is_some() {
             "Nothing matches the filter (f to change it, Esc to clear it)."
         } else if !app.done {
@@ -524,6 +536,20 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(format!(
             "answered {} {reason} (packet {}), not 101 Switching Protocols",
             r.status, r.packet
+        )));
+    } else if let Some(h) = app.selected_http() {
+        lines.push(Line::from("Plain HTTP, no upgrade asked for").bold());
+        lines.push(Line::from(format!("{} → {}", h.client, h.server)));
+        let mut req = String::new();
+        escape_plain(h.method.as_bytes(), 20, &mut req);
+        req.push(' ');
+        escape_plain(h.path.as_bytes(), 200, &mut req);
+        lines.push(Line::from(req));
+        let mut reason = String::new();
+        escape_plain(h.reason.as_bytes(), 100, &mut reason);
+        lines.push(Line::from(format!(
+            "answered {} {reason} (packet {})",
+            h.status, h.packet
         )));
     } else {
         let conn = app

@@ -27,6 +27,12 @@ Examples:
   Only the connections on port 8765 of a busy capture:
     wsinspect big.pcap -p 8765
 
+  Teach a class how WebSockets work, with a capture of your own (arrows to step):
+    wsinspect --teach samples/echo.pcap
+
+  The same walk-through as text, for a handout:
+    wsinspect --teach --print samples/echo.pcap > handout.txt
+
   Record a capture to open later:
     sudo tcpdump -i lo -w capture.pcap 'tcp port 8765'
 
@@ -90,4 +96,10 @@ pub struct Args {
     /// Print one JSON object per event (NDJSON; schema in the README)
     #[arg(long)]
     pub json: bool,
+
+    /// Walk through the first connection step by step, for a class: the handshake and its
+    /// accept key, a frame bit by bit, unmasking, fragments, compression, the close, the cost
+    /// (with --print: as plain text)
+    #[arg(long, conflicts_with_all = ["json", "interface"])]
+    pub teach: bool,
 }

@@ -18,5 +18,6 @@ pub mod output;
 pub mod pipeline;
 pub mod run;
 pub mod tcp;
+pub mod teach;
 pub mod tui;
 pub mod ws;

@@ -112,6 +112,9 @@ pub struct Rejected {
     pub path: String,
     pub status: u16,
     pub reason: String,
+    /// The request and response heads as on the wire, up to and including the blank line.
+    pub request_head: Vec<u8>,
+    pub response_head: Vec<u8>,
 }
 
 /// A plain HTTP request (no upgrade asked for) and its answer, on a connection that could

@@ -323,6 +323,8 @@ impl Router {
                     path: request.path,
                     status: response.status,
                     reason: response.reason,
+                    request_head: request.head,
+                    response_head: response.head,
                 }));
             }
             http::Output::Plain {

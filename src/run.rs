@@ -24,13 +24,17 @@ pub enum Error {
     LiveOnly(&'static str),
     #[error(transparent)]
     Tui(#[from] crate::tui::Error),
+    #[error(
+        "{0} holds no WebSocket handshake to teach with: record one with tcpdump -i lo -w FILE 'tcp port 8765' before the client connects"
+    )]
+    NothingToTeach(String),
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Capture(e) => e.exit_code(),
-            Error::Output(_) => 1,
+            Error::Output(_) | Error::NothingToTeach(_) => 1,
             Error::NoSource | Error::LiveOnly(_) => 2,
             Error::Tui(e) => e.exit_code(),
         }
@@ -101,7 +105,10 @@ pub fn run(args: Args) -> Result<(), Error> {
     // The terminal UI is for a person at a terminal; anything else gets text, as tshark does.
     let tui = !args.print && !args.json && args.count.is_none() && io::stdout().is_terminal();
     if tui {
-        return run_tui(input, options);
+        return run_tui(input, options, args.teach);
+    }
+    if args.teach {
+        return print_lesson(input, options);
     }
     let stop = Arc::new(AtomicBool::new(false));
     // Set once a live capture is open: a capture blocked waiting for packets must be woken.
@@ -180,12 +187,56 @@ impl Input {
     }
 }
 
-fn run_tui(input: Input, options: Options) -> Result<(), Error> {
+fn run_tui(input: Input, options: Options, teach: bool) -> Result<(), Error> {
     let source = match input {
         Input::Live(opts) => crate::tui::feed::live(opts, options)?,
         Input::File { path, filter } => crate::tui::feed::file(path, filter, options)?,
     };
-    Ok(crate::tui::run(source)?)
+    Ok(crate::tui::run(source, teach)?)
+}
+
+/// `--teach --print`: the whole walk-through of the capture's first connection, as text.
+fn print_lesson(input: Input, options: Options) -> Result<(), Error> {
+    let (path, filter) = match input {
+        Input::File { path, filter } => (path, filter),
+        // The command line keeps --teach to files; a live source has nothing recorded yet.
+        Input::Live(opts) => return Err(Error::NothingToTeach(opts.iface)),
+    };
+    let mut file = capture::File::open(&path, filter.as_deref())?;
+    let mut pipeline = Pipeline::new(file.link(), options);
+    let mut store = crate::tui::store::Store::default();
+    let mut events = Vec::new();
+    let mut number = 0u64;
+    let mut cut = None;
+    loop {
+        match file.next_packet() {
+            Ok(Some(p)) => {
+                number += 1;
+                store.first_ts.get_or_insert(p.ts);
+                pipeline.packet(number, p.ts, p.data, &mut events);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                cut = Some(e);
+                break;
+            }
+        }
+        events.drain(..).for_each(|e| store.push(e));
+    }
+    pipeline.finish(&mut events);
+    events.drain(..).for_each(|e| store.push(e));
+    let Some(target) = crate::teach::first_target(&store) else {
+        return Err(Error::NothingToTeach(path.display().to_string()));
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    crate::teach::print_all(&store, target, &mut out).map_err(Error::Output)?;
+    out.flush().map_err(Error::Output)?;
+    report(pipeline.stats());
+    match cut {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 fn run_file<W: Write>(

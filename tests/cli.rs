@@ -278,3 +278,27 @@ fn text_output_lines_up_with_tshark_packet_numbers() {
         "{line}"
     );
 }
+
+#[test]
+fn teach_print_walks_through_the_first_connection() {
+    let o = wsinspect(&["--teach", "--print", "samples/echo.pcap"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    // tshark reads Sec-WebSocket-Accept jXenf4ukuuiP/FVk9imZ/bPYe8w= in packet 7, and key
+    // 16f6b852 on frame 8 ("Hi, my name is Alice").
+    for want in [
+        "━━━ Step 1 of 7: The request",
+        "base64 of the hash  jXenf4ukuuiP/FVk9imZ/bPYe8w=",
+        "✓ match",
+        "masking key: 16 f6 b8 52",
+        "━━━ Step 7 of 7: The cost",
+    ] {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn teach_without_a_handshake_says_how_to_record_one() {
+    let o = wsinspect(&["--teach", "--print", "samples/snaplen.pcap"]);
+    assert_one_clear_line(&o, 1, "holds no WebSocket handshake to teach with");
+}

@@ -13,6 +13,7 @@ use super::details::{self, Details};
 use super::feed::Feed;
 use super::filter::{self, Filter, Subject};
 use super::store::Store;
+use crate::teach::{self, Step, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -102,6 +103,30 @@ pub enum Action {
     Backspace,
     Submit,
     Cancel,
+    /// Start the walk-through at the selected connection.
+    Teach,
+    StepNext,
+    StepPrev,
+    /// Show another frame of the connection in the current step.
+    FrameBy(i32),
+}
+
+/// The walk-through shown instead of the panes (`T`, or `--teach`).
+pub struct Teach {
+    pub target: Target,
+    pub steps: Vec<Step>,
+    pub step: usize,
+    /// The frame the teacher moved to with `[` `]`, instead of the step's own.
+    pub frame: Option<u32>,
+    pub scroll: usize,
+}
+
+impl Teach {
+    /// The frame the current step shows.
+    pub fn frame(&self) -> Option<u32> {
+        self.frame
+            .or(self.steps.get(self.step).and_then(|s| s.frame))
+    }
 }
 
 /// Where each pane was drawn, for mouse clicks; and how many rows it had room for.
@@ -147,6 +172,9 @@ pub struct App {
     pub rate: f64,
     rate_window: (std::time::Instant, u64),
     pub quit: bool,
+    pub teach: Option<Teach>,
+    /// Start the walk-through once the capture is loaded (`--teach`).
+    pub teach_on_load: bool,
     /// Where `s` saves payloads.
     pub save_dir: PathBuf,
     // Drawing state: scroll offsets the view keeps so that the selection stays visible, and
@@ -191,6 +219,8 @@ impl App {
             rate: 0.0,
             rate_window: (std::time::Instant::now(), 0),
             quit: false,
+            teach: None,
+            teach_on_load: false,
             save_dir: PathBuf::from("."),
             list_offset: Cell::new(0),
             conn_offset: Cell::new(0),
@@ -274,6 +304,15 @@ impl App {
                 self.done = true;
                 self.notes = notes;
                 self.error = error;
+                if std::mem::take(&mut self.teach_on_load) {
+                    match teach::first_target(&self.store) {
+                        Some(target) => self.start_teach(target),
+                        None => {
+                            self.message =
+                                Some("no WebSocket handshake in this capture to teach with".into())
+                        }
+                    }
+                }
             }
         }
     }
@@ -479,7 +518,78 @@ impl App {
         }
     }
 
+    pub fn start_teach(&mut self, target: Target) {
+        self.teach = Some(Teach {
+            target,
+            steps: teach::steps(&self.store, target),
+            step: 0,
+            frame: None,
+            scroll: 0,
+        });
+    }
+
+    /// What `T` teaches: the selected refused upgrade, else the selected row's connection,
+    /// else the selected connection, else the first one.
+    fn teach_target(&self) -> Option<Target> {
+        if let Some(i) = self
+            .conn_sel
+            .checked_sub(1 + self.store.conns.len())
+            .filter(|i| *i < self.store.rejected.len())
+        {
+            return Some(Target::Rejected(i));
+        }
+        let conn = self
+            .selected()
+            .map(|r| self.row_conn(r))
+            .or(self.conn_filter().filter(|c| *c != u32::MAX))
+            .or((!self.store.conns.is_empty()).then_some(0))?;
+        Some(Target::Conn(conn))
+    }
+
+    /// Keys while the walk-through is shown.
+    fn update_teach(&mut self, action: Action) {
+        let Some(t) = self.teach.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Cancel => self.teach = None,
+            Action::ToggleHelp => self.help = true,
+            Action::StepNext if t.step + 1 < t.steps.len() => {
+                t.step += 1;
+                t.frame = None;
+                t.scroll = 0;
+            }
+            Action::StepPrev if t.step > 0 => {
+                t.step -= 1;
+                t.frame = None;
+                t.scroll = 0;
+            }
+            Action::FrameBy(by) => {
+                let (Target::Conn(conn), Some(current)) = (t.target, t.frame()) else {
+                    return;
+                };
+                let frames = self.store.frames_of(conn);
+                if let Some(at) = frames.iter().position(|f| *f == current) {
+                    let to = (at as i64 + i64::from(by)).clamp(0, frames.len() as i64 - 1);
+                    t.frame = Some(frames[to as usize]);
+                    t.scroll = 0;
+                }
+            }
+            Action::Down => t.scroll += 1,
+            Action::Up => t.scroll = t.scroll.saturating_sub(1),
+            Action::PageDown => t.scroll += 10,
+            Action::PageUp => t.scroll = t.scroll.saturating_sub(10),
+            Action::Top => t.scroll = 0,
+            Action::Scroll(_, by) => t.scroll = (t.scroll as i64 + i64::from(by)).max(0) as usize,
+            _ => {}
+        }
+    }
+
     pub fn update(&mut self, action: Action) {
+        if self.teach.is_some() && !self.help {
+            return self.update_teach(action);
+        }
         if let Some((kind, text)) = self.prompt.as_mut() {
             let kind = *kind;
             match action {
@@ -576,6 +686,11 @@ impl App {
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::Save => self.save(),
+            Action::Teach => match self.teach_target() {
+                Some(target) => self.start_teach(target),
+                None => self.message = Some("no connection to teach with yet".into()),
+            },
+            Action::StepNext | Action::StepPrev | Action::FrameBy(_) => {}
             Action::Click(pane, row) => {
                 self.focus = pane;
                 match pane {

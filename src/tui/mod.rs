@@ -50,8 +50,9 @@ impl Error {
 }
 
 /// Runs the UI until the user quits. The capture keeps running while the UI is open.
-pub fn run(source: Source) -> Result<(), Error> {
+pub fn run(source: Source, teach: bool) -> Result<(), Error> {
     let mut app = App::new(source.name.clone(), source.live);
+    app.teach_on_load = teach;
     if let Ok(dir) = std::env::current_dir() {
         app.save_dir = dir;
     }
@@ -126,6 +127,25 @@ fn key_action(app: &App, k: &KeyEvent) -> Option<Action> {
     if ctrl && k.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
+    if app.teach.is_some() && !app.help {
+        return Some(match k.code {
+            KeyCode::Char('q') => Action::Quit,
+            KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') | KeyCode::Enter => {
+                Action::StepNext
+            }
+            KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace => Action::StepPrev,
+            KeyCode::Char(']') | KeyCode::Char('n') => Action::FrameBy(1),
+            KeyCode::Char('[') | KeyCode::Char('N') | KeyCode::Char('p') => Action::FrameBy(-1),
+            KeyCode::Down | KeyCode::Char('j') => Action::Down,
+            KeyCode::Up | KeyCode::Char('k') => Action::Up,
+            KeyCode::PageDown => Action::PageDown,
+            KeyCode::PageUp => Action::PageUp,
+            KeyCode::Home | KeyCode::Char('g') => Action::Top,
+            KeyCode::Esc => Action::Cancel,
+            KeyCode::Char('?') => Action::ToggleHelp,
+            _ => return None,
+        });
+    }
     if app.prompt.is_some() {
         return match k.code {
             KeyCode::Enter => Some(Action::Submit),
@@ -163,6 +183,7 @@ fn key_action(app: &App, k: &KeyEvent) -> Option<Action> {
         KeyCode::Char('n') => Action::NextMatch,
         KeyCode::Char('N') => Action::PrevMatch,
         KeyCode::Char('s') => Action::Save,
+        KeyCode::Char('T') => Action::Teach,
         _ if app.help => Action::Cancel,
         _ => return None,
     })

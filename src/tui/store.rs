@@ -145,6 +145,13 @@ impl Store {
         self.conns.get_mut(conn as usize)
     }
 
+    /// Indices in `frames` of the frames of connection `conn`, in the order they completed.
+    pub fn frames_of(&self, conn: u32) -> &[u32] {
+        self.conn_frames
+            .get(conn as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Index in `frames` of frame `n` of connection `conn`.
     pub fn frame_index(&self, conn: u32, n: u64) -> Option<u32> {
         let list = self.conn_frames.get(conn as usize)?;
@@ -164,6 +171,39 @@ impl Store {
             .filter(|m| m.compressed)
             .map(|m| m.data.as_slice())
     }
+}
+
+/// Decodes a bundled sample whole: the first packet's time and every event, in order.
+#[cfg(test)]
+pub fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
+    use crate::pipeline::{Options, Pipeline};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let mut file = crate::capture::File::open(&path, None).unwrap();
+    let mut pipeline = Pipeline::new(file.link(), Options::default());
+    let (mut first, mut events, mut n) = (None, Vec::new(), 0);
+    while let Some(p) = file.next_packet().unwrap() {
+        n += 1;
+        first.get_or_insert(p.ts);
+        pipeline.packet(n, p.ts, p.data, &mut events);
+    }
+    pipeline.finish(&mut events);
+    (first, events)
+}
+
+/// A bundled sample decoded into a store.
+#[cfg(test)]
+pub fn sample(name: &str) -> Store {
+    let (first, events) = decode_sample(name);
+    let mut store = Store {
+        first_ts: first,
+        ..Store::default()
+    };
+    for ev in events {
+        store.push(ev);
+    }
+    store
 }
 
 #[cfg(test)]

@@ -1,37 +1,23 @@
 //! Screens drawn from the bundled samples with ratatui's `TestBackend`, asserted against what
 //! is known from outside: tshark's dissection (`samples/*.tshark.jsonl`) and the peers' logs.
 
-use std::path::Path;
-
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::app::{Action, App, Mode, Pane, Right, Row};
 use super::feed::Feed;
+use super::store::decode_sample;
 use super::view;
-use crate::capture;
 use crate::model::{self, Event, Side, Timestamp};
-use crate::pipeline::{Options, Pipeline};
 use crate::ws::{FrameHeader, LengthForm};
 
-/// Decodes a sample the way the UI's decoding thread does and hands it to a new App.
+/// Decodes a sample and hands it to a new App the way the decoding thread does.
 fn load(name: &str, live: bool) -> App {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name);
-    let mut file = capture::File::open(&path, None).unwrap();
-    let mut pipeline = Pipeline::new(file.link(), Options::default());
+    let (first, events) = decode_sample(name);
     let mut app = App::new(name.into(), live);
-    let mut events = Vec::new();
-    let mut n = 0;
-    while let Some(p) = file.next_packet().unwrap() {
-        n += 1;
-        if n == 1 {
-            app.feed(Feed::Start(p.ts));
-        }
-        pipeline.packet(n, p.ts, p.data, &mut events);
+    if let Some(ts) = first {
+        app.feed(Feed::Start(ts));
     }
-    pipeline.finish(&mut events);
     app.feed(Feed::Events(events));
     app.feed(Feed::Done {
         notes: Vec::new(),
@@ -393,4 +379,76 @@ fn help_lists_every_key() {
     }
     app.update(Action::Down);
     assert!(!app.help, "any key closes the help");
+}
+
+#[test]
+fn teach_steps_forward_back_and_across_frames() {
+    let mut app = load("echo.pcap", false);
+    app.update(Action::Teach);
+    let s = screen(&app, 80, 24);
+    assert_shows(
+        &s,
+        "Step 1 of 7: The request: an HTTP GET that asks to upgrade",
+    );
+    assert_shows(&s, "Sec-WebSocket-Key: 6enJqJdHVqe1EFOYh6MgKg==");
+    app.update(Action::StepNext);
+    app.update(Action::StepNext);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Step 3 of 7: A frame, bit by bit");
+    assert_shows(&s, "|1|0|0|0|0 0 0 1|1|0 0 1 0 1 0 0|");
+    assert_shows(&s, "[ ] frame 1 of 8");
+    // Another frame of the connection: the server's 27-byte answer, not masked.
+    app.update(Action::FrameBy(1));
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "[ ] frame 2 of 8");
+    assert_shows(&s, "|1|0|0|0|0 0 0 1|0|0 0 1 1 0 1 1|");
+    app.update(Action::StepPrev);
+    let s = screen(&app, 80, 40);
+    assert_shows(&s, "Step 2 of 7");
+    assert_shows(&s, "✓ match");
+    app.update(Action::Cancel);
+    assert!(app.teach.is_none(), "Esc goes back to browsing");
+    assert_shows(&screen(&app, 80, 24), "Frames of all connections: 8");
+}
+
+#[test]
+fn teach_on_load_starts_when_the_capture_is_read() {
+    let (first, events) = decode_sample("rejected.pcap");
+    let mut app = App::new("rejected.pcap".into(), false);
+    app.teach_on_load = true;
+    app.feed(Feed::Start(first.unwrap()));
+    app.feed(Feed::Events(events));
+    assert!(app.teach.is_none(), "waits for the whole capture");
+    app.feed(Feed::Done {
+        notes: Vec::new(),
+        error: None,
+    });
+    assert!(app.teach.is_some());
+    // Selecting the refused upgrade and pressing T teaches the refusal.
+    app.update(Action::Cancel);
+    app.focus = Pane::Conns;
+    app.update(Action::Down);
+    app.update(Action::Down);
+    app.update(Action::Teach);
+    app.update(Action::StepNext);
+    let s = screen(&app, 100, 24);
+    assert_shows(&s, "Step 2 of 2: The answer: the upgrade is refused");
+    assert_shows(&s, "403 Forbidden: the server refuses this client here");
+}
+
+#[test]
+fn narrow_screens_wrap_notes_under_their_column() {
+    let lines = view::wrap(
+        "  Upgrade: websocket    asks to switch this TCP connection to another protocol",
+        50,
+    );
+    assert_eq!(
+        lines,
+        [
+            "  Upgrade: websocket    asks to switch this TCP",
+            "                        connection to another",
+            "                        protocol",
+        ]
+    );
+    assert!(view::wrap("short", 50) == ["short"]);
 }

@@ -113,6 +113,8 @@ struct Router {
     to_ignore: Vec<FlowId>,
     ws_out: Vec<ws::Output>,
     http_out: Vec<http::Output>,
+    /// Buffers of events handed back with [`Pipeline::recycle`], shared by all connections.
+    buffers: ws::Buffers,
 }
 
 pub struct Pipeline {
@@ -136,6 +138,7 @@ impl Pipeline {
                 to_ignore: Vec::new(),
                 ws_out: Vec::new(),
                 http_out: Vec::new(),
+                buffers: ws::Buffers::default(),
             },
             stamp: Stamp::default(),
         }
@@ -166,6 +169,25 @@ impl Pipeline {
             .push(&segment, &mut |ev| router.handle(ev, stamp, out));
         for flow in router.to_ignore.drain(..) {
             self.tracker.ignore(flow);
+        }
+    }
+
+    /// Takes back the buffers of an event that was written and is no longer needed, to decode
+    /// the next frames into. A consumer that keeps its events simply never calls this; one that
+    /// writes them and hands each back decodes a stream without a heap allocation per packet.
+    pub fn recycle(&mut self, ev: Event) {
+        let buffers = &mut self.router.buffers;
+        match ev {
+            Event::Frame(f) => buffers.put_bytes(f.payload),
+            Event::Message(m) => {
+                buffers.put_bytes(m.data);
+                buffers.put_list(m.frames);
+            }
+            Event::Connection(_)
+            | Event::Rejected(_)
+            | Event::Http(_)
+            | Event::Gap(_)
+            | Event::End(_) => {}
         }
     }
 
@@ -207,7 +229,7 @@ impl Router {
                     return;
                 };
                 if let State::WebSocket { mut ws, announced } = f.state {
-                    let header_bytes = ws.finish(stamp, &mut self.ws_out);
+                    let header_bytes = ws.finish(stamp, &mut self.buffers, &mut self.ws_out);
                     if header_bytes > 0 {
                         self.stats.cut_headers += 1;
                     }
@@ -238,7 +260,7 @@ impl Router {
         match &mut f.state {
             State::Ignored => {}
             State::WebSocket { ws, announced } => {
-                ws.feed(dir, bytes, stamp, &mut self.ws_out);
+                ws.feed(dir, bytes, stamp, &mut self.buffers, &mut self.ws_out);
                 if !*announced && !self.ws_out.is_empty() {
                     *announced = true;
                     ws.conn = self.next_conn;
@@ -382,7 +404,7 @@ impl Router {
                 // The client's bytes after its request were sent before the server's answer.
                 for d in [client, client ^ 1] {
                     if !rest[d].is_empty() {
-                        ws.feed(d, &rest[d], stamp, &mut self.ws_out);
+                        ws.feed(d, &rest[d], stamp, &mut self.buffers, &mut self.ws_out);
                     }
                 }
                 emit_ws(&mut self.ws_out, out);
@@ -400,7 +422,7 @@ impl Router {
         };
         match &mut f.state {
             State::WebSocket { ws, announced } => {
-                ws.gap(dir, len, stamp, &mut self.ws_out);
+                ws.gap(dir, len, stamp, &mut self.buffers, &mut self.ws_out);
                 if *announced {
                     let from = ws.side(dir);
                     emit_ws(&mut self.ws_out, out);

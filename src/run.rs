@@ -72,8 +72,9 @@ struct Driver<W: Write> {
 }
 
 impl<W: Write> Driver<W> {
-    /// Writes the events gathered so far; returns false once `-c N` frames were written.
-    fn drain(&mut self) -> Result<bool, Error> {
+    /// Writes the events gathered so far and hands each back to the pipeline, whose next
+    /// frames reuse its buffers; returns false once `-c N` frames were written.
+    fn drain(&mut self, pipeline: &mut Pipeline) -> Result<bool, Error> {
         for ev in self.events.drain(..) {
             if let Event::Frame(_) = ev {
                 if self.limit.is_some_and(|l| self.frames >= l) {
@@ -82,6 +83,7 @@ impl<W: Write> Driver<W> {
                 self.frames += 1;
             }
             self.out.sink().event(&ev).map_err(Error::Output)?;
+            pipeline.recycle(ev);
         }
         Ok(self.limit.is_none_or(|l| self.frames < l))
     }
@@ -264,12 +266,12 @@ fn run_file<W: Write>(
             driver.out.sink().first_packet(packet.ts);
         }
         pipeline.packet(number, packet.ts, packet.data, &mut driver.events);
-        if !driver.drain()? {
+        if !driver.drain(&mut pipeline)? {
             return Ok(());
         }
     }
     pipeline.finish(&mut driver.events);
-    driver.drain()?;
+    driver.drain(&mut pipeline)?;
     driver.out.flush().map_err(Error::Output)?;
     report(pipeline.stats());
     match cut {
@@ -312,12 +314,12 @@ fn run_live<W: Write>(
             driver.out.sink().first_packet(packet.ts);
         }
         pipeline.packet(number, packet.ts, packet.data, &mut driver.events);
-        if !driver.drain()? {
+        if !driver.drain(&mut pipeline)? {
             break;
         }
     }
     pipeline.finish(&mut driver.events);
-    let _ = driver.drain();
+    let _ = driver.drain(&mut pipeline);
     live.flush()?;
     let s = live.stats();
     eprintln!("{number} packets captured");

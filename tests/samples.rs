@@ -395,6 +395,23 @@ fn permessage_deflate_with_and_without_context_takeover() {
 }
 
 #[test]
+fn chatty_two_connections_side_by_side() {
+    whole_sample("chatty", "chatty.pcap");
+    let d = decode("chatty.pcap", &[]);
+    assert_eq!(connections(&d).len(), 2);
+    let per_conn = |conn: u32, compressed: bool| {
+        of!(d, Message)
+            .iter()
+            .filter(|m| m.conn == conn && m.compressed == compressed)
+            .count()
+    };
+    // Every data message of the second connection is compressed, none of the first; the
+    // second has 3 pings, their pongs and 2 closes.
+    assert_eq!((per_conn(0, true), per_conn(1, false)), (0, 2 * 3 + 2));
+    assert!(per_conn(1, true) > 250, "{}", per_conn(1, true));
+}
+
+#[test]
 fn chromium_with_deflate() {
     whole_sample("chromium", "chromium.pcap");
 }

@@ -110,6 +110,14 @@ record_snaplen() {
     tshark_ref snaplen -d tcp.port==8765,http
 }
 
+# 16. chatty: hundreds of small messages on two connections open side by side, one plain and one
+#     with permessage-deflate: a long steady state for the allocation test.
+record_chatty() {
+    lo_tcpdump chatty
+    COMPRESSION=deflate CONNS=2 py_session chatty "${LO_CAP[@]}" -- chatty
+    tshark_ref chatty -d tcp.port==8765,http
+}
+
 # npm ci once: ws, socket.io and socket.io-client at the versions of node/package-lock.json.
 NPM_DONE=
 node_deps() {
@@ -274,7 +282,7 @@ PY
 }
 
 SAMPLES=(echo deflate mixed socketio any-sll2 ipv6 lossy rejected keepalive midstream pcapng-echo nanosecond
-         segments snaplen chromium)
+         segments snaplen chromium chatty)
 
 # 15. chromium: headless Chromium loads chromium/page.html from server.py (plain HTTP on the same
 # port) and its WebSocket client talks to the server with permessage-deflate (the browser's

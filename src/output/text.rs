@@ -243,8 +243,13 @@ fn preview(opcode: Opcode, data: &[u8], line: &mut String) {
     }
 }
 
+/// Lowercase hex of the first bytes, written straight into the line (no string per frame).
 fn hex_preview(data: &[u8], line: &mut String) {
-    line.push_str(&hex::encode(&data[..data.len().min(PREVIEW_BYTES)]));
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in &data[..data.len().min(PREVIEW_BYTES)] {
+        line.push(char::from(DIGITS[usize::from(b >> 4)]));
+        line.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
     if data.len() > PREVIEW_BYTES {
         line.push('…');
     }

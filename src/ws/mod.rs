@@ -5,12 +5,17 @@
 //! inflated) and every control frame.
 //! Never: stops at a violation (it is named and decoding goes on), allocates by a length read off
 //! the wire (buffers grow with bytes that exist, up to a limit), or panics.
+//! Memory: payloads, joined and inflated messages and frame lists are built in buffers taken from
+//! a [`Buffers`] pool that the consumer refills with the events it is done with; fed that way, a
+//! steady stream is decoded without a heap allocation per frame.
 
+mod buffers;
 mod deflate;
 mod frame;
 mod problem;
 mod reader;
 
+pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
 pub use frame::{FrameHeader, LengthForm, Opcode, is_control, unmask};
 pub use problem::{Problem, close_code_allowed, close_code_meaning};
@@ -77,6 +82,9 @@ pub struct Connection {
     limits: Limits,
     /// Frames the reader just cut, kept to reuse its allocation.
     cut: Vec<RawFrame>,
+    /// Messages one frame finished (an interrupted one and its own), kept to reuse the
+    /// allocation.
+    done: Vec<model::Message>,
 }
 
 impl Connection {
@@ -110,6 +118,7 @@ impl Connection {
             next_n: 0,
             limits,
             cut: Vec::new(),
+            done: Vec::new(),
         }
     }
 
@@ -124,31 +133,54 @@ impl Connection {
         }
     }
 
-    pub fn feed(&mut self, dir: usize, bytes: &[u8], stamp: Stamp, out: &mut Vec<Output>) {
+    /// Decodes the next bytes of direction `dir`. Payloads and messages are built in buffers
+    /// taken from `bufs`.
+    pub fn feed(
+        &mut self,
+        dir: usize,
+        bytes: &[u8],
+        stamp: Stamp,
+        bufs: &mut Buffers,
+        out: &mut Vec<Output>,
+    ) {
         let dir = dir & 1;
         let expect = self.expect(dir);
         let mut cut = std::mem::take(&mut self.cut);
         self.dirs[dir]
             .reader
-            .feed(bytes, stamp.packet, expect, &mut |f| cut.push(f));
-        self.judge(dir, cut, stamp, out);
+            .feed(bytes, stamp.packet, expect, bufs, &mut |f| cut.push(f));
+        self.judge(dir, cut, stamp, bufs, out);
     }
 
     /// Judges the frames the reader cut, in order, and keeps the buffer for next time.
-    fn judge(&mut self, dir: usize, mut cut: Vec<RawFrame>, stamp: Stamp, out: &mut Vec<Output>) {
+    fn judge(
+        &mut self,
+        dir: usize,
+        mut cut: Vec<RawFrame>,
+        stamp: Stamp,
+        bufs: &mut Buffers,
+        out: &mut Vec<Output>,
+    ) {
         for raw in cut.drain(..) {
-            self.frame(dir, raw, stamp, out);
+            self.frame(dir, raw, stamp, bufs, out);
         }
         self.cut = cut;
     }
 
-    pub fn gap(&mut self, dir: usize, len: u64, stamp: Stamp, out: &mut Vec<Output>) {
+    pub fn gap(
+        &mut self,
+        dir: usize,
+        len: u64,
+        stamp: Stamp,
+        bufs: &mut Buffers,
+        out: &mut Vec<Output>,
+    ) {
         let dir = dir & 1;
         let mut cut = std::mem::take(&mut self.cut);
         self.dirs[dir]
             .reader
             .gap(len, stamp.packet, &mut |f| cut.push(f));
-        self.judge(dir, cut, stamp, out);
+        self.judge(dir, cut, stamp, bufs, out);
         let d = &mut self.dirs[dir];
         if d.inflater.is_some() {
             d.history_lost = true;
@@ -161,17 +193,17 @@ impl Connection {
     /// The connection ended: frames cut short are reported truncated, unfinished messages
     /// are handed out as they are. Returns the bytes of frame headers that never completed
     /// (they make no frame, so the caller reports them).
-    pub fn finish(&mut self, stamp: Stamp, out: &mut Vec<Output>) -> usize {
+    pub fn finish(&mut self, stamp: Stamp, bufs: &mut Buffers, out: &mut Vec<Output>) -> usize {
         let mut header_bytes = 0;
         for dir in 0..2 {
             let mut cut = std::mem::take(&mut self.cut);
             header_bytes += self.dirs[dir]
                 .reader
                 .finish(stamp.packet, &mut |f| cut.push(f));
-            self.judge(dir, cut, stamp, out);
+            self.judge(dir, cut, stamp, bufs, out);
             if let Some(mut open) = self.dirs[dir].open.take() {
                 push_once(&mut open.problems, Problem::UnfinishedMessage);
-                let msg = self.close_message(dir, open, stamp);
+                let msg = self.close_message(dir, open, stamp, bufs);
                 out.push(Output::Message(msg));
             }
         }
@@ -186,7 +218,14 @@ impl Connection {
         }
     }
 
-    fn frame(&mut self, dir: usize, raw: RawFrame, stamp: Stamp, out: &mut Vec<Output>) {
+    fn frame(
+        &mut self,
+        dir: usize,
+        raw: RawFrame,
+        stamp: Stamp,
+        bufs: &mut Buffers,
+        out: &mut Vec<Output>,
+    ) {
         if self.client.is_none() {
             // No handshake seen: the client is the side that masks.
             self.client = Some(if raw.header.mask.is_some() {
@@ -254,7 +293,7 @@ impl Connection {
         let n = self.next_n;
         self.next_n += 1;
         let stamp_ts = stamp.ts;
-        let message = self.assemble(dir, n, &raw, &mut problems, stamp);
+        self.assemble(dir, n, &raw, &mut problems, stamp, bufs);
         out.push(Output::Frame(model::Frame {
             conn: self.conn,
             n,
@@ -266,10 +305,11 @@ impl Connection {
             problems,
             packets: raw.packets,
         }));
-        out.extend(message.into_iter().map(Output::Message));
+        out.extend(self.done.drain(..).map(Output::Message));
     }
 
-    /// Adds a frame to its message; returns the messages it finishes (an interrupted one too).
+    /// Adds a frame to its message; the messages it finishes (an interrupted one too) go to
+    /// `self.done`, to be handed out after the frame.
     fn assemble(
         &mut self,
         dir: usize,
@@ -277,36 +317,43 @@ impl Connection {
         raw: &RawFrame,
         frame_problems: &mut Vec<Problem>,
         stamp: Stamp,
-    ) -> Vec<model::Message> {
+        bufs: &mut Buffers,
+    ) {
         let h = &raw.header;
-        let mut done = Vec::new();
         let incomplete = raw.missing > 0 || raw.truncated;
         if h.is_control() {
             let mut problems = Vec::new();
             if incomplete {
                 problems.push(Problem::Incomplete);
             }
+            // The frame keeps its payload; the message gets its own copy, in a reused buffer.
+            let mut frames = bufs.list();
+            frames.push(n);
+            let mut data = bufs.bytes();
+            data.extend_from_slice(&raw.payload);
             let msg = OpenMessage {
                 opcode: h.opcode,
                 compressed: false,
-                frames: vec![n],
-                data: raw.payload.clone(),
+                frames,
+                data,
                 problems,
             };
-            done.push(self.close_message(dir, msg, stamp));
-            return done;
+            let msg = self.close_message(dir, msg, stamp, bufs);
+            self.done.push(msg);
+            return;
         }
         if h.opcode != 0 {
             if let Some(mut interrupted) = self.dirs[dir].open.take() {
                 frame_problems.push(Problem::ExpectedContinuation);
                 push_once(&mut interrupted.problems, Problem::UnfinishedMessage);
-                done.push(self.close_message(dir, interrupted, stamp));
+                let msg = self.close_message(dir, interrupted, stamp, bufs);
+                self.done.push(msg);
             }
             self.dirs[dir].open = Some(OpenMessage {
                 opcode: h.opcode,
                 compressed: h.rsv1 && self.dirs[dir].inflater.is_some(),
-                frames: Vec::new(),
-                data: Vec::new(),
+                frames: bufs.list(),
+                data: bufs.bytes(),
                 problems: Vec::new(),
             });
         } else if self.dirs[dir].open.is_none() {
@@ -314,8 +361,8 @@ impl Connection {
             self.dirs[dir].open = Some(OpenMessage {
                 opcode: 0,
                 compressed: false,
-                frames: Vec::new(),
-                data: Vec::new(),
+                frames: bufs.list(),
+                data: bufs.bytes(),
                 problems: vec![Problem::UnexpectedContinuation],
             });
         }
@@ -335,31 +382,38 @@ impl Connection {
         if h.fin
             && let Some(open) = self.dirs[dir].open.take()
         {
-            done.push(self.close_message(dir, open, stamp));
+            let msg = self.close_message(dir, open, stamp, bufs);
+            self.done.push(msg);
         }
-        done
     }
 
     /// Turns a finished message into its final form: inflated, text checked, close read.
-    fn close_message(&mut self, dir: usize, mut msg: OpenMessage, stamp: Stamp) -> model::Message {
+    fn close_message(
+        &mut self,
+        dir: usize,
+        mut msg: OpenMessage,
+        stamp: Stamp,
+        bufs: &mut Buffers,
+    ) -> model::Message {
         let limit = self.limits.inflate;
         let d = &mut self.dirs[dir];
         if msg.compressed
             && let Some(inflater) = d.inflater.as_mut()
         {
-            {
-                let mut data = Vec::new();
-                match inflater.inflate(&msg.data, limit, &mut data) {
-                    Outcome::Whole => msg.data = data,
-                    Outcome::Limited => {
-                        msg.data = data;
-                        msg.problems.push(Problem::InflateLimit);
-                    }
-                    Outcome::Failed if d.history_lost => {
-                        msg.problems.push(Problem::InflateNoHistory)
-                    }
-                    Outcome::Failed => msg.problems.push(Problem::InflateFailed),
-                }
+            let mut data = bufs.bytes();
+            let outcome = inflater.inflate(&msg.data, limit, &mut data);
+            // The compressed bytes are no longer needed when the inflated ones replace them
+            // (the frames keep their own copies); the unused buffer goes back either way.
+            let spare = match outcome {
+                Outcome::Whole | Outcome::Limited => std::mem::replace(&mut msg.data, data),
+                Outcome::Failed => data,
+            };
+            bufs.put_bytes(spare);
+            match outcome {
+                Outcome::Whole => {}
+                Outcome::Limited => msg.problems.push(Problem::InflateLimit),
+                Outcome::Failed if d.history_lost => msg.problems.push(Problem::InflateNoHistory),
+                Outcome::Failed => msg.problems.push(Problem::InflateFailed),
             }
         }
         let whole = !msg.problems.iter().any(|p| {
@@ -440,9 +494,9 @@ mod tests {
                 packet: i as u64 + 1,
                 ..Stamp::default()
             };
-            c.feed(*dir, bytes, stamp, &mut out);
+            c.feed(*dir, bytes, stamp, &mut Buffers::default(), &mut out);
         }
-        c.finish(Stamp::default(), &mut out);
+        c.finish(Stamp::default(), &mut Buffers::default(), &mut out);
         let mut fs = Vec::new();
         let mut ms = Vec::new();
         for o in out {
@@ -609,6 +663,7 @@ mod tests {
             1,
             &[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00],
             Stamp::default(),
+            &mut Buffers::default(),
             &mut out,
         );
         let Some(Output::Message(m)) = out.pop() else {

@@ -1,6 +1,7 @@
 //! Cuts one direction's byte stream into frames: headers split over segments, many frames per
 //! segment, payloads unmasked as they arrive, missing bytes accounted for.
 
+use super::buffers::Buffers;
 use super::frame::{FrameHeader, LengthForm, is_control, unmask};
 
 /// A frame as cut from the stream, before the connection judges it.
@@ -61,12 +62,14 @@ impl Reader {
         }
     }
 
-    /// Feeds the next bytes of the stream, which arrived in capture packet `packet`.
+    /// Feeds the next bytes of the stream, which arrived in capture packet `packet`. Payloads
+    /// go into buffers taken from `bufs`.
     pub fn feed(
         &mut self,
         mut bytes: &[u8],
         packet: u64,
         expect: Expect,
+        bufs: &mut Buffers,
         out: &mut impl FnMut(RawFrame),
     ) {
         let mut resynchronized = false;
@@ -98,10 +101,17 @@ impl Reader {
                         let used = usize::from(header.header_len) - have;
                         bytes = &bytes[used..];
                         self.head_len = 0;
+                        // An empty payload needs no buffer; an unused one would only sit in
+                        // the event.
+                        let payload = if header.len > 0 {
+                            bufs.bytes()
+                        } else {
+                            Vec::new()
+                        };
                         self.current = Some(Partial {
                             header,
                             done: 0,
-                            payload: Vec::new(),
+                            payload,
                             missing: 0,
                             cut: false,
                             resynchronized: std::mem::take(&mut resynchronized),
@@ -208,7 +218,9 @@ mod tests {
         let mut frames = Vec::new();
         let mut r = Reader::new(1 << 20);
         for (i, p) in pieces.iter().enumerate() {
-            r.feed(p, i as u64 + 1, ANY, &mut |f| frames.push(f));
+            r.feed(p, i as u64 + 1, ANY, &mut Buffers::default(), &mut |f| {
+                frames.push(f)
+            });
         }
         r.finish(pieces.len() as u64, &mut |f| frames.push(f));
         frames
@@ -248,11 +260,21 @@ mod tests {
     fn a_gap_inside_a_payload_keeps_framing() {
         let mut frames = Vec::new();
         let mut r = Reader::new(1 << 20);
-        r.feed(&[0x82, 0x0a, 1, 2, 3], 1, ANY, &mut |f| frames.push(f));
+        r.feed(
+            &[0x82, 0x0a, 1, 2, 3],
+            1,
+            ANY,
+            &mut Buffers::default(),
+            &mut |f| frames.push(f),
+        );
         r.gap(4, 2, &mut |f| frames.push(f));
-        r.feed(&[8, 9, 10, 0x81, 0x01, b'x'], 3, ANY, &mut |f| {
-            frames.push(f)
-        });
+        r.feed(
+            &[8, 9, 10, 0x81, 0x01, b'x'],
+            3,
+            ANY,
+            &mut Buffers::default(),
+            &mut |f| frames.push(f),
+        );
         assert_eq!(frames.len(), 2);
         assert_eq!(
             (frames[0].payload.as_slice(), frames[0].missing),
@@ -265,10 +287,24 @@ mod tests {
     fn framing_lost_after_a_gap_is_picked_up_at_a_plausible_header() {
         let mut frames = Vec::new();
         let mut r = Reader::new(1 << 20);
-        r.feed(&[0x82, 0x02, 1], 1, ANY, &mut |f| frames.push(f));
+        r.feed(
+            &[0x82, 0x02, 1],
+            1,
+            ANY,
+            &mut Buffers::default(),
+            &mut |f| frames.push(f),
+        );
         r.gap(10, 2, &mut |f| frames.push(f));
-        r.feed(&[0x4f, 0x7e, 0xff], 3, ANY, &mut |f| frames.push(f)); // reserved opcode: not taken
-        r.feed(&HELLO, 4, ANY, &mut |f| frames.push(f));
+        r.feed(
+            &[0x4f, 0x7e, 0xff],
+            3,
+            ANY,
+            &mut Buffers::default(),
+            &mut |f| frames.push(f),
+        ); // reserved opcode: not taken
+        r.feed(&HELLO, 4, ANY, &mut Buffers::default(), &mut |f| {
+            frames.push(f)
+        });
         assert_eq!(frames.len(), 2);
         assert_eq!(frames[0].missing, 1);
         assert!(frames[1].resynchronized && frames[1].payload == b"Hello");
@@ -289,9 +325,13 @@ mod tests {
     fn payload_over_the_keep_limit_is_cut_not_stored() {
         let mut frames = Vec::new();
         let mut r = Reader::new(4);
-        r.feed(&[0x82, 0x06, 1, 2, 3, 4, 5, 6], 1, ANY, &mut |f| {
-            frames.push(f)
-        });
+        r.feed(
+            &[0x82, 0x06, 1, 2, 3, 4, 5, 6],
+            1,
+            ANY,
+            &mut Buffers::default(),
+            &mut |f| frames.push(f),
+        );
         assert_eq!(
             (frames[0].payload.as_slice(), frames[0].cut),
             (&[1, 2, 3, 4][..], true)
@@ -307,7 +347,7 @@ mod tests {
             let mut r = Reader::new(64);
             let mut n = 0;
             for (i, p) in pieces.iter().enumerate() {
-                r.feed(p, i as u64, ANY, &mut |f| { assert!(f.payload.len() <= 64); n += 1; });
+                r.feed(p, i as u64, ANY, &mut Buffers::default(), &mut |f| { assert!(f.payload.len() <= 64); n += 1; });
                 if let Some(g) = gaps.get(i) { r.gap(*g, i as u64, &mut |_| n += 1); }
             }
             r.finish(0, &mut |_| n += 1);

@@ -151,7 +151,45 @@ async def keepalive(args):
         await ws.close(1000)
 
 
-SCENARIOS = {f.__name__: f for f in [greet, deflate, lossy, segments, rejected, keepalive]}
+async def chatty(args):
+    """Many small messages on two connections open side by side, so that a decoder's steady state
+    can be watched over hundreds of frames: conn 0 without compression, 600 texts and binaries of
+    1-2000 bytes (most under 64) with a ping every 50; conn 1 with permessage-deflate (context
+    takeover), 150 JSON texts of varied length, one after every 4 messages of conn 0. Both close
+    with 1000 and no reason at the end."""
+    rng = random.Random(21)
+
+    def size():
+        roll = rng.random()
+        if roll < 0.7:
+            return rng.randint(1, 64)
+        if roll < 0.95:
+            return rng.randint(65, 400)
+        return rng.randint(401, 2000)
+
+    async with connect(args.uri, compression=None, **OPTS) as plain, \
+            connect(args.uri, compression="deflate", **OPTS) as packed:
+        for i in range(600):
+            n = size()
+            if rng.random() < 0.5:
+                message = rng.randbytes(n)
+            else:
+                message = "".join(rng.choice("abcdefghij klmnopqrstuvwxyz,.") for _ in range(n))
+            assert await exchange(plain, message) == message
+            if i % 50 == 49:
+                await ping(plain, f"ping {i // 50}".encode())
+            if i % 4 == 3:
+                note = json.dumps({"n": i // 4, "tick": rng.randrange(10**6),
+                                   "words": " ".join(rng.choice(["alpha", "beta", "gamma", "delta"])
+                                                     for _ in range(rng.randint(0, size() // 6)))})
+                assert await exchange(packed, note) == note
+                if i % 200 == 199:
+                    await ping(packed, b"still there?")
+        await plain.close(1000)
+        await packed.close(1000)
+
+
+SCENARIOS = {f.__name__: f for f in [greet, deflate, lossy, segments, rejected, keepalive, chatty]}
 
 
 def main():

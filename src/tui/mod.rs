@@ -203,8 +203,9 @@ fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
         panes.into_iter().find(|(_, area, _)| area.contains(at))?;
     match m.kind {
         MouseEventKind::Down(MouseButton::Left) => {
+            // Rows inside the pane: below its top border (and header), above its bottom border.
             let row = m.row.checked_sub(area.y + top)?;
-            (row + 1 < area.height.saturating_sub(top - 1))
+            (row < area.height.saturating_sub(top + 1))
                 .then_some(Action::Click(pane, usize::from(row)))
         }
         MouseEventKind::ScrollDown => Some(Action::Scroll(pane, 3)),

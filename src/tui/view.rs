@@ -425,9 +425,10 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     };
     let bytes = if masked_view { &d.wire } else { &d.unmasked };
     // 16 bytes a line when there is room, else 8 (an 80-column terminal's half), else 4.
-    let per_line = match inner.width {
-        w if w >= 4 + 2 + 16 * 3 + 2 + 16 => 16,
-        w if w >= 4 + 2 + 8 * 3 + 8 => 8,
+    let digits = usize::from(inner.width).min(offset_digits(bytes.len()));
+    let per_line = match usize::from(inner.width) {
+        w if w >= digits + 2 + 16 * 3 + 2 + 16 => 16,
+        w if w >= digits + 2 + 8 * 3 + 8 => 8,
         _ => 4,
     };
     let highlight = d
@@ -482,13 +483,20 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// Hex digits of a dump's offsets: as wide as the largest one, so that columns line up past
+/// 64 KiB, and at least 4.
+fn offset_digits(len: usize) -> usize {
+    ((usize::BITS - len.leading_zeros()).div_ceil(4) as usize).max(4)
+}
+
 fn hex_line(
     bytes: &[u8],
     start: usize,
     per_line: usize,
     style: impl Fn(usize) -> Style,
 ) -> Line<'static> {
-    let mut spans = vec![Span::raw(format!("{start:04x}  "))];
+    let digits = offset_digits(bytes.len());
+    let mut spans = vec![Span::raw(format!("{start:0digits$x}  "))];
     let end = (start + per_line).min(bytes.len());
     let chunk = &bytes[start..end];
     // Wide dumps get a gap after 8 bytes, as hexdump -C does.

@@ -24,7 +24,7 @@ const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 pub struct Rng(u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -34,16 +34,16 @@ impl Rng {
 
     /// A number in `lo..hi`.
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo).max(1)
+        lo + self.next_u64() % (hi - lo).max(1)
     }
 
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 
     pub fn fill(&mut self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
-            let v = self.next().to_le_bytes();
+            let v = self.next_u64().to_le_bytes();
             chunk.copy_from_slice(&v[..chunk.len()]);
         }
     }
@@ -130,7 +130,7 @@ impl<W: Write> Generator<W> {
                 open.push(c);
                 continue;
             }
-            let i = (self.rng.next() % open.len() as u64) as usize;
+            let i = (self.rng.next_u64() % open.len() as u64) as usize;
             if open[i].left == 0 || self.summary.bytes >= size {
                 let c = open.swap_remove(i);
                 self.close(c)?;
@@ -216,11 +216,11 @@ impl<W: Write> Generator<W> {
             client_port: port,
             sides: [
                 Side {
-                    seq: self.rng.next() as u32,
+                    seq: self.rng.next_u64() as u32,
                     deflate: None,
                 },
                 Side {
-                    seq: self.rng.next() as u32,
+                    seq: self.rng.next_u64() as u32,
                     deflate: None,
                 },
             ],
@@ -304,7 +304,13 @@ impl<W: Write> Generator<W> {
         Ok(())
     }
 
-    fn frame(&mut self, c: &mut Conn, from_client: bool, opcode: u8, data: &[u8]) -> io::Result<()> {
+    fn frame(
+        &mut self,
+        c: &mut Conn,
+        from_client: bool,
+        opcode: u8,
+        data: &[u8],
+    ) -> io::Result<()> {
         let side = usize::from(!from_client);
         let mut payload = data.to_vec();
         let mut rsv1 = false;
@@ -347,7 +353,7 @@ impl<W: Write> Generator<W> {
         }
         let start = f.len();
         if from_client {
-            let key = (self.rng.next() as u32).to_be_bytes();
+            let key = (self.rng.next_u64() as u32).to_be_bytes();
             f.extend_from_slice(&key);
             f.extend_from_slice(&payload);
             for (i, b) in f[start + 4..].iter_mut().enumerate() {
@@ -462,7 +468,8 @@ mod tests {
     #[test]
     fn generated_captures_decode_exactly() {
         let path = std::env::temp_dir().join(format!("gencap-test-{}.pcap", std::process::id()));
-        let mut g = Generator::new(BufWriter::new(std::fs::File::create(&path).unwrap()), 3).unwrap();
+        let mut g =
+            Generator::new(BufWriter::new(std::fs::File::create(&path).unwrap()), 3).unwrap();
         g.log = Some(Vec::new());
         g.run(600 << 10).unwrap();
         let sent = g.log.take().unwrap();

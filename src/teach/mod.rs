@@ -15,7 +15,7 @@ use sha1::{Digest, Sha1};
 use crate::http::GUID;
 use crate::model::{Frame, Side};
 use crate::output::escape_plain;
-use crate::tui::store::Store;
+use crate::tui::store::{FrameMeta, Store};
 use crate::ws::{LengthForm, Opcode, close_code_meaning};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
@@ -124,7 +124,7 @@ pub fn steps(store: &Store, target: Target) -> Vec<Step> {
     };
     let frames = store.frames_of(conn);
     let get = |i: &u32| &store.frames[*i as usize];
-    let find = |want: &dyn Fn(&Frame) -> bool| frames.iter().copied().find(|i| want(get(i)));
+    let find = |want: &dyn Fn(&FrameMeta) -> bool| frames.iter().copied().find(|i| want(get(i)));
     let first_masked = find(&|f| f.header.mask.is_some() && !f.payload.is_empty());
     let first = first_masked.or_else(|| frames.first().copied());
     let mut steps = vec![
@@ -170,7 +170,9 @@ pub fn steps(store: &Store, target: Target) -> Vec<Step> {
 pub fn page(store: &Store, target: Target, step: Step, frame: Option<u32>) -> Page {
     let frame = frame
         .or(step.frame)
-        .and_then(|i| store.frames.get(i as usize).map(|f| (i, f)));
+        .filter(|i| (*i as usize) < store.frames.len())
+        .map(|i| (i, store.frame(i)));
+    let frame = frame.as_ref().map(|(i, f)| (*i, f));
     let conn = match target {
         Target::Conn(c) => c,
         Target::Rejected(r) => {
@@ -791,7 +793,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
         if g.n < first || g.n > last {
             continue;
         }
-        let row = frame_row(g);
+        let row = frame_row(&store.frame(i));
         if m.frames.contains(&g.n) {
             p.push(Look::Code, row);
         } else {
@@ -809,7 +811,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
     if m.opcode == 1 {
         p.push(
             Look::Code,
-            format!("  joined: \"{}\"", text_of(&m.data, 200)),
+            format!("  joined: \"{}\"", text_of(&store.spill.get(m.data), 200)),
         );
     }
     p
@@ -848,22 +850,23 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
     );
     match store.message_of(index).filter(|m| m.compressed) {
         Some(m) if m.problems.is_empty() => {
+            let data = store.spill.get(m.data);
             p.push(
                 Look::Code,
                 format!(
                     "  inflated ({} bytes): \"{}\"",
-                    m.data.len(),
-                    text_of(&m.data, 120)
+                    data.len(),
+                    text_of(&data, 120)
                 ),
             );
-            if !m.data.is_empty() {
+            if !data.is_empty() {
                 p.push(
                     Look::Plain,
                     format!(
                         "  {} bytes instead of {}: {:.0}% of the size.",
                         f.payload.len(),
-                        m.data.len(),
-                        f.payload.len() as f64 * 100.0 / m.data.len() as f64
+                        data.len(),
+                        f.payload.len() as f64 * 100.0 / data.len() as f64
                     ),
                 );
             }
@@ -898,11 +901,14 @@ fn ping_page(store: &Store, f: &Frame) -> Page {
     let pong = store
         .frames_of(f.conn)
         .iter()
-        .map(|i| &store.frames[*i as usize])
-        .find(|g| g.n > f.n && g.header.opcode == 10 && g.from != f.from);
+        .find(|i| {
+            let g = &store.frames[**i as usize];
+            g.n > f.n && g.header.opcode == 10 && g.from != f.from
+        })
+        .map(|i| store.frame(*i));
     match pong {
         Some(g) => {
-            p.push(Look::Code, frame_row(g));
+            p.push(Look::Code, frame_row(&g));
             p.blank();
             p.push(
                 Look::Plain,
@@ -932,10 +938,10 @@ fn close_page(store: &Store, f: &Frame) -> Page {
     for g in store
         .frames_of(f.conn)
         .iter()
-        .map(|i| &store.frames[*i as usize])
-        .filter(|g| g.header.opcode == 8)
+        .filter(|i| store.frames[**i as usize].header.opcode == 8)
+        .map(|i| store.frame(*i))
     {
-        p.push(Look::Code, frame_row(g));
+        p.push(Look::Code, frame_row(&g));
         match g.payload.as_slice() {
             [a, b, reason @ ..] => {
                 let code = u16::from_be_bytes([*a, *b]);

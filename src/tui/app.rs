@@ -190,7 +190,7 @@ pub struct App {
 impl App {
     pub fn new(source_name: String, live: bool) -> App {
         App {
-            store: Store::default(),
+            store: Store::on_disk(),
             source_name,
             live,
             conn_sel: 0,
@@ -326,7 +326,8 @@ impl App {
         if !kind_ok {
             return false;
         }
-        let s = self.subject(row);
+        let with_data = self.filter.as_ref().is_some_and(Filter::needs_data);
+        let s = self.subject(row, with_data);
         if self.conn_filter().is_some_and(|c| c != s.conn) {
             return false;
         }
@@ -381,25 +382,34 @@ impl App {
         self.detail_sel = 0;
     }
 
-    pub fn subject(&self, row: Row) -> Subject<'_> {
+    /// What the filter and the list look at for a row. `with_data` reads the payload back
+    /// (from the spill file): only the filter's payload conditions and search need it.
+    pub fn subject(&self, row: Row, with_data: bool) -> Subject<'_> {
         let s = &self.store;
+        let read = |span| -> std::borrow::Cow<'_, [u8]> {
+            if with_data {
+                s.spill.get(span).into()
+            } else {
+                (&[][..]).into()
+            }
+        };
         match row {
             Row::Frame(i) => {
                 let f = &s.frames[i as usize];
                 let h = &f.header;
-                let inflated = s.inflated_of(i);
+                let compressed_message = s.message_of(i).is_some_and(|m| m.compressed);
                 Subject {
                     conn: f.conn,
                     from: f.from,
                     opcode: Some(h.opcode),
                     len: h.len,
-                    data: inflated.unwrap_or(&f.payload),
+                    data: read(s.readable_span(i)),
                     problems: &f.problems,
                     gap: false,
                     fin: h.fin,
                     masked: h.mask.is_some(),
                     rsv1: h.rsv1,
-                    compressed: h.rsv1 || inflated.is_some(),
+                    compressed: h.rsv1 || compressed_message,
                     fragmented: !h.fin || h.opcode == 0,
                 }
             }
@@ -415,7 +425,7 @@ impl App {
                     from: m.from,
                     opcode: Some(m.opcode),
                     len: m.data.len() as u64,
-                    data: &m.data,
+                    data: read(m.data),
                     problems: &m.problems,
                     gap: false,
                     fin: true,
@@ -432,7 +442,7 @@ impl App {
                     from: g.from,
                     opcode: None,
                     len: g.bytes,
-                    data: &[],
+                    data: (&[][..]).into(),
                     problems: &[],
                     gap: true,
                     fin: false,
@@ -454,7 +464,7 @@ impl App {
     }
 
     pub fn row_conn(&self, row: Row) -> u32 {
-        self.subject(row).conn
+        self.subject(row, false).conn
     }
 
     pub fn selected(&self) -> Option<Row> {
@@ -471,8 +481,8 @@ impl App {
             return Some(d.clone());
         }
         let d = std::rc::Rc::new(match row {
-            Row::Frame(i) => details::frame(&self.store, i, &self.store.frames[i as usize]),
-            Row::Message(i) => details::message(&self.store.messages[i as usize]),
+            Row::Frame(i) => details::frame(&self.store, i, &self.store.frame(i)),
+            Row::Message(i) => details::message(&self.store.message(i)),
             Row::Gap(i) => details::gap(&self.store.gaps[i as usize]),
         });
         *cache = Some((row, d.clone()));
@@ -492,7 +502,7 @@ impl App {
             return lines.clone();
         }
         let lines = std::rc::Rc::new(match self.payload() {
-            Some((data, text)) => payload_text(data, text),
+            Some((data, text)) => payload_text(&data, text),
             None => vec!["(a gap has no payload)".to_owned()],
         });
         *cache = Some((row, lines.clone()));
@@ -501,19 +511,19 @@ impl App {
 
     /// The bytes the payload pane shows and `s` saves: a frame's unmasked payload (inflated
     /// when its message was compressed), a message's final bytes.
-    pub fn payload(&self) -> Option<(&[u8], bool)> {
+    pub fn payload(&self) -> Option<(Vec<u8>, bool)> {
         match self.selected()? {
             Row::Frame(i) => {
                 let f = &self.store.frames[i as usize];
                 let text = matches!(f.header.opcode(), Opcode::Text)
                     || (f.header.opcode == 0
                         && self.store.message_of(i).is_some_and(|m| m.opcode == 1));
-                Some((self.store.inflated_of(i).unwrap_or(&f.payload), text))
+                Some((self.store.spill.get(self.store.readable_span(i)), text))
             }
-            Row::Message(i) => {
-                let m = &self.store.messages[i as usize];
-                Some((&m.data, m.opcode == 1))
-            }
+            Row::Message(i) => Some((
+                self.store.data(i),
+                self.store.messages[i as usize].opcode == 1,
+            )),
             Row::Gap(_) => None,
         }
     }
@@ -834,7 +844,7 @@ impl App {
             } else {
                 (self.sel + n * 2 - k) % n
             };
-            if filter::contains(self.subject(self.rows[i]).data, needle) {
+            if filter::contains(&self.subject(self.rows[i], true).data, needle) {
                 let wrapped = if forward {
                     i <= self.sel
                 } else {
@@ -869,14 +879,13 @@ impl App {
             Row::Message(i) => format!("message{i}"),
             Row::Gap(_) => String::new(),
         };
-        let ext = if text && serde_json::from_slice::<serde_json::Value>(data).is_ok() {
+        let ext = if text && serde_json::from_slice::<serde_json::Value>(&data).is_ok() {
             "json"
         } else if text {
             "txt"
         } else {
             "bin"
         };
-        let data = data.to_vec();
         let mut path = self
             .save_dir
             .join(format!("wsinspect-conn{conn}-{what}.{ext}"));
@@ -911,23 +920,29 @@ impl App {
     pub fn preview(&self, row: Row, out: &mut String) {
         match row {
             Row::Frame(i) => {
-                let f = &self.store.frames[i as usize];
+                let s = &self.store;
+                let f = &s.frames[i as usize];
                 let h = &f.header;
-                if let Some(data) = self.store.inflated_of(i).filter(|_| h.rsv1) {
-                    preview(Opcode::Text, data, out);
-                } else if h.rsv1 || (h.opcode == 0 && self.store.inflated_of(i).is_some()) {
+                let message = s.message_of(i);
+                let compressed = message.is_some_and(|m| m.compressed);
+                if compressed && h.rsv1 {
+                    // The first frame of a compressed message shows the message inflated.
+                    let data = s.spill.head(s.readable_span(i), PREVIEW_BYTES);
+                    preview(Opcode::Text, &data, out);
+                } else if h.rsv1 || compressed {
                     out.push_str(&format!("[compressed, {} bytes]", f.payload.len()));
                 } else {
-                    let op = match (h.opcode(), self.store.message_of(i)) {
+                    let op = match (h.opcode(), message) {
                         (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
                         (op, _) => op,
                     };
-                    preview(op, &f.payload, out);
+                    preview(op, &s.spill.head(f.payload, PREVIEW_BYTES), out);
                 }
             }
             Row::Message(i) => {
                 let m = &self.store.messages[i as usize];
-                preview(Opcode::from_u8(m.opcode), &m.data, out);
+                let data = self.store.spill.head(m.data, PREVIEW_BYTES);
+                preview(Opcode::from_u8(m.opcode), &data, out);
             }
             Row::Gap(i) => {
                 let g = &self.store.gaps[i as usize];
@@ -937,7 +952,7 @@ impl App {
     }
 
     pub fn side_of(&self, row: Row) -> Side {
-        self.subject(row).from
+        self.subject(row, false).from
     }
 
     /// Which fragment of its message a frame is, e.g. `2/3`; empty for a one-frame message.
@@ -957,6 +972,9 @@ impl App {
         }
     }
 }
+
+/// Bytes read back for a one-line preview: more than a wide terminal shows.
+const PREVIEW_BYTES: usize = 512;
 
 /// A one-line preview: text quoted and escaped, binary as hex, a close as code and reason.
 pub fn preview(opcode: Opcode, data: &[u8], out: &mut String) {

@@ -247,7 +247,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
         );
     }
     let inflated = store.inflated_of(index);
-    match inflated {
+    match &inflated {
         Some(data) if h.rsv1 => {
             d.line(
                 1,
@@ -267,7 +267,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
         ),
         None => preview_line(&mut d, 1, h.opcode(), &f.payload),
     }
-    d.inflated = inflated.map(<[u8]>::to_vec);
+    d.inflated = inflated;
     d.problems(&f.problems);
     d
 }

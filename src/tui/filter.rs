@@ -29,8 +29,9 @@ pub struct Subject<'a> {
     pub opcode: Option<u8>,
     pub len: u64,
     /// The bytes to search: a frame's unmasked payload, or its message's inflated data when
-    /// compressed; a message's final data.
-    pub data: &'a [u8],
+    /// compressed; a message's final data. Read only when the filter looks at them (see
+    /// [`Filter::needs_data`]); empty otherwise.
+    pub data: std::borrow::Cow<'a, [u8]>,
     pub problems: &'a [Problem],
     pub gap: bool,
     pub fin: bool,
@@ -136,6 +137,19 @@ impl Filter {
     pub fn matches(&self, s: &Subject<'_>) -> bool {
         eval(&self.expr, s)
     }
+
+    /// Whether the filter reads payload bytes (which are read back from disk, so only then).
+    pub fn needs_data(&self) -> bool {
+        fn walk(e: &Expr) -> bool {
+            match e {
+                Expr::And(a, b) | Expr::Or(a, b) => walk(a) || walk(b),
+                Expr::Not(a) => walk(a),
+                Expr::Contains(_) | Expr::Matches(_) => true,
+                _ => false,
+            }
+        }
+        walk(&self.expr)
+    }
 }
 
 fn eval(e: &Expr, s: &Subject<'_>) -> bool {
@@ -160,8 +174,8 @@ fn eval(e: &Expr, s: &Subject<'_>) -> bool {
             .is_some_and(|o| cmp.test(u64::from(o), u64::from(*v))),
         Expr::Len(cmp, v) => cmp.test(s.len, *v),
         Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
-        Expr::Contains(needle) => contains(s.data, needle),
-        Expr::Matches(re) => re.is_match(s.data),
+        Expr::Contains(needle) => contains(&s.data, needle),
+        Expr::Matches(re) => re.is_match(&s.data),
         Expr::Problem(ProblemName::Gap) => s.gap,
         Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(p),
     }
@@ -577,7 +591,7 @@ mod tests {
             from,
             opcode: Some(opcode),
             len: data.len() as u64,
-            data,
+            data: data.into(),
             problems,
             gap: false,
             fin: true,
@@ -610,6 +624,14 @@ mod tests {
         assert!(!m("problems", &hi));
         assert!(m("data and fin and not control", &hi));
         assert!(m("len < 1k", &hi));
+    }
+
+    #[test]
+    fn only_payload_conditions_read_payloads() {
+        let needs = |f: &str| Filter::parse(f).unwrap().needs_data();
+        assert!(!needs("client and len > 3 and not problems"));
+        assert!(needs("client or text contains \"x\""));
+        assert!(needs("not payload ~ \"y\""));
     }
 
     #[test]

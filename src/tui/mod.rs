@@ -9,6 +9,7 @@ pub mod app;
 pub mod details;
 pub mod feed;
 pub mod filter;
+pub mod spill;
 pub mod store;
 pub mod view;
 
@@ -84,10 +85,12 @@ fn event_loop(
     while !app.quit {
         // Take everything that arrived, but give the keyboard a turn at least every 50 ms.
         let started = std::time::Instant::now();
+        let mut more = false;
         while let Ok(feed) = source.rx.try_recv() {
             app.feed(feed);
             dirty = true;
             if started.elapsed() > Duration::from_millis(50) {
+                more = true;
                 break;
             }
         }
@@ -97,7 +100,13 @@ fn event_loop(
                 .map_err(Error::Terminal)?;
             dirty = false;
         }
-        if event::poll(Duration::from_millis(40)).map_err(Error::Terminal)? {
+        // While events wait, only look at the keyboard; otherwise wait for either a little.
+        let wait = if more {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(20)
+        };
+        if event::poll(wait).map_err(Error::Terminal)? {
             loop {
                 let ev = event::read().map_err(Error::Terminal)?;
                 if let Some(action) = action_for(app, &ev) {

@@ -4,7 +4,9 @@
 //! Lists are drawn from indices into these vectors, so a view over a million frames costs a
 //! `u32` per row; details are built from one stored event when a row is selected.
 
-use crate::model::{self, EndHow, Event, Timestamp};
+use super::spill::{Span, Spill};
+use crate::model::{self, EndHow, Event, Side, Timestamp};
+use crate::ws::{FrameHeader, Problem};
 
 /// A connection as the connections pane lists it.
 pub struct Conn {
@@ -45,33 +47,67 @@ impl Conn {
 /// Marks a frame whose message has not completed (yet).
 pub const NO_MESSAGE: u32 = u32::MAX;
 
+/// A frame as the store keeps it: [`model::Frame`] with its payload in the spill file.
+#[derive(Clone, Debug)]
+pub struct FrameMeta {
+    pub conn: u32,
+    pub n: u64,
+    pub ts: Timestamp,
+    pub from: Side,
+    pub header: FrameHeader,
+    pub payload: Span,
+    pub truncated: bool,
+    pub problems: Vec<Problem>,
+    pub packets: (u64, u64),
+}
+
+/// A message as the store keeps it: [`model::Message`] with its bytes in the spill file.
+#[derive(Clone, Debug)]
+pub struct MessageMeta {
+    pub conn: u32,
+    pub ts: Timestamp,
+    pub from: Side,
+    pub opcode: u8,
+    pub frames: Vec<u64>,
+    pub compressed: bool,
+    pub data: Span,
+    pub text_valid: bool,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
 #[derive(Default)]
 pub struct Store {
     pub conns: Vec<Conn>,
     pub rejected: Vec<model::Rejected>,
     /// Plain HTTP requests and their answers on connections that could carry WebSockets.
     pub http: Vec<model::Http>,
-    pub frames: Vec<model::Frame>,
+    pub frames: Vec<FrameMeta>,
     /// For each frame, the index of its message in `messages`, or [`NO_MESSAGE`].
     pub frame_message: Vec<u32>,
-    pub messages: Vec<model::Message>,
+    pub messages: Vec<MessageMeta>,
     pub gaps: Vec<model::Gap>,
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
     pub first_ts: Option<Timestamp>,
+    /// Payload and message bytes.
+    pub spill: Spill,
 }
 
 impl Store {
+    /// A store whose payloads go to an unnamed temporary file.
+    pub fn on_disk() -> Store {
+        Store {
+            spill: Spill::new(),
+            ..Store::default()
+        }
+    }
+
     pub fn push(&mut self, ev: Event) {
         match ev {
             Event::Connection(c) => {
                 self.first_ts.get_or_insert(c.ts);
-                let id = c.conn as usize;
-                // Connections are numbered in order of appearance; anything else is a bug
-                // upstream, and is shown rather than lost.
-                if id != self.conns.len() {
-                    debug_assert_eq!(id, self.conns.len(), "connections out of order");
-                }
                 self.conns.push(Conn {
                     info: c,
                     frames: 0,
@@ -111,7 +147,18 @@ impl Store {
                         list.push(index);
                     }
                 }
-                self.frames.push(f);
+                let payload = self.spill.put(&f.payload);
+                self.frames.push(FrameMeta {
+                    conn: f.conn,
+                    n: f.n,
+                    ts: f.ts,
+                    from: f.from,
+                    header: f.header,
+                    payload,
+                    truncated: f.truncated,
+                    problems: f.problems,
+                    packets: f.packets,
+                });
                 self.frame_message.push(NO_MESSAGE);
             }
             Event::Message(m) => {
@@ -125,7 +172,31 @@ impl Store {
                         self.frame_message[f as usize] = index;
                     }
                 }
-                self.messages.push(m);
+                // A message of one plain frame holds that frame's bytes: store them once.
+                let same = match m.frames.as_slice() {
+                    [n] if !m.compressed => self
+                        .frame_index(m.conn, *n)
+                        .map(|f| self.frames[f as usize].payload)
+                        .filter(|span| span.len() == m.data.len()),
+                    _ => None,
+                };
+                let data = match same {
+                    Some(span) => span,
+                    None => self.spill.put(&m.data),
+                };
+                self.messages.push(MessageMeta {
+                    conn: m.conn,
+                    ts: m.ts,
+                    from: m.from,
+                    opcode: m.opcode,
+                    frames: m.frames,
+                    compressed: m.compressed,
+                    data,
+                    text_valid: m.text_valid,
+                    close_code: m.close_code,
+                    close_reason: m.close_reason,
+                    problems: m.problems,
+                });
             }
             Event::Gap(g) => {
                 if let Some(c) = self.conn_mut(g.conn) {
@@ -159,17 +230,69 @@ impl Store {
     }
 
     /// The message a frame belongs to, once it is complete.
-    pub fn message_of(&self, frame: u32) -> Option<&model::Message> {
+    pub fn message_of(&self, frame: u32) -> Option<&MessageMeta> {
         let m = *self.frame_message.get(frame as usize)?;
         self.messages.get(m as usize)
     }
 
-    /// Whether any frame of the message that `frame` belongs to is compressed: then the bytes
-    /// worth searching are the message's inflated ones.
-    pub fn inflated_of(&self, frame: u32) -> Option<&[u8]> {
+    /// Where the bytes worth reading for a frame are: its compressed message's inflated bytes,
+    /// or else its own payload.
+    pub fn readable_span(&self, frame: u32) -> Span {
+        match self.message_of(frame).filter(|m| m.compressed) {
+            Some(m) => m.data,
+            None => self.frames[frame as usize].payload,
+        }
+    }
+
+    /// A frame's unmasked payload, read back.
+    pub fn payload(&self, frame: u32) -> Vec<u8> {
+        self.spill.get(self.frames[frame as usize].payload)
+    }
+
+    /// A message's final bytes, read back.
+    pub fn data(&self, message: u32) -> Vec<u8> {
+        self.spill.get(self.messages[message as usize].data)
+    }
+
+    /// A frame whole, its payload read back, for the views that show one.
+    pub fn frame(&self, index: u32) -> model::Frame {
+        let f = &self.frames[index as usize];
+        model::Frame {
+            conn: f.conn,
+            n: f.n,
+            ts: f.ts,
+            from: f.from,
+            header: f.header,
+            payload: self.spill.get(f.payload),
+            truncated: f.truncated,
+            problems: f.problems.clone(),
+            packets: f.packets,
+        }
+    }
+
+    /// A message whole, its bytes read back.
+    pub fn message(&self, index: u32) -> model::Message {
+        let m = &self.messages[index as usize];
+        model::Message {
+            conn: m.conn,
+            ts: m.ts,
+            from: m.from,
+            opcode: m.opcode,
+            frames: m.frames.clone(),
+            compressed: m.compressed,
+            data: self.spill.get(m.data),
+            text_valid: m.text_valid,
+            close_code: m.close_code,
+            close_reason: m.close_reason.clone(),
+            problems: m.problems.clone(),
+        }
+    }
+
+    /// The inflated bytes of a frame's compressed message, if it belongs to one.
+    pub fn inflated_of(&self, frame: u32) -> Option<Vec<u8>> {
         self.message_of(frame)
             .filter(|m| m.compressed)
-            .map(|m| m.data.as_slice())
+            .map(|m| self.spill.get(m.data))
     }
 }
 
@@ -198,6 +321,7 @@ pub fn sample(name: &str) -> Store {
     let (first, events) = decode_sample(name);
     let mut store = Store {
         first_ts: first,
+        spill: Spill::in_memory(),
         ..Store::default()
     };
     for ev in events {
@@ -285,6 +409,9 @@ mod tests {
         assert_eq!(s.frame_message, [1, 0, 1]);
         assert_eq!(s.conns[0].frames, 3);
         assert_eq!(s.conns[0].bytes, 4);
-        assert_eq!(s.message_of(2).unwrap().data, b"abcd");
+        assert_eq!(s.data(1), b"abcd");
+        assert_eq!(s.inflated_of(2), None);
+        // The ping's message shares its frame's bytes rather than storing them twice.
+        assert_eq!(s.messages[0].data, s.frames[1].payload);
     }
 }

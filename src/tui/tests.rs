@@ -337,10 +337,10 @@ fn live_follows_the_newest_only_from_the_end() {
         app.rows.len() - 1,
         "at the end after the first batch"
     );
-    let mut more = load("echo.pcap", false);
-    let extra: Vec<Event> = std::mem::take(&mut more.store.frames)
+    let extra: Vec<Event> = decode_sample("echo.pcap")
+        .1
         .into_iter()
-        .map(Event::Frame)
+        .filter(|e| matches!(e, Event::Frame(_)))
         .collect();
     app.feed(Feed::Events(extra.clone()));
     assert_eq!(app.sel, app.rows.len() - 1, "followed the new frames");

@@ -233,7 +233,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         let (row, i) = (*row, offset + k);
         let prev = i.checked_sub(1).map(|p| app.rows[p]);
         let mut text = String::with_capacity(width);
-        let s = app.subject(row);
+        let s = app.subject(row, false);
         let bad = s.gap || !s.problems.is_empty();
         text.push(if bad { '!' } else { ' ' });
         text.push_str(&format!("{packet:>pkt_w$} "));

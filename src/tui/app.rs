@@ -12,7 +12,7 @@ use crate::ws::{self, Opcode};
 use super::details::{self, Details};
 use super::feed::Feed;
 use super::filter::{self, Filter, Subject};
-use super::store::Store;
+use super::store::{Entry, Store};
 use crate::teach::{self, Step, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +190,7 @@ pub struct App {
 impl App {
     pub fn new(source_name: String, live: bool) -> App {
         App {
-            store: Store::on_disk(),
+            store: Store::default(),
             source_name,
             live,
             conn_sel: 0,
@@ -231,6 +231,15 @@ impl App {
         }
     }
 
+    /// Takes decoded events directly, their bytes kept in memory (tests, and small inputs).
+    pub fn feed_events(&mut self, events: Vec<Event>) {
+        let entries = events
+            .into_iter()
+            .filter_map(|ev| self.store.entry(ev))
+            .collect();
+        self.feed(Feed::Entries(entries));
+    }
+
     /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades,
     /// the plain HTTP requests.
     pub fn conn_rows(&self) -> usize {
@@ -265,19 +274,19 @@ impl App {
     pub fn feed(&mut self, feed: Feed) {
         match feed {
             Feed::Start(ts) => self.store.first_ts = Some(ts),
-            Feed::Events(events) => {
+            Feed::Entries(entries) => {
                 let at_end = self.rows.is_empty() || self.sel + 1 >= self.rows.len();
-                for ev in events {
-                    let row = match &ev {
-                        Event::Frame(_) => Some(Row::Frame(self.store.frames.len() as u32)),
-                        Event::Message(_) => Some(Row::Message(self.store.messages.len() as u32)),
-                        Event::Gap(_) => Some(Row::Gap(self.store.gaps.len() as u32)),
+                for entry in entries {
+                    let row = match &entry {
+                        Entry::Frame(_) => Some(Row::Frame(self.store.frames.len() as u32)),
+                        Entry::Message(_) => Some(Row::Message(self.store.messages.len() as u32)),
+                        Entry::Other(Event::Gap(_)) => Some(Row::Gap(self.store.gaps.len() as u32)),
                         _ => None,
                     };
-                    if matches!(ev, Event::Frame(_)) {
+                    if matches!(entry, Entry::Frame(_)) {
                         self.rate_window.1 += 1;
                     }
-                    self.store.push(ev);
+                    self.store.push_entry(entry);
                     if let Some(row) = row
                         && !self.paused
                         && self.wanted(row)
@@ -290,6 +299,7 @@ impl App {
                     self.sel = self.rows.len() - 1;
                 }
             }
+            Feed::Note(note) => self.notes.push(note),
             Feed::Progress { read, total } => self.progress = Some((read, total)),
             Feed::Live(stats) => {
                 let (since, frames) = self.rate_window;
@@ -302,7 +312,7 @@ impl App {
             }
             Feed::Done { notes, error } => {
                 self.done = true;
-                self.notes = notes;
+                self.notes.extend(notes);
                 self.error = error;
                 if std::mem::take(&mut self.teach_on_load) {
                     match teach::first_target(&self.store) {

@@ -1,6 +1,7 @@
 //! The decoding thread behind the terminal UI: it reads the capture (file or interface), runs
-//! the pipeline, and sends what it decoded to the UI in batches. Drawing never slows it: the UI
-//! takes what has arrived between two frames of its own.
+//! the pipeline, writes payload bytes to the spill file, and sends the UI what it decoded in
+//! batches of small entries. Drawing never slows it: the UI takes what has arrived between two
+//! frames of its own.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,12 +15,14 @@ use crate::model::{Event, Timestamp};
 use crate::pipeline::{Options, Pipeline};
 
 use super::Error;
+use super::spill;
+use super::store::{Entry, Ingest};
 
 /// What the decoding thread tells the UI.
 pub enum Feed {
     /// The time of the capture's first packet: relative times count from it.
     Start(Timestamp),
-    Events(Vec<Event>),
+    Entries(Vec<Entry>),
     /// Bytes of the capture file read so far, of `total`.
     Progress {
         read: u64,
@@ -27,6 +30,8 @@ pub enum Feed {
     },
     /// The kernel's packet counters, for the status bar of a live capture.
     Live(LiveStats),
+    /// Something the user should know that is not an error (payloads kept in memory …).
+    Note(String),
     /// The capture ended: what produced no event, and the error that ended it, if any.
     Done {
         notes: Vec<String>,
@@ -39,6 +44,8 @@ pub struct Source {
     pub name: String,
     pub live: bool,
     pub rx: Receiver<Feed>,
+    /// Where the payloads the thread writes are read back from.
+    pub spill: spill::Reader,
     stop: Arc<AtomicBool>,
     waker: Option<capture::Waker>,
     thread: Option<JoinHandle<()>>,
@@ -58,28 +65,88 @@ impl Drop for Source {
     }
 }
 
-/// Events go out in batches of this many, or sooner when this much time has passed.
+/// Entries go out in batches of this many, or sooner when this much time has passed.
 const BATCH: usize = 4096;
 const BATCH_TIME: Duration = Duration::from_millis(40);
 
-struct Batcher {
+/// What the decoding thread keeps between packets.
+struct Decoder {
     tx: SyncSender<Feed>,
+    pipeline: Pipeline,
+    ingest: Ingest,
+    /// The pipeline's output for one packet.
     events: Vec<Event>,
-    last: Instant,
+    entries: Vec<Entry>,
+    last_send: Instant,
+    packets: u64,
+    told_trouble: bool,
 }
 
-impl Batcher {
-    /// Sends what is gathered if the batch is full or old enough; false once the UI is gone.
-    fn maybe_send(&mut self, force: bool) -> bool {
-        if self.events.is_empty() {
+impl Decoder {
+    fn new(tx: SyncSender<Feed>, pipeline: Pipeline, writer: spill::Writer) -> Decoder {
+        Decoder {
+            tx,
+            pipeline,
+            ingest: Ingest::new(writer),
+            events: Vec::with_capacity(64),
+            entries: Vec::with_capacity(BATCH),
+            last_send: Instant::now(),
+            packets: 0,
+            told_trouble: false,
+        }
+    }
+
+    /// Decodes one packet; false once the UI is gone.
+    fn packet(&mut self, ts: Timestamp, data: &[u8]) -> bool {
+        self.packets += 1;
+        if self.packets == 1 && self.tx.send(Feed::Start(ts)).is_err() {
+            return false;
+        }
+        self.pipeline
+            .packet(self.packets, ts, data, &mut self.events);
+        self.take();
+        self.send(false)
+    }
+
+    /// Turns the pipeline's events into entries, handing their buffers back for reuse.
+    fn take(&mut self) {
+        let pipeline = &mut self.pipeline;
+        for ev in self.events.drain(..) {
+            let entry = self.ingest.entry(ev, &mut |e| pipeline.recycle(e));
+            self.entries.push(entry);
+        }
+    }
+
+    /// Sends the gathered entries if there are enough, or they waited long enough, or
+    /// `force`; false once the UI is gone.
+    fn send(&mut self, force: bool) -> bool {
+        if self.entries.is_empty()
+            || !(force || self.entries.len() >= BATCH || self.last_send.elapsed() >= BATCH_TIME)
+        {
             return true;
         }
-        if force || self.events.len() >= BATCH || self.last.elapsed() >= BATCH_TIME {
-            self.last = Instant::now();
-            let batch = std::mem::replace(&mut self.events, Vec::with_capacity(256));
-            return self.tx.send(Feed::Events(batch)).is_ok();
+        self.last_send = Instant::now();
+        // Every span in the batch must be readable when the UI gets it.
+        self.ingest.writer.flush();
+        if !self.told_trouble
+            && let Some(t) = self.ingest.writer.trouble.clone()
+        {
+            self.told_trouble = true;
+            let _ = self.tx.send(Feed::Note(t));
         }
-        true
+        let batch = std::mem::replace(&mut self.entries, Vec::with_capacity(BATCH));
+        self.tx.send(Feed::Entries(batch)).is_ok()
+    }
+
+    /// The capture ended: everything still open is handed over, then `Done`.
+    fn finish(mut self, error: Option<String>) {
+        self.pipeline.finish(&mut self.events);
+        self.take();
+        self.send(true);
+        let _ = self.tx.send(Feed::Done {
+            notes: self.pipeline.stats().notes(),
+            error,
+        });
     }
 }
 
@@ -89,30 +156,23 @@ pub fn file(path: PathBuf, filter: Option<String>, options: Options) -> Result<S
     let mut file = capture::File::open(&path, filter.as_deref())?;
     let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let (tx, rx) = sync_channel(64);
+    let (writer, reader) = spill::new();
     let stop = Arc::new(AtomicBool::new(false));
     let thread_stop = stop.clone();
     let thread = std::thread::Builder::new()
         .name("decode".into())
         .spawn(move || {
-            let mut pipeline = Pipeline::new(file.link(), options);
-            let mut b = Batcher {
-                tx: tx.clone(),
-                events: Vec::with_capacity(256),
-                last: Instant::now(),
-            };
-            let mut number = 0u64;
+            let mut d = Decoder::new(tx.clone(), Pipeline::new(file.link(), options), writer);
             // Bytes read, counted from the records: libpcap does not say where it is.
             let mut read = 24u64;
             let mut error = None;
             while !thread_stop.load(Ordering::Relaxed) {
                 match file.next_packet() {
                     Ok(Some(p)) => {
-                        number += 1;
-                        if number == 1 && tx.send(Feed::Start(p.ts)).is_err() {
+                        read += 16 + p.data.len() as u64;
+                        if !d.packet(p.ts, p.data) {
                             return;
                         }
-                        read += 16 + p.data.len() as u64;
-                        pipeline.packet(number, p.ts, p.data, &mut b.events);
                     }
                     Ok(None) => break,
                     Err(e) => {
@@ -120,32 +180,25 @@ pub fn file(path: PathBuf, filter: Option<String>, options: Options) -> Result<S
                         break;
                     }
                 }
-                if number.is_multiple_of(1024) {
-                    let sent = b.maybe_send(false)
-                        && tx
-                            .send(Feed::Progress {
-                                read: read.min(total),
-                                total,
-                            })
-                            .is_ok();
-                    if !sent {
+                if d.packets.is_multiple_of(1024) {
+                    let progress = Feed::Progress {
+                        read: read.min(total),
+                        total,
+                    };
+                    if tx.send(progress).is_err() {
                         return;
                     }
                 }
             }
-            pipeline.finish(&mut b.events);
-            b.maybe_send(true);
             let _ = tx.send(Feed::Progress { read: total, total });
-            let _ = tx.send(Feed::Done {
-                notes: pipeline.stats().notes(),
-                error,
-            });
+            d.finish(error);
         })
         .map_err(Error::Thread)?;
     Ok(Source {
         name: path.display().to_string(),
         live: false,
         rx,
+        spill: reader,
         stop,
         waker: None,
         thread: Some(thread),
@@ -159,42 +212,29 @@ pub fn live(opts: LiveOptions, options: Options) -> Result<Source, Error> {
     let waker = live.waker();
     // Roomy: a burst must not block the capture while the UI draws.
     let (tx, rx) = sync_channel(4096);
+    let (writer, reader) = spill::new();
     let stop = Arc::new(AtomicBool::new(false));
     let thread_stop = stop.clone();
     let thread = std::thread::Builder::new()
         .name("capture".into())
         .spawn(move || {
-            let mut pipeline = Pipeline::new(live.link(), options);
-            let mut b = Batcher {
-                tx: tx.clone(),
-                events: Vec::with_capacity(256),
-                last: Instant::now(),
-            };
-            let mut number = 0u64;
+            let mut d = Decoder::new(tx.clone(), Pipeline::new(live.link(), options), writer);
             let mut error = None;
             let mut last_stats = Instant::now();
             while !thread_stop.load(Ordering::Relaxed) {
-                match live.next_packet() {
-                    Ok(Some(p)) => {
-                        number += 1;
-                        if number == 1 && tx.send(Feed::Start(p.ts)).is_err() {
-                            return;
-                        }
-                        pipeline.packet(number, p.ts, p.data, &mut b.events);
-                    }
+                let alive = match live.next_packet() {
+                    Ok(Some(p)) => d.packet(p.ts, p.data),
                     Ok(None) => {
                         // A failing save file is reported at the end, in the capture's words.
                         let _ = live.flush();
-                        if !b.maybe_send(true) {
-                            return;
-                        }
+                        d.send(true)
                     }
                     Err(e) => {
                         error = Some(e.to_string());
                         break;
                     }
-                }
-                if !b.maybe_send(false) {
+                };
+                if !alive {
                     return;
                 }
                 if last_stats.elapsed() >= Duration::from_millis(500) {
@@ -202,22 +242,18 @@ pub fn live(opts: LiveOptions, options: Options) -> Result<Source, Error> {
                     let _ = tx.try_send(Feed::Live(live.stats()));
                 }
             }
-            pipeline.finish(&mut b.events);
-            b.maybe_send(true);
             if let Err(e) = live.flush() {
                 error.get_or_insert(e.to_string());
             }
             let _ = tx.send(Feed::Live(live.stats()));
-            let _ = tx.send(Feed::Done {
-                notes: pipeline.stats().notes(),
-                error,
-            });
+            d.finish(error);
         })
         .map_err(Error::Thread)?;
     Ok(Source {
         name: opts.iface.clone(),
         live: true,
         rx,
+        spill: reader,
         stop,
         waker: Some(waker),
         thread: Some(thread),

@@ -53,6 +53,7 @@ impl Error {
 /// Runs the UI until the user quits. The capture keeps running while the UI is open.
 pub fn run(source: Source, teach: bool) -> Result<(), Error> {
     let mut app = App::new(source.name.clone(), source.live);
+    app.store = store::Store::reading(source.spill.clone());
     app.teach_on_load = teach;
     if let Ok(dir) = std::env::current_dir() {
         app.save_dir = dir;

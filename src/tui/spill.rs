@@ -1,13 +1,14 @@
-//! Payload bytes kept out of memory: the terminal UI writes every payload it is given to an
-//! unnamed file and reads back only what the screen shows, as Wireshark reads packets back from
-//! its capture file. Memory then follows the number of frames, not the size of the capture.
+//! Payload bytes kept out of memory: the decoding thread writes every payload to an unnamed file,
+//! and the terminal UI reads back only what the screen shows, as Wireshark reads packets back
+//! from its capture file. Memory then follows the number of frames, not the size of the capture.
 //!
 //! The file is created in the temporary directory (`TMPDIR`) and unlinked at once, so nothing is
 //! left behind, whatever way the program ends. Where no file can be made, bytes stay in memory.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::FileExt;
+use std::sync::{Arc, Mutex};
 
 /// Where some bytes were put.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,80 +28,116 @@ impl Span {
     }
 }
 
-/// Bytes written at the file's end are buffered up to this much before they are written out.
+/// Bytes are gathered up to this much before they are written out.
 const BUFFER: usize = 1 << 20;
 
-pub struct Spill {
-    /// `None`: everything stays in `pending`.
-    file: Option<File>,
-    /// Bytes already in the file; `pending` follows them.
+enum Backing {
+    File(File),
+    Memory(Mutex<Vec<u8>>),
+}
+
+/// Appends bytes; what it hands out is readable through its [`Reader`] once flushed.
+pub struct Writer {
+    backing: Arc<Backing>,
+    /// Bytes already written out; `pending` follows them.
     written: u64,
     pending: Vec<u8>,
-    /// Why the file could not be used, if it could not.
+    /// Why payloads are not on disk, or were lost, if so.
     pub trouble: Option<String>,
 }
 
-impl Default for Spill {
-    /// In memory: a file is only made when asked for with [`Spill::new`].
+/// Reads back what a [`Writer`] wrote; cheap to clone, usable from another thread.
+#[derive(Clone)]
+pub struct Reader(Arc<Backing>);
+
+impl Default for Reader {
     fn default() -> Self {
-        Spill::in_memory()
+        in_memory().1
     }
 }
 
-impl Spill {
-    pub fn new() -> Spill {
-        let (file, trouble) = match unnamed_file() {
-            Ok(f) => (Some(f), None),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "payloads are kept in memory: no temporary file ({e}); set TMPDIR to a writable folder"
-                )),
-            ),
-        };
-        Spill {
-            file,
-            written: 0,
-            pending: Vec::with_capacity(BUFFER),
-            trouble,
-        }
+/// A spill in an unnamed temporary file, or in memory if no file can be made.
+pub fn new() -> (Writer, Reader) {
+    match unnamed_file() {
+        Ok(f) => pair(Backing::File(f), None),
+        Err(e) => pair(
+            Backing::Memory(Mutex::default()),
+            Some(format!(
+                "payloads are kept in memory: no temporary file ({e}); set TMPDIR to a writable folder"
+            )),
+        ),
     }
+}
 
-    /// A spill that never touches the disk (tests, and small captures).
-    pub fn in_memory() -> Spill {
-        Spill {
-            file: None,
+/// A spill that never touches the disk.
+pub fn in_memory() -> (Writer, Reader) {
+    pair(Backing::Memory(Mutex::default()), None)
+}
+
+fn pair(backing: Backing, trouble: Option<String>) -> (Writer, Reader) {
+    let backing = Arc::new(backing);
+    (
+        Writer {
+            backing: backing.clone(),
             written: 0,
             pending: Vec::new(),
-            trouble: None,
-        }
-    }
+            trouble,
+        },
+        Reader(backing),
+    )
+}
 
+impl Writer {
     pub fn put(&mut self, bytes: &[u8]) -> Span {
         let span = Span {
             at: self.written + self.pending.len() as u64,
             len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
         };
-        self.pending
-            .extend_from_slice(&bytes[..span.len().min(bytes.len())]);
-        if self.pending.len() >= BUFFER
-            && let Some(f) = self.file.as_mut()
-        {
-            match f.write_all(&self.pending) {
-                Ok(()) => {
-                    self.written += self.pending.len() as u64;
-                    self.pending.clear();
+        let bytes = &bytes[..span.len().min(bytes.len())];
+        match self.backing.as_ref() {
+            Backing::Memory(m) => {
+                if let Ok(mut m) = m.lock() {
+                    m.extend_from_slice(bytes);
                 }
-                Err(e) => {
-                    // The disk is full or gone: keep what is left in memory from now on.
-                    self.trouble = Some(format!("payloads are kept in memory: {e}"));
-                    self.file = None;
+                self.written += bytes.len() as u64;
+            }
+            Backing::File(_) => {
+                if self.pending.capacity() == 0 {
+                    self.pending.reserve_exact(BUFFER);
+                }
+                self.pending.extend_from_slice(bytes);
+                if self.pending.len() >= BUFFER {
+                    self.flush();
                 }
             }
         }
         span
     }
 
+    /// Writes out what is gathered, so that every span handed out so far can be read back.
+    pub fn flush(&mut self) {
+        let Backing::File(f) = self.backing.as_ref() else {
+            return;
+        };
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Err(e) = f.write_all_at(&self.pending, self.written) {
+            // The disk is full or gone: these payloads cannot be shown; say so once.
+            self.trouble
+                .get_or_insert_with(|| format!("some payloads could not be kept: {e}"));
+        }
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+    }
+
+    /// Bytes handed to this writer so far.
+    pub fn size(&self) -> u64 {
+        self.written + self.pending.len() as u64
+    }
+}
+
+impl Reader {
     /// The bytes of a span; empty if they cannot be read back.
     pub fn get(&self, span: Span) -> Vec<u8> {
         self.head(span, span.len())
@@ -109,28 +146,25 @@ impl Spill {
     /// The first `max` bytes of a span, for previews.
     pub fn head(&self, span: Span, max: usize) -> Vec<u8> {
         let len = span.len().min(max);
-        if span.at >= self.written {
-            let from = (span.at - self.written) as usize;
-            return self
-                .pending
-                .get(from..from + len)
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default();
+        match self.0.as_ref() {
+            Backing::File(f) => {
+                let mut out = vec![0; len];
+                match f.read_exact_at(&mut out, span.at) {
+                    Ok(()) => out,
+                    Err(_) => Vec::new(),
+                }
+            }
+            Backing::Memory(m) => {
+                let Ok(m) = m.lock() else {
+                    return Vec::new();
+                };
+                usize::try_from(span.at)
+                    .ok()
+                    .and_then(|at| m.get(at..at.checked_add(len)?))
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default()
+            }
         }
-        let mut out = vec![0; len];
-        match self
-            .file
-            .as_ref()
-            .map(|f| f.read_exact_at(&mut out, span.at))
-        {
-            Some(Ok(())) => out,
-            _ => Vec::new(),
-        }
-    }
-
-    /// Bytes written to the file so far (for the status bar and the benchmark).
-    pub fn on_disk(&self) -> u64 {
-        self.written
     }
 }
 
@@ -155,30 +189,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bytes_come_back_from_memory_and_from_the_file() {
-        let mut s = Spill::new();
-        assert!(s.trouble.is_none(), "{:?}", s.trouble);
-        let small = s.put(b"hello");
+    fn bytes_come_back_once_flushed() {
+        let (mut w, r) = new();
+        assert!(w.trouble.is_none(), "{:?}", w.trouble);
+        let small = w.put(b"hello");
         let big: Vec<u8> = (0..BUFFER as u32 + 10).map(|i| i as u8).collect();
-        let b = s.put(&big);
-        assert!(s.on_disk() > 0, "the buffer was written out");
-        let after = s.put(b"world");
-        assert_eq!(s.get(small), b"hello");
-        assert_eq!(s.get(b), big);
-        assert_eq!(s.get(after), b"world");
-        assert_eq!(s.head(b, 3), [0, 1, 2]);
-        assert!(s.get(Span::default()).is_empty());
+        let b = w.put(&big);
+        let after = w.put(b"world");
+        w.flush();
+        assert_eq!(r.get(small), b"hello");
+        assert_eq!(r.get(b), big);
+        assert_eq!(r.get(after), b"world");
+        assert_eq!(r.head(b, 3), [0, 1, 2]);
+        assert!(r.get(Span::default()).is_empty());
+        assert_eq!(w.size(), 10 + big.len() as u64);
     }
 
     #[test]
-    fn a_span_past_the_end_reads_as_nothing() {
-        let s = Spill::in_memory();
-        assert!(
-            s.get(Span {
-                at: 1 << 40,
-                len: 9
-            })
-            .is_empty()
-        );
+    fn memory_spills_read_at_once_and_past_the_end_as_nothing() {
+        let (mut w, r) = in_memory();
+        let s = w.put(b"abc");
+        assert_eq!(r.get(s), b"abc");
+        let far = Span {
+            at: 1 << 40,
+            len: 9,
+        };
+        assert!(r.get(far).is_empty());
     }
 }

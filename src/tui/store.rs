@@ -4,7 +4,7 @@
 //! Lists are drawn from indices into these vectors, so a view over a million frames costs a
 //! `u32` per row; details are built from one stored event when a row is selected.
 
-use super::spill::{Span, Spill};
+use super::spill::{self, Span};
 use crate::model::{self, EndHow, Event, Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
 
@@ -77,7 +77,88 @@ pub struct MessageMeta {
     pub problems: Vec<Problem>,
 }
 
-#[derive(Default)]
+/// An event as the store takes it: frames and messages with their bytes already in the spill.
+pub enum Entry {
+    Frame(FrameMeta),
+    Message(MessageMeta),
+    /// Connections, rejections, plain HTTP, gaps and ends, as decoded.
+    Other(Event),
+}
+
+/// Turns events into [`Entry`]s, writing their bytes to a spill. The terminal UI runs this on
+/// its decoding thread, so that payload bytes never cross to the UI thread.
+pub struct Ingest {
+    pub writer: spill::Writer,
+    /// The last frame put, to store a one-frame message's bytes once.
+    last_frame: Option<(u32, u64, Span)>,
+}
+
+impl Ingest {
+    pub fn new(writer: spill::Writer) -> Ingest {
+        Ingest {
+            writer,
+            last_frame: None,
+        }
+    }
+
+    /// The entry for an event. The event itself goes to `done` once its bytes were copied,
+    /// so that its buffers can be reused.
+    pub fn entry(&mut self, ev: Event, done: &mut impl FnMut(Event)) -> Entry {
+        let entry = match &ev {
+            Event::Frame(f) => {
+                let payload = self.writer.put(&f.payload);
+                self.last_frame = Some((f.conn, f.n, payload));
+                Entry::Frame(FrameMeta {
+                    conn: f.conn,
+                    n: f.n,
+                    ts: f.ts,
+                    from: f.from,
+                    header: f.header,
+                    payload,
+                    truncated: f.truncated,
+                    problems: f.problems.clone(),
+                    packets: f.packets,
+                })
+            }
+            Event::Message(m) => {
+                // A message of one plain frame holds that frame's bytes (its frame came just
+                // before it): point at them rather than store them twice.
+                let same = match (m.frames.as_slice(), self.last_frame) {
+                    ([n], Some((conn, last, span)))
+                        if !m.compressed
+                            && conn == m.conn
+                            && last == *n
+                            && span.len() == m.data.len() =>
+                    {
+                        Some(span)
+                    }
+                    _ => None,
+                };
+                let data = match same {
+                    Some(span) => span,
+                    None => self.writer.put(&m.data),
+                };
+                Entry::Message(MessageMeta {
+                    conn: m.conn,
+                    ts: m.ts,
+                    from: m.from,
+                    opcode: m.opcode,
+                    frames: m.frames.clone(),
+                    compressed: m.compressed,
+                    data,
+                    text_valid: m.text_valid,
+                    close_code: m.close_code,
+                    close_reason: m.close_reason.clone(),
+                    problems: m.problems.clone(),
+                })
+            }
+            _ => return Entry::Other(ev),
+        };
+        done(ev);
+        entry
+    }
+}
+
 pub struct Store {
     pub conns: Vec<Conn>,
     pub rejected: Vec<model::Rejected>,
@@ -91,22 +172,57 @@ pub struct Store {
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
     pub first_ts: Option<Timestamp>,
-    /// Payload and message bytes.
-    pub spill: Spill,
+    /// Where payload and message bytes are read back from.
+    pub spill: spill::Reader,
+    /// For events pushed here directly: an in-memory spill of the store's own.
+    local: Option<Ingest>,
+}
+
+impl Default for Store {
+    /// A store for events pushed directly; their bytes stay in memory.
+    fn default() -> Self {
+        let (writer, reader) = spill::in_memory();
+        let mut s = Store::reading(reader);
+        s.local = Some(Ingest::new(writer));
+        s
+    }
 }
 
 impl Store {
-    /// A store whose payloads go to an unnamed temporary file.
-    pub fn on_disk() -> Store {
+    /// A store for entries made elsewhere (the decoding thread), read back through `spill`.
+    pub fn reading(spill: spill::Reader) -> Store {
         Store {
-            spill: Spill::new(),
-            ..Store::default()
+            conns: Vec::new(),
+            rejected: Vec::new(),
+            http: Vec::new(),
+            frames: Vec::new(),
+            frame_message: Vec::new(),
+            messages: Vec::new(),
+            gaps: Vec::new(),
+            conn_frames: Vec::new(),
+            first_ts: None,
+            spill,
+            local: None,
         }
     }
 
+    /// The entry for an event, its bytes kept in this store's own memory (a store made with
+    /// `default`); `None` for a store that reads another thread's spill, where an event's
+    /// bytes would have nowhere to go.
+    pub fn entry(&mut self, ev: Event) -> Option<Entry> {
+        Some(self.local.as_mut()?.entry(ev, &mut drop))
+    }
+
+    /// Takes an event directly (a store made with `default`).
     pub fn push(&mut self, ev: Event) {
-        match ev {
-            Event::Connection(c) => {
+        if let Some(entry) = self.entry(ev) {
+            self.push_entry(entry);
+        }
+    }
+
+    pub fn push_entry(&mut self, entry: Entry) {
+        match entry {
+            Entry::Other(Event::Connection(c)) => {
                 self.first_ts.get_or_insert(c.ts);
                 self.conns.push(Conn {
                     info: c,
@@ -119,26 +235,25 @@ impl Store {
                 });
                 self.conn_frames.push(Vec::new());
             }
-            Event::Rejected(r) => {
+            Entry::Other(Event::Rejected(r)) => {
                 self.first_ts.get_or_insert(r.ts);
                 self.rejected.push(r);
             }
-            Event::Http(h) => {
+            Entry::Other(Event::Http(h)) => {
                 self.first_ts.get_or_insert(h.ts);
                 self.http.push(h);
             }
-            Event::Frame(f) => {
+            Entry::Frame(f) => {
                 let index = self.frames.len() as u32;
+                let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
+                    .then(|| self.spill.head(f.payload, 2))
+                    .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
                 if let Some(c) = self.conn_mut(f.conn) {
                     c.frames += 1;
                     c.bytes += f.payload.len() as u64;
                     c.problems += u64::from(!f.problems.is_empty());
                     if f.header.opcode == 8 && c.close.is_none() {
-                        let code = match f.payload.as_slice() {
-                            [a, b, ..] => Some(u16::from_be_bytes([*a, *b])),
-                            _ => None,
-                        };
-                        c.close = Some((code, f.from));
+                        c.close = Some((close_code, f.from));
                     }
                 }
                 if let Some(list) = self.conn_frames.get_mut(f.conn as usize) {
@@ -147,21 +262,10 @@ impl Store {
                         list.push(index);
                     }
                 }
-                let payload = self.spill.put(&f.payload);
-                self.frames.push(FrameMeta {
-                    conn: f.conn,
-                    n: f.n,
-                    ts: f.ts,
-                    from: f.from,
-                    header: f.header,
-                    payload,
-                    truncated: f.truncated,
-                    problems: f.problems,
-                    packets: f.packets,
-                });
+                self.frames.push(f);
                 self.frame_message.push(NO_MESSAGE);
             }
-            Event::Message(m) => {
+            Entry::Message(m) => {
                 let index = self.messages.len() as u32;
                 if let Some(c) = self.conn_mut(m.conn) {
                     c.messages += 1;
@@ -172,43 +276,20 @@ impl Store {
                         self.frame_message[f as usize] = index;
                     }
                 }
-                // A message of one plain frame holds that frame's bytes: store them once.
-                let same = match m.frames.as_slice() {
-                    [n] if !m.compressed => self
-                        .frame_index(m.conn, *n)
-                        .map(|f| self.frames[f as usize].payload)
-                        .filter(|span| span.len() == m.data.len()),
-                    _ => None,
-                };
-                let data = match same {
-                    Some(span) => span,
-                    None => self.spill.put(&m.data),
-                };
-                self.messages.push(MessageMeta {
-                    conn: m.conn,
-                    ts: m.ts,
-                    from: m.from,
-                    opcode: m.opcode,
-                    frames: m.frames,
-                    compressed: m.compressed,
-                    data,
-                    text_valid: m.text_valid,
-                    close_code: m.close_code,
-                    close_reason: m.close_reason,
-                    problems: m.problems,
-                });
+                self.messages.push(m);
             }
-            Event::Gap(g) => {
+            Entry::Other(Event::Gap(g)) => {
                 if let Some(c) = self.conn_mut(g.conn) {
                     c.problems += 1;
                 }
                 self.gaps.push(g);
             }
-            Event::End(e) => {
+            Entry::Other(Event::End(e)) => {
                 if let Some(c) = self.conn_mut(e.conn) {
                     c.end = Some(e);
                 }
             }
+            Entry::Other(Event::Frame(_) | Event::Message(_)) => {}
         }
     }
 
@@ -321,7 +402,6 @@ pub fn sample(name: &str) -> Store {
     let (first, events) = decode_sample(name);
     let mut store = Store {
         first_ts: first,
-        spill: Spill::in_memory(),
         ..Store::default()
     };
     for ev in events {

@@ -18,7 +18,7 @@ fn load(name: &str, live: bool) -> App {
     if let Some(ts) = first {
         app.feed(Feed::Start(ts));
     }
-    app.feed(Feed::Events(events));
+    app.feed_events(events);
     app.feed(Feed::Done {
         notes: Vec::new(),
         error: None,
@@ -313,7 +313,7 @@ fn hostile_frame(payload: &[u8]) -> Event {
 fn bytes_from_the_wire_never_reach_the_terminal_raw() {
     let evil = b"\x1b]0;owned\x07\x1b[2J\x1b[31mred\r\n\x9b\xe2\x80\xae";
     let mut app = App::new("hostile".into(), false);
-    app.feed(Feed::Events(vec![hostile_frame(evil)]));
+    app.feed_events(vec![hostile_frame(evil)]);
     for right in [Right::Bytes, Right::Payload] {
         app.right = right;
         let s = screen(&app, 100, 30);
@@ -342,15 +342,15 @@ fn live_follows_the_newest_only_from_the_end() {
         .into_iter()
         .filter(|e| matches!(e, Event::Frame(_)))
         .collect();
-    app.feed(Feed::Events(extra.clone()));
+    app.feed_events(extra.clone());
     assert_eq!(app.sel, app.rows.len() - 1, "followed the new frames");
     app.update(Action::Up);
     let reading = app.sel;
-    app.feed(Feed::Events(extra.clone()));
+    app.feed_events(extra.clone());
     assert_eq!(app.sel, reading, "stays put while the user reads");
     app.update(Action::TogglePause);
     let shown = app.rows.len();
-    app.feed(Feed::Events(extra));
+    app.feed_events(extra);
     assert_eq!(app.rows.len(), shown, "paused: the view holds still");
     app.update(Action::TogglePause);
     assert_eq!(app.rows.len(), shown + 8);
@@ -417,7 +417,7 @@ fn teach_on_load_starts_when_the_capture_is_read() {
     let mut app = App::new("rejected.pcap".into(), false);
     app.teach_on_load = true;
     app.feed(Feed::Start(first.unwrap()));
-    app.feed(Feed::Events(events));
+    app.feed_events(events);
     assert!(app.teach.is_none(), "waits for the whole capture");
     app.feed(Feed::Done {
         notes: Vec::new(),

@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example gencap -- --size 1G --out /tmp/ws-1g.pcap [--seed 7]
+//! cargo run --release --example gencap -- --size 300M --small --out /tmp/ws-small.pcap
 //! ```
 
 use std::io::{self, BufWriter, Write};
@@ -92,6 +93,8 @@ pub struct Generator<W: Write> {
     next_port: u16,
     /// Every message sent, when asked for (tests).
     pub log: Option<Vec<Sent>>,
+    /// Only small texts, pings and closes: the most frames per byte (`--small`).
+    pub small: bool,
     frame_buf: Vec<u8>,
     packet_buf: Vec<u8>,
 }
@@ -116,6 +119,7 @@ impl<W: Write> Generator<W> {
             next_conn: 0,
             next_port: 20_000,
             log: None,
+            small: false,
             frame_buf: Vec::new(),
             packet_buf: Vec::new(),
         })
@@ -266,7 +270,7 @@ impl<W: Write> Generator<W> {
     /// One message (and for a ping, its pong).
     fn message(&mut self, c: &mut Conn) -> io::Result<()> {
         let from_client = self.rng.chance(50);
-        let roll = self.rng.range(0, 1000);
+        let roll = self.rng.range(if self.small { 140 } else { 0 }, 1000);
         let mut data = Vec::new();
         let opcode = if roll < 50 {
             // ping, answered below
@@ -408,8 +412,13 @@ fn main() {
     let mut size = 64u64 << 20;
     let mut out = PathBuf::from("ws-bench.pcap");
     let mut seed = 7u64;
+    let mut small = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--small" {
+            small = true;
+            continue;
+        }
         let value = args.next();
         match (a.as_str(), value) {
             ("--size", Some(v)) => match parse_size(&v) {
@@ -430,6 +439,7 @@ fn main() {
     };
     let started = std::time::Instant::now();
     let result = Generator::new(BufWriter::with_capacity(1 << 20, file), seed).and_then(|mut g| {
+        g.small = small;
         g.run(size)?;
         Ok(g.summary)
     });
@@ -453,7 +463,7 @@ fn main() {
 
 fn usage(problem: &str) -> ! {
     eprintln!("gencap: {problem}");
-    eprintln!("usage: gencap [--size 1G] [--out FILE.pcap] [--seed N]");
+    eprintln!("usage: gencap [--size 1G] [--out FILE.pcap] [--seed N] [--small]");
     std::process::exit(2);
 }
 

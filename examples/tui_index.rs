@@ -48,6 +48,7 @@ fn main() {
         })
         .and_then(|kb| kb.parse::<u64>().ok())
         .unwrap_or(0);
+    let timings = keystrokes(&mut app);
     println!(
         "{path}: first rows after {:.3} s, {} frames and {} messages indexed in {:.3} s, peak memory {} MiB",
         first_rows.map_or(0.0, |d| d.as_secs_f64()),
@@ -56,4 +57,58 @@ fn main() {
         indexed.as_secs_f64(),
         peak / 1024
     );
+    for (name, ms) in timings {
+        println!("  {name:<34} {ms:>8.1} ms");
+    }
+}
+
+/// How long the UI takes to answer keys on the indexed capture: each key is applied and the
+/// screen drawn (120×40), as the event loop does.
+fn keystrokes(app: &mut App) -> Vec<(&'static str, f64)> {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use wsinspect::tui::app::Action;
+    let mut term = match Terminal::new(TestBackend::new(120, 40)) {
+        Ok(t) => t,
+        Err(_) => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut key = |name: &'static str, actions: &[Action], app: &mut App| {
+        let t = Instant::now();
+        for a in actions {
+            app.update(*a);
+        }
+        let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
+        out.push((name, t.elapsed().as_secs_f64() * 1000.0));
+    };
+    let typed = |text: &str| {
+        // Esc in the list clears the filter first, so the prompt starts empty.
+        let mut v = vec![Action::Cancel, Action::StartFilter];
+        v.extend(text.chars().map(Action::Input));
+        v.push(Action::Submit);
+        v
+    };
+    key("first draw", &[], app);
+    key("down", &[Action::Down], app);
+    key("end", &[Action::Bottom], app);
+    key("page up", &[Action::PageUp], app);
+    key("frames -> messages", &[Action::ToggleMode], app);
+    key("messages -> frames", &[Action::ToggleMode], app);
+    key(
+        "filter: client and len > 100",
+        &typed("client and len > 100"),
+        app,
+    );
+    key(
+        "filter: text contains \"99999\"",
+        &typed("text contains \"99999\""),
+        app,
+    );
+    key("clear filter", &[Action::Cancel], app);
+    let mut search = vec![Action::StartSearch];
+    search.extend("volume\":7".chars().map(Action::Input));
+    search.push(Action::Submit);
+    key("search volume\":7", &search, app);
+    key("next match", &[Action::NextMatch], app);
+    out
 }

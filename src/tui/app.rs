@@ -847,14 +847,17 @@ impl App {
             return;
         }
         let n = self.rows.len();
-        let needle = self.search.as_bytes();
+        let Some(needle) = filter::needle(&self.search) else {
+            self.message = Some("text too long to search for".into());
+            return;
+        };
         for k in 1..=n {
             let i = if forward {
                 (self.sel + k) % n
             } else {
                 (self.sel + n * 2 - k) % n
             };
-            if filter::contains(&self.subject(self.rows[i], true).data, needle) {
+            if needle.is_match(&self.subject(self.rows[i], true).data) {
                 let wrapped = if forward {
                     i <= self.sel
                 } else {
@@ -869,7 +872,7 @@ impl App {
             }
         }
         let mut shown = String::new();
-        escape_plain(needle, 40, &mut shown);
+        escape_plain(self.search.as_bytes(), 40, &mut shown);
         self.message = Some(format!("no payload holds \"{shown}\""));
     }
 

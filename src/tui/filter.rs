@@ -69,7 +69,6 @@ enum Expr {
     Opcode(Cmp, u8),
     Len(Cmp, u64),
     Conn(Cmp, u64),
-    Contains(Vec<u8>),
     Matches(Regex),
     Problem(ProblemName),
 }
@@ -144,7 +143,7 @@ impl Filter {
             match e {
                 Expr::And(a, b) | Expr::Or(a, b) => walk(a) || walk(b),
                 Expr::Not(a) => walk(a),
-                Expr::Contains(_) | Expr::Matches(_) => true,
+                Expr::Matches(_) => true,
                 _ => false,
             }
         }
@@ -174,19 +173,20 @@ fn eval(e: &Expr, s: &Subject<'_>) -> bool {
             .is_some_and(|o| cmp.test(u64::from(o), u64::from(*v))),
         Expr::Len(cmp, v) => cmp.test(s.len, *v),
         Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
-        Expr::Contains(needle) => contains(&s.data, needle),
         Expr::Matches(re) => re.is_match(&s.data),
         Expr::Problem(ProblemName::Gap) => s.gap,
         Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(p),
     }
 }
 
-/// Case-insensitive (ASCII) substring search, as a search box is expected to behave.
-pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+/// A case-insensitive search for `text` as it is, as a search box is expected to behave; a
+/// regular expression underneath, so that it runs at the regex crate's literal-search speed.
+/// `None` only for a text too long to compile.
+pub fn needle(text: &str) -> Option<Regex> {
+    regex::bytes::RegexBuilder::new(&regex::escape(text))
+        .case_insensitive(true)
+        .build()
+        .ok()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -498,7 +498,10 @@ impl Parser {
                 message: format!("bad regular expression: {}", one_line(&e.to_string())),
             })
         } else {
-            Ok(Expr::Contains(value.into_bytes()))
+            needle(&value).map(Expr::Matches).ok_or_else(|| Error {
+                at,
+                message: "text too long to search for".into(),
+            })
         }
     }
 

@@ -7,7 +7,10 @@
 //! Each stage is a plain struct fed in order; this module only routes each flow's bytes to the
 //! stage it is in and stamps events with the packet they came from.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+// Looked up for every packet: a fast hasher, still seeded per run against crafted captures.
+use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 
 use crate::http;

@@ -46,7 +46,10 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// Looked up for every packet: a fast hasher, still seeded per run against crafted captures.
+use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 
 use assembler::{Piece, Stream, WINDOW};

@@ -1,0 +1,127 @@
+//! Micro-benchmarks of the paths every byte of a capture goes through: the frame header, the
+//! unmasking XOR, TCP reassembly in and out of order, and inflating a compressed message.
+//!
+//! ```text
+//! cargo bench --bench hot_paths
+//! ```
+//! Whole-file figures against tshark come from `benches/compare.sh`.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use flate2::{Compress, Compression, FlushCompress};
+use wsinspect::tcp::{self, Segment, Tracker};
+use wsinspect::ws::{self, Buffers, DeflateParams, FrameHeader, Stamp};
+
+fn header(c: &mut Criterion) {
+    // RFC 6455 5.7: a masked "Hello", and a 64-bit length.
+    let short = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d];
+    let long = [0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0];
+    c.bench_function("frame header, 7-bit masked", |b| {
+        b.iter(|| FrameHeader::parse(black_box(&short)))
+    });
+    c.bench_function("frame header, 64-bit", |b| {
+        b.iter(|| FrameHeader::parse(black_box(&long)))
+    });
+}
+
+fn unmask(c: &mut Criterion) {
+    let mut payload = vec![0x5au8; 64 << 10];
+    let mut g = c.benchmark_group("unmask");
+    g.throughput(Throughput::Bytes(payload.len() as u64));
+    g.bench_function("64 KiB", |b| {
+        b.iter(|| ws::unmask(black_box(&mut payload), [0x37, 0xfa, 0x21, 0x3d], 1))
+    });
+    g.finish();
+}
+
+fn segments(order: &[usize], payload: &[u8]) -> Vec<(u32, Vec<u8>)> {
+    let chunks: Vec<(u32, Vec<u8>)> = payload
+        .chunks(1448)
+        .enumerate()
+        .map(|(i, c)| (1 + (i * 1448) as u32, c.to_vec()))
+        .collect();
+    order.iter().map(|i| chunks[*i].clone()).collect()
+}
+
+fn reassembly(c: &mut Criterion) {
+    let a: SocketAddr = "10.0.0.2:40000".parse().unwrap_or_else(|_| unreachable!());
+    let b: SocketAddr = "10.0.0.1:8080".parse().unwrap_or_else(|_| unreachable!());
+    let payload = vec![7u8; 1448 * 64];
+    let in_order: Vec<usize> = (0..64).collect();
+    // Pairs swapped: every other segment arrives before the one it follows.
+    let swapped: Vec<usize> = (0..64).map(|i| i ^ 1).collect();
+    let mut g = c.benchmark_group("tcp reassembly");
+    g.throughput(Throughput::Bytes(payload.len() as u64));
+    for (name, order) in [("in order", &in_order), ("pairs swapped", &swapped)] {
+        let segs = segments(order, &payload);
+        let run = || {
+            let mut t = Tracker::new(tcp::Limits::default());
+            let mut got = 0usize;
+            let syn = Segment {
+                src: a,
+                dst: b,
+                seq: 0,
+                ack: None,
+                syn: true,
+                fin: false,
+                rst: false,
+                payload: &[],
+                wire_len: 0,
+            };
+            t.push(&syn, &mut |_| {});
+            for (seq, data) in &segs {
+                let s = Segment {
+                    seq: *seq,
+                    syn: false,
+                    payload: data,
+                    wire_len: data.len() as u32,
+                    ..syn
+                };
+                t.push(&s, &mut |ev| {
+                    if let tcp::Event::Data { bytes, .. } = ev {
+                        got += bytes.len();
+                    }
+                });
+            }
+            got
+        };
+        // A benchmark of reassembly that delivers nothing would measure nothing.
+        assert_eq!(run(), payload.len(), "{name}: every byte delivered");
+        g.bench_function(name, |bench| bench.iter(run));
+    }
+    g.finish();
+}
+
+fn inflate(c: &mut Criterion) {
+    // A JSON message as a server sends it compressed (RFC 7692 7.2.1: sync flush, tail cut).
+    let text = br#"{"type":"tick","symbol":"ACME","price":109.12,"volume":4882,"exchange":"NASDAQ","note":"the same shape as most messages in a market feed"}"#.repeat(8);
+    let mut z = Compress::new(Compression::default(), false);
+    let mut deflated = Vec::with_capacity(text.len() + 64);
+    let _ = z.compress_vec(&text, &mut deflated, FlushCompress::Sync);
+    deflated.truncate(deflated.len().saturating_sub(4));
+    let mut frame = vec![0xc1, 126];
+    frame.extend_from_slice(&(deflated.len() as u16).to_be_bytes());
+    frame.extend_from_slice(&deflated);
+    let params = DeflateParams::from_header(
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+    );
+    let mut g = c.benchmark_group("inflate");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("1 KiB JSON message", |b| {
+        let mut conn = ws::Connection::new(0, Some(0), params, ws::Limits::default());
+        let mut bufs = Buffers::default();
+        let mut out = Vec::new();
+        b.iter(|| {
+            conn.feed(1, &frame, Stamp::default(), &mut bufs, &mut out);
+            let n = out.len();
+            out.clear();
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, header, unmask, reassembly, inflate);
+criterion_main!(benches);

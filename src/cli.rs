@@ -71,7 +71,8 @@ pub struct Args {
     #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
 
-    /// Kernel capture buffer size in KiB, as tcpdump -B
+    /// Kernel capture buffer size in KiB, as tcpdump -B (default 32768); raise it if packets
+    /// are reported dropped
     #[arg(short = 'B', long = "buffer-size", value_name = "KIB")]
     pub buffer_kib: Option<u32>,
 

@@ -240,6 +240,11 @@ fn pcapng_tsresol(head: &[u8]) -> Option<u8> {
     None
 }
 
+/// Kernel buffer for a live capture unless `-B` says otherwise. Loopback segments reach 64 KiB,
+/// so tcpdump's 2 MiB holds only a few dozen of them: a client flooding small messages on `lo`
+/// made the kernel drop packets with 8 MiB and none with 32 MiB.
+pub const DEFAULT_BUFFER_KIB: u32 = 32 * 1024;
+
 /// Settings for a live capture.
 #[derive(Clone, Debug, Default)]
 pub struct LiveOptions {
@@ -311,10 +316,8 @@ impl Live {
             .immediate_mode(true)
             // Wake up regularly so that Ctrl-C is noticed on a quiet interface.
             .timeout(100);
-        if let Some(kib) = opts.buffer_kib {
-            inactive =
-                inactive.buffer_size(i32::try_from(u64::from(kib) * 1024).unwrap_or(i32::MAX));
-        }
+        let kib = opts.buffer_kib.unwrap_or(DEFAULT_BUFFER_KIB);
+        inactive = inactive.buffer_size(i32::try_from(u64::from(kib) * 1024).unwrap_or(i32::MAX));
         let mut cap = inactive.open().map_err(|e| live_error(&iface, &e))?;
         let bpf = opts.bpf();
         cap.filter(&bpf, true).map_err(|e| Error::BadFilter {

@@ -248,7 +248,7 @@ fn run_file<W: Write>(
     driver: &mut Driver<W>,
     stop: &AtomicBool,
 ) -> Result<(), Error> {
-    let mut file = capture::File::open(path, filter)?;
+    let mut file = capture::Prefetched::new(capture::File::open(path, filter)?);
     let mut pipeline = Pipeline::new(file.link(), options);
     let mut number = 0u64;
     let mut cut = None;

@@ -168,3 +168,37 @@ fn a_stream_ending_inside_a_frame_header_is_counted_not_dropped() {
     );
     assert_eq!(p.stats().cut_headers, 1);
 }
+
+/// Reading ahead on another thread hands out the same packets, in the same order, and a file
+/// cut off mid-record still yields every packet before the cut, then the error.
+#[test]
+fn reading_ahead_changes_nothing() {
+    use wsinspect::capture::{File, Prefetched};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for name in ["chatty.pcap", "mixed.pcap", "truncated.pcap", "pcapng-echo.pcapng"] {
+        let path = dir.join(name);
+        let mut plain = File::open(&path, None).unwrap();
+        let mut ahead = Prefetched::new(File::open(&path, None).unwrap());
+        let mut n = 0;
+        loop {
+            match (plain.next_packet(), ahead.next_packet()) {
+                (Ok(Some(a)), Ok(Some(b))) => {
+                    assert_eq!((a.ts, a.data, a.wire_len), (b.ts, b.data, b.wire_len));
+                    n += 1;
+                }
+                (Ok(None), Ok(None)) => break,
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "{name}");
+                    break;
+                }
+                (a, b) => panic!(
+                    "{name}: packet {}: {:?} against {:?}",
+                    n + 1,
+                    a.map(|p| p.is_some()).map_err(|e| e.to_string()),
+                    b.map(|p| p.is_some()).map_err(|e| e.to_string())
+                ),
+            }
+        }
+        assert!(n > 10, "{name}: {n} packets");
+    }
+}

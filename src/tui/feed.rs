@@ -153,7 +153,7 @@ impl Decoder {
 /// Opens the file here, so that a bad file is reported before the screen changes, and decodes
 /// it on a thread of its own.
 pub fn file(path: PathBuf, filter: Option<String>, options: Options) -> Result<Source, Error> {
-    let mut file = capture::File::open(&path, filter.as_deref())?;
+    let mut file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
     let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let (tx, rx) = sync_channel(64);
     let (writer, reader) = spill::new();

@@ -175,7 +175,12 @@ fn a_stream_ending_inside_a_frame_header_is_counted_not_dropped() {
 fn reading_ahead_changes_nothing() {
     use wsinspect::capture::{File, Prefetched};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    for name in ["chatty.pcap", "mixed.pcap", "truncated.pcap", "pcapng-echo.pcapng"] {
+    for name in [
+        "chatty.pcap",
+        "mixed.pcap",
+        "truncated.pcap",
+        "pcapng-echo.pcapng",
+    ] {
         let path = dir.join(name);
         let mut plain = File::open(&path, None).unwrap();
         let mut ahead = Prefetched::new(File::open(&path, None).unwrap());

@@ -377,6 +377,32 @@ impl Store {
     }
 }
 
+/// An unmasked server frame of connection 0, completed in packet `n + 2`, for unit tests.
+#[cfg(test)]
+pub fn test_frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
+    Event::Frame(model::Frame {
+        conn: 0,
+        n,
+        ts: Timestamp::default(),
+        from: Side::Server,
+        header: FrameHeader {
+            fin,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask: None,
+            len: payload.len() as u64,
+            length_form: crate::ws::LengthForm::Short,
+            header_len: 2,
+        },
+        payload: payload.to_vec(),
+        truncated: false,
+        problems: Vec::new(),
+        packets: (n + 2, n + 2),
+    })
+}
+
 /// Decodes a bundled sample whole: the first packet's time and every event, in order.
 #[cfg(test)]
 pub fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
@@ -414,7 +440,6 @@ pub fn sample(name: &str) -> Store {
 mod tests {
     use super::*;
     use crate::model::{Detected, Side};
-    use crate::ws::{FrameHeader, LengthForm};
 
     fn conn() -> Event {
         Event::Connection(model::Connection {
@@ -428,36 +453,12 @@ mod tests {
         })
     }
 
-    fn frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
-        Event::Frame(model::Frame {
-            conn: 0,
-            n,
-            ts: Timestamp::default(),
-            from: Side::Server,
-            header: FrameHeader {
-                fin,
-                rsv1: false,
-                rsv2: false,
-                rsv3: false,
-                opcode,
-                mask: None,
-                len: payload.len() as u64,
-                length_form: LengthForm::Short,
-                header_len: 2,
-            },
-            payload: payload.to_vec(),
-            truncated: false,
-            problems: Vec::new(),
-            packets: (n + 2, n + 2),
-        })
-    }
-
     #[test]
     fn frames_learn_their_message_when_it_completes() {
         let mut s = Store::default();
         s.push(conn());
-        s.push(frame(0, 1, false, b"ab"));
-        s.push(frame(1, 9, true, b""));
+        s.push(test_frame(0, 1, false, b"ab"));
+        s.push(test_frame(1, 9, true, b""));
         assert!(s.message_of(0).is_none());
         s.push(Event::Message(model::Message {
             conn: 0,
@@ -472,7 +473,7 @@ mod tests {
             close_reason: None,
             problems: Vec::new(),
         }));
-        s.push(frame(2, 0, true, b"cd"));
+        s.push(test_frame(2, 0, true, b"cd"));
         s.push(Event::Message(model::Message {
             conn: 0,
             ts: Timestamp::default(),

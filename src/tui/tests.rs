@@ -6,10 +6,9 @@ use ratatui::backend::TestBackend;
 
 use super::app::{Action, App, Mode, Pane, Right, Row};
 use super::feed::Feed;
-use super::store::decode_sample;
+use super::store::{decode_sample, test_frame};
 use super::view;
-use crate::model::{self, Event, Side, Timestamp};
-use crate::ws::{FrameHeader, LengthForm};
+use crate::model::{Event, Side};
 
 /// Decodes a sample and hands it to a new App the way the decoding thread does.
 fn load(name: &str, live: bool) -> App {
@@ -285,35 +284,11 @@ fn gaps_are_rows_of_their_own() {
     assert_shows(&s, "GAP: 1448 bytes missing from the capture");
 }
 
-fn hostile_frame(payload: &[u8]) -> Event {
-    Event::Frame(model::Frame {
-        conn: 0,
-        n: 0,
-        ts: Timestamp::default(),
-        from: Side::Server,
-        header: FrameHeader {
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode: 1,
-            mask: None,
-            len: payload.len() as u64,
-            length_form: LengthForm::Short,
-            header_len: 2,
-        },
-        payload: payload.to_vec(),
-        truncated: false,
-        problems: Vec::new(),
-        packets: (1, 1),
-    })
-}
-
 #[test]
 fn bytes_from_the_wire_never_reach_the_terminal_raw() {
     let evil = b"\x1b]0;owned\x07\x1b[2J\x1b[31mred\r\n\x9b\xe2\x80\xae";
     let mut app = App::new("hostile".into(), false);
-    app.feed_events(vec![hostile_frame(evil)]);
+    app.feed_events(vec![test_frame(0, 1, true, evil)]);
     for right in [Right::Bytes, Right::Payload] {
         app.right = right;
         let s = screen(&app, 100, 30);

@@ -110,5 +110,10 @@ fn keystrokes(app: &mut App) -> Vec<(&'static str, f64)> {
     search.push(Action::Submit);
     key("search volume\":7", &search, app);
     key("next match", &[Action::NextMatch], app);
+    let mut nothing = vec![Action::StartSearch];
+    nothing.extend("no payload says this".chars().map(Action::Input));
+    nothing.push(Action::Submit);
+    key("search without a match", &nothing, app);
+    key("previous match (none)", &[Action::PrevMatch], app);
     out
 }

@@ -344,6 +344,57 @@ impl App {
         self.filter.as_ref().is_none_or(|f| f.matches(&s))
     }
 
+    /// For every frame (or message), whether the list shows it. A filter on payload bytes
+    /// reads them all back: the spill is then read in large sequential pieces, on two threads.
+    fn matching(&self, mode: Mode) -> Vec<bool> {
+        let store = &self.store;
+        let n = match mode {
+            Mode::Frames => store.frames.len(),
+            Mode::Messages => store.messages.len(),
+        } as u32;
+        let conn = self.conn_filter();
+        let filter = self.filter.as_ref();
+        let conn_of = |i: u32| match mode {
+            Mode::Frames => store.frames[i as usize].conn,
+            Mode::Messages => store.messages[i as usize].conn,
+        };
+        let check = |i: u32, data: Option<&[u8]>| {
+            let mut s = match mode {
+                Mode::Frames => store.frame_subject(i),
+                Mode::Messages => store.message_subject(i),
+            };
+            if let Some(d) = data {
+                s.data = d.into();
+            }
+            filter.is_none_or(|f| f.matches(&s))
+        };
+        let shown = |i: u32| conn.is_none_or(|c| c == conn_of(i));
+        if !filter.is_some_and(Filter::needs_data) {
+            return (0..n).map(|i| shown(i) && check(i, None)).collect();
+        }
+        let span_of = |i: u32| match mode {
+            Mode::Frames => store.readable_span(i),
+            Mode::Messages => store.messages[i as usize].data,
+        };
+        let part = |range: std::ops::Range<u32>| -> Vec<bool> {
+            let mut window = store.spill.window();
+            range
+                .map(|i| shown(i) && check(i, Some(&window.get(span_of(i)))))
+                .collect()
+        };
+        let mid = n / 2;
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| part(mid..n));
+            let mut keep = part(0..mid);
+            match second.join() {
+                Ok(rest) => keep.extend(rest),
+                // Should the helper thread fail, do its half here.
+                Err(_) => keep.extend(part(mid..n)),
+            }
+            keep
+        })
+    }
+
     /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
     /// row selected when it is still there.
     pub fn rebuild(&mut self) {
@@ -353,6 +404,7 @@ impl App {
             Mode::Frames => {
                 // Frames and gaps in capture order: a gap goes before the first frame that
                 // completed after it.
+                let keep_frame = self.matching(Mode::Frames);
                 let mut gaps = (0..self.store.gaps.len() as u32).peekable();
                 for f in 0..self.store.frames.len() as u32 {
                     let packet = self.store.frames[f as usize].packets.1;
@@ -363,13 +415,14 @@ impl App {
                             rows.push(Row::Gap(g));
                         }
                     }
-                    if self.wanted(Row::Frame(f)) {
+                    if keep_frame[f as usize] {
                         rows.push(Row::Frame(f));
                     }
                 }
                 rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
             }
             Mode::Messages => {
+                let keep_message = self.matching(Mode::Messages);
                 let mut gaps = (0..self.store.gaps.len() as u32).peekable();
                 for m in 0..self.store.messages.len() as u32 {
                     let ts = self.store.messages[m as usize].ts;
@@ -378,7 +431,7 @@ impl App {
                             rows.push(Row::Gap(g));
                         }
                     }
-                    if self.wanted(Row::Message(m)) {
+                    if keep_message[m as usize] {
                         rows.push(Row::Message(m));
                     }
                 }
@@ -396,73 +449,15 @@ impl App {
     /// (from the spill file): only the filter's payload conditions and search need it.
     pub fn subject(&self, row: Row, with_data: bool) -> Subject<'_> {
         let s = &self.store;
-        let read = |span| -> std::borrow::Cow<'_, [u8]> {
-            if with_data {
-                s.spill.get(span).into()
-            } else {
-                (&[][..]).into()
-            }
+        let (mut subject, span) = match row {
+            Row::Frame(i) => (s.frame_subject(i), s.readable_span(i)),
+            Row::Message(i) => (s.message_subject(i), s.messages[i as usize].data),
+            Row::Gap(i) => return s.gap_subject(i),
         };
-        match row {
-            Row::Frame(i) => {
-                let f = &s.frames[i as usize];
-                let h = &f.header;
-                let compressed_message = s.message_of(i).is_some_and(|m| m.compressed);
-                Subject {
-                    conn: f.conn,
-                    from: f.from,
-                    opcode: Some(h.opcode),
-                    len: h.len,
-                    data: read(s.readable_span(i)),
-                    problems: &f.problems,
-                    gap: false,
-                    fin: h.fin,
-                    masked: h.mask.is_some(),
-                    rsv1: h.rsv1,
-                    compressed: h.rsv1 || compressed_message,
-                    fragmented: !h.fin || h.opcode == 0,
-                }
-            }
-            Row::Message(i) => {
-                let m = &s.messages[i as usize];
-                let masked = m
-                    .frames
-                    .first()
-                    .and_then(|n| s.frame_index(m.conn, *n))
-                    .is_some_and(|f| s.frames[f as usize].header.mask.is_some());
-                Subject {
-                    conn: m.conn,
-                    from: m.from,
-                    opcode: Some(m.opcode),
-                    len: m.data.len() as u64,
-                    data: read(m.data),
-                    problems: &m.problems,
-                    gap: false,
-                    fin: true,
-                    masked,
-                    rsv1: m.compressed,
-                    compressed: m.compressed,
-                    fragmented: m.frames.len() > 1,
-                }
-            }
-            Row::Gap(i) => {
-                let g = &s.gaps[i as usize];
-                Subject {
-                    conn: g.conn,
-                    from: g.from,
-                    opcode: None,
-                    len: g.bytes,
-                    data: (&[][..]).into(),
-                    problems: &[],
-                    gap: true,
-                    fin: false,
-                    masked: false,
-                    rsv1: false,
-                    compressed: false,
-                    fragmented: false,
-                }
-            }
+        if with_data {
+            subject.data = s.spill.get(span).into();
         }
+        subject
     }
 
     pub fn row_ts(&self, row: Row) -> Timestamp {
@@ -851,13 +846,20 @@ impl App {
             self.message = Some("text too long to search for".into());
             return;
         };
+        // Rows in list order read the spill in order: a window reads it in large pieces.
+        let mut window = self.store.spill.window();
         for k in 1..=n {
             let i = if forward {
                 (self.sel + k) % n
             } else {
                 (self.sel + n * 2 - k) % n
             };
-            if needle.is_match(&self.subject(self.rows[i], true).data) {
+            let span = match self.rows[i] {
+                Row::Frame(f) => self.store.readable_span(f),
+                Row::Message(m) => self.store.messages[m as usize].data,
+                Row::Gap(_) => continue,
+            };
+            if needle.is_match(&window.get(span)) {
                 let wrapped = if forward {
                     i <= self.sel
                 } else {

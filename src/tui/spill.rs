@@ -168,6 +168,63 @@ impl Reader {
     }
 }
 
+/// Reads many spans in the order they were written, a few megabytes at a time, instead of one
+/// read per span: for a filter or search that looks at every payload.
+pub struct Window<'a> {
+    reader: &'a Reader,
+    /// Where `buf` starts in the file.
+    start: u64,
+    buf: Vec<u8>,
+}
+
+/// Bytes a window reads at once.
+const WINDOW: usize = 4 << 20;
+
+impl Reader {
+    pub fn window(&self) -> Window<'_> {
+        Window {
+            reader: self,
+            start: 0,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl Window<'_> {
+    /// The bytes of a span, from the window when it holds them.
+    pub fn get(&mut self, span: Span) -> std::borrow::Cow<'_, [u8]> {
+        let Backing::File(f) = self.reader.0.as_ref() else {
+            return self.reader.get(span).into();
+        };
+        let end = span.at + span.len as u64;
+        if span.at < self.start || end > self.start + self.buf.len() as u64 {
+            let size = WINDOW.max(span.len());
+            // Reading backwards (a search upwards), the window ends where the span does.
+            let backwards = span.at < self.start;
+            self.start = if backwards {
+                end.saturating_sub(size as u64)
+            } else {
+                span.at
+            };
+            self.buf.resize(size, 0);
+            let mut got = 0;
+            // The window may run past the file's end: keep what is there.
+            while got < self.buf.len() {
+                match f.read_at(&mut self.buf[got..], self.start + got as u64) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got += n,
+                }
+            }
+            self.buf.truncate(got);
+        }
+        let from = (span.at - self.start) as usize;
+        match self.buf.get(from..from + span.len()) {
+            Some(b) => b.into(),
+            None => Vec::new().into(),
+        }
+    }
+}
+
 fn unnamed_file() -> io::Result<File> {
     let dir = std::env::temp_dir();
     let nanos = std::time::SystemTime::now()
@@ -203,6 +260,22 @@ mod tests {
         assert_eq!(r.head(b, 3), [0, 1, 2]);
         assert!(r.get(Span::default()).is_empty());
         assert_eq!(w.size(), 10 + big.len() as u64);
+    }
+
+    #[test]
+    fn a_window_reads_spans_in_order_and_out_of_order() {
+        let (mut w, r) = new();
+        let spans: Vec<(Span, Vec<u8>)> = (0..50u32)
+            .map(|i| {
+                let bytes = vec![i as u8; (i as usize * 7919) % 300_000];
+                (w.put(&bytes), bytes)
+            })
+            .collect();
+        w.flush();
+        let mut win = r.window();
+        for (span, bytes) in spans.iter().chain(spans.iter().rev()) {
+            assert_eq!(win.get(*span).as_ref(), bytes.as_slice());
+        }
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! Lists are drawn from indices into these vectors, so a view over a million frames costs a
 //! `u32` per row; details are built from one stored event when a row is selected.
 
+use std::borrow::Cow;
+
+use super::filter::Subject;
 use super::spill::{self, Span};
 use crate::model::{self, EndHow, Event, Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
@@ -322,6 +325,70 @@ impl Store {
         match self.message_of(frame).filter(|m| m.compressed) {
             Some(m) => m.data,
             None => self.frames[frame as usize].payload,
+        }
+    }
+
+    /// What the filter looks at for a frame, without its bytes (see [`Subject::data`]).
+    pub fn frame_subject(&self, i: u32) -> Subject<'_> {
+        let f = &self.frames[i as usize];
+        let h = &f.header;
+        let compressed_message = self.message_of(i).is_some_and(|m| m.compressed);
+        Subject {
+            conn: f.conn,
+            from: f.from,
+            opcode: Some(h.opcode),
+            len: h.len,
+            data: Cow::Borrowed(&[]),
+            problems: &f.problems,
+            gap: false,
+            fin: h.fin,
+            masked: h.mask.is_some(),
+            rsv1: h.rsv1,
+            compressed: h.rsv1 || compressed_message,
+            fragmented: !h.fin || h.opcode == 0,
+        }
+    }
+
+    /// What the filter looks at for a message, without its bytes.
+    pub fn message_subject(&self, i: u32) -> Subject<'_> {
+        let m = &self.messages[i as usize];
+        let masked = m
+            .frames
+            .first()
+            .and_then(|n| self.frame_index(m.conn, *n))
+            .is_some_and(|f| self.frames[f as usize].header.mask.is_some());
+        Subject {
+            conn: m.conn,
+            from: m.from,
+            opcode: Some(m.opcode),
+            len: m.data.len() as u64,
+            data: Cow::Borrowed(&[]),
+            problems: &m.problems,
+            gap: false,
+            fin: true,
+            masked,
+            rsv1: m.compressed,
+            compressed: m.compressed,
+            fragmented: m.frames.len() > 1,
+        }
+    }
+
+    /// What the filter looks at for a gap.
+    pub fn gap_subject(&self, i: u32) -> Subject<'_> {
+        let g = &self.gaps[i as usize];
+        Subject {
+            conn: g.conn,
+            from: g.from,
+            opcode: None,
+            len: g.bytes,
+            data: Cow::Borrowed(&[]),
+            problems: &[],
+            gap: true,
+            fin: false,
+            masked: false,
+            rsv1: false,
+            compressed: false,
+            fragmented: false,
         }
     }
 

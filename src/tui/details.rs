@@ -219,8 +219,8 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             Some(2..2 + ext),
         );
     }
-    let mut key_at = 2 + ext;
     if let Some(k) = h.mask {
+        let key_at = 2 + ext;
         d.line(
             1,
             format!(
@@ -229,9 +229,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             ),
             Some(key_at..key_at + 4),
         );
-        key_at += 4;
     }
-    let _ = key_at;
 
     let have = f.payload.len() as u64;
     let mut payload_head = format!("Payload: {} bytes", h.len);

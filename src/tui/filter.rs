@@ -354,9 +354,8 @@ impl Parser {
         }
         let word = match self.tokens.get(self.pos).map(|t| t.tok.clone()) {
             Some(Tok::Word(w)) => w,
-            Some(other) => {
+            Some(_) => {
                 let text = self.tokens[self.pos].text();
-                let _ = other;
                 return Err(Error {
                     at,
                     message: format!(
@@ -438,7 +437,7 @@ impl Parser {
                 let v = number(value.trim_start_matches('#'), vat)?;
                 Expr::Conn(cmp, v)
             }
-            "text" | "payload" | "data." if self.contains_follows() => self.search_expr(&word)?,
+            "text" | "payload" if self.contains_follows() => self.search_expr(&word)?,
             "text" | "payload" => match self.peek() {
                 Some(Tok::Op("~")) => self.search_expr(&word)?,
                 _ if word == "text" => Expr::Opcode(Cmp::Eq, 1),

@@ -71,13 +71,39 @@ pub struct MessageMeta {
     pub ts: Timestamp,
     pub from: Side,
     pub opcode: u8,
-    pub frames: Vec<u64>,
+    pub frames: FrameList,
     pub compressed: bool,
     pub data: Span,
     pub text_valid: bool,
     pub close_code: Option<u16>,
-    pub close_reason: Option<String>,
     pub problems: Vec<Problem>,
+}
+
+/// The frame numbers of a message, without a heap allocation for the usual one-frame message.
+#[derive(Clone, Debug)]
+pub enum FrameList {
+    One(u64),
+    Many(Box<[u64]>),
+}
+
+impl From<&[u64]> for FrameList {
+    fn from(ns: &[u64]) -> Self {
+        match ns {
+            [n] => FrameList::One(*n),
+            _ => FrameList::Many(ns.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for FrameList {
+    type Target = [u64];
+
+    fn deref(&self) -> &[u64] {
+        match self {
+            FrameList::One(n) => std::slice::from_ref(n),
+            FrameList::Many(ns) => ns,
+        }
+    }
 }
 
 /// An event as the store takes it: frames and messages with their bytes already in the spill.
@@ -146,12 +172,11 @@ impl Ingest {
                     ts: m.ts,
                     from: m.from,
                     opcode: m.opcode,
-                    frames: m.frames.clone(),
+                    frames: m.frames.as_slice().into(),
                     compressed: m.compressed,
                     data,
                     text_valid: m.text_valid,
                     close_code: m.close_code,
-                    close_reason: m.close_reason.clone(),
                     problems: m.problems.clone(),
                 })
             }
@@ -274,7 +299,7 @@ impl Store {
                     c.messages += 1;
                     c.problems += u64::from(!m.problems.is_empty());
                 }
-                for n in &m.frames {
+                for n in m.frames.iter() {
                     if let Some(f) = self.frame_index(m.conn, *n) {
                         self.frame_message[f as usize] = index;
                     }
@@ -421,17 +446,22 @@ impl Store {
     /// A message whole, its bytes read back.
     pub fn message(&self, index: u32) -> model::Message {
         let m = &self.messages[index as usize];
+        let data = self.spill.get(m.data);
+        // Kept once, in the bytes: the reason follows the 2-byte code.
+        let close_reason = m
+            .close_code
+            .map(|_| String::from_utf8_lossy(data.get(2..).unwrap_or_default()).into_owned());
         model::Message {
             conn: m.conn,
             ts: m.ts,
             from: m.from,
             opcode: m.opcode,
-            frames: m.frames.clone(),
+            frames: m.frames.to_vec(),
             compressed: m.compressed,
-            data: self.spill.get(m.data),
+            data,
             text_valid: m.text_valid,
             close_code: m.close_code,
-            close_reason: m.close_reason.clone(),
+            close_reason,
             problems: m.problems.clone(),
         }
     }

@@ -517,3 +517,87 @@ fn count_stops_the_capture_after_that_many_frames_while_traffic_goes_on() {
     let from: Vec<&str> = frames.iter().map(|f| f["from"].as_str().unwrap()).collect();
     assert_eq!(from, ["client", "server", "client"]);
 }
+
+/// The terminal UI on a live capture, in a real terminal (tmux): frames appear as the peers
+/// send them, the status bar shows the kernel's drop counter, and `q` ends the capture.
+#[test]
+fn the_terminal_ui_shows_live_frames_as_they_arrive() {
+    if let Some(why) = cannot_capture() {
+        eprintln!("{why}");
+        return;
+    }
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let (port, server) = echo_server();
+    let socket = format!("wsinspect-live-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let command = format!(
+        "{} -i lo -p {port}; echo wsinspect exited with $?; sleep 30",
+        env!("CARGO_BIN_EXE_wsinspect")
+    );
+    let out = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "live",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &command,
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "live"]).stdout).into_owned()
+    };
+    let wait_for = |want: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = screen();
+            if s.contains(want) || Instant::now() > deadline {
+                return s;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let s = wait_for("live on lo");
+    assert!(s.contains("live on lo"), "the UI never came up:\n{s}");
+    // The capture is open once the UI draws; the peers talk now.
+    let mut client = connect(port);
+    let mut sent = Vec::new();
+    for text in ["first live message", "second live message"] {
+        let m = Message::text(text);
+        sent.push(wire(&m));
+        client.send(m).unwrap();
+        client.read().unwrap();
+    }
+    let s = wait_for("second live message");
+    // Each message and its echo, as the peers logged them, while the connection is open.
+    assert_eq!(s.matches("live message").count(), 4, "{s}");
+    assert!(
+        s.contains("client → text") && s.contains("← server text"),
+        "{s}"
+    );
+    assert!(s.contains(&format!("127.0.0.1:{port} /live")), "{s}");
+    // The kernel's counters come every half second.
+    let s = wait_for(" dropped");
+    assert!(s.contains(" 0 dropped"), "{s}");
+    close(&mut client, &mut sent);
+    drop(client);
+    server.join().unwrap();
+    let s = wait_for("closed, close 1000");
+    assert!(s.contains("closed, close 1000 by client"), "{s}");
+    tmux(&["send-keys", "-t", "live", "q"]);
+    let s = wait_for("wsinspect exited with");
+    assert!(s.contains("wsinspect exited with 0"), "{s}");
+    tmux(&["kill-server"]);
+}

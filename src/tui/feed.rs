@@ -223,6 +223,18 @@ pub fn live(opts: LiveOptions, options: Options) -> Result<Source, Error> {
     let (tx, rx) = sync_channel(4096);
     let (writer, reader) = spill::new();
     let stop = Arc::new(AtomicBool::new(false));
+    // libpcap in immediate mode does not return at its timeout while the interface is quiet:
+    // wake it twice a second so that the counters and the save file stay current.
+    let ticker = live.waker();
+    let ticker_stop = stop.clone();
+    let _ = std::thread::Builder::new()
+        .name("capture-tick".into())
+        .spawn(move || {
+            while !ticker_stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                ticker.wake();
+            }
+        });
     let thread_stop = stop.clone();
     let thread = std::thread::Builder::new()
         .name("capture".into())

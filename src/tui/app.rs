@@ -358,7 +358,7 @@ impl App {
             Mode::Frames => store.frames[i as usize].conn,
             Mode::Messages => store.messages[i as usize].conn,
         };
-        let check = |i: u32, data: Option<&[u8]>| {
+        let check = |filter: Option<&Filter>, i: u32, data: Option<&[u8]>| {
             let mut s = match mode {
                 Mode::Frames => store.frame_subject(i),
                 Mode::Messages => store.message_subject(i),
@@ -370,26 +370,26 @@ impl App {
         };
         let shown = |i: u32| conn.is_none_or(|c| c == conn_of(i));
         if !filter.is_some_and(Filter::needs_data) {
-            return (0..n).map(|i| shown(i) && check(i, None)).collect();
+            return (0..n).map(|i| shown(i) && check(filter, i, None)).collect();
         }
         let span_of = |i: u32| match mode {
             Mode::Frames => store.readable_span(i),
             Mode::Messages => store.messages[i as usize].data,
         };
-        let part = |range: std::ops::Range<u32>| -> Vec<bool> {
+        let part = |range: std::ops::Range<u32>, filter: Option<&Filter>| -> Vec<bool> {
             let mut window = store.spill.window();
             range
-                .map(|i| shown(i) && check(i, Some(&window.get(span_of(i)))))
+                .map(|i| shown(i) && check(filter, i, Some(&window.get(span_of(i)))))
                 .collect()
         };
         let mid = n / 2;
         std::thread::scope(|scope| {
-            let second = scope.spawn(|| part(mid..n));
-            let mut keep = part(0..mid);
+            let second = scope.spawn(|| part(mid..n, filter.cloned().as_ref()));
+            let mut keep = part(0..mid, filter);
             match second.join() {
                 Ok(rest) => keep.extend(rest),
                 // Should the helper thread fail, do its half here.
-                Err(_) => keep.extend(part(mid..n)),
+                Err(_) => keep.extend(part(mid..n, filter)),
             }
             keep
         })

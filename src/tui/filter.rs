@@ -41,7 +41,9 @@ pub struct Subject<'a> {
     pub fragmented: bool,
 }
 
-#[derive(Debug)]
+/// Cloned for each thread that filters: a regular expression is fastest on the thread that
+/// owns its scratch space.
+#[derive(Debug, Clone)]
 pub struct Filter {
     expr: Expr,
 }
@@ -59,7 +61,7 @@ impl std::fmt::Display for Error {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
@@ -86,7 +88,7 @@ enum Flag {
     Problems,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum ProblemName {
     Gap,
     Rule(Problem),

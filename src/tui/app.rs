@@ -112,6 +112,15 @@ pub enum Action {
 }
 
 /// The walk-through shown instead of the panes (`T`, or `--teach`).
+/// Where a search text was found: for each frame and each message, whether its payload holds it.
+struct SearchHits {
+    text: String,
+    needle: regex::bytes::Regex,
+    /// By index in the store; covers the store's first frames (messages), more as they arrive.
+    frames: Vec<bool>,
+    messages: Vec<bool>,
+}
+
 pub struct Teach {
     pub target: Target,
     pub steps: Vec<Step>,
@@ -159,6 +168,8 @@ pub struct App {
     pub filter_text: String,
     pub prompt: Option<(Prompt, String)>,
     pub search: String,
+    /// Where the search text was found, kept while the search text stays the same.
+    hits: Option<SearchHits>,
     /// A one-off line for the status bar: a saved file, a bad filter, no search match.
     pub message: Option<String>,
     pub detail_sel: usize,
@@ -208,6 +219,7 @@ impl App {
             filter_text: String::new(),
             prompt: None,
             search: String::new(),
+            hits: None,
             message: None,
             detail_sel: 0,
             right_scroll: 0,
@@ -344,14 +356,10 @@ impl App {
         self.filter.as_ref().is_none_or(|f| f.matches(&s))
     }
 
-    /// For every frame (or message), whether the list shows it. A filter on payload bytes
-    /// reads them all back: the spill is then read in large sequential pieces, on two threads.
+    /// For every frame (or message), whether the list shows it.
     fn matching(&self, mode: Mode) -> Vec<bool> {
         let store = &self.store;
-        let n = match mode {
-            Mode::Frames => store.frames.len(),
-            Mode::Messages => store.messages.len(),
-        } as u32;
+        let n = self.count(mode);
         let conn = self.conn_filter();
         let filter = self.filter.as_ref();
         let conn_of = |i: u32| match mode {
@@ -369,27 +377,57 @@ impl App {
             filter.is_none_or(|f| f.matches(&s))
         };
         let shown = |i: u32| conn.is_none_or(|c| c == conn_of(i));
-        if !filter.is_some_and(Filter::needs_data) {
-            return (0..n).map(|i| shown(i) && check(filter, i, None)).collect();
+        match filter.filter(|f| f.needs_data()) {
+            Some(f) => self.scan(mode, 0..n, f, shown, |f, i, data| {
+                check(Some(f), i, Some(data))
+            }),
+            None => (0..n).map(|i| shown(i) && check(filter, i, None)).collect(),
         }
+    }
+
+    /// Frames (or messages) the store holds.
+    fn count(&self, mode: Mode) -> u32 {
+        (match mode {
+            Mode::Frames => self.store.frames.len(),
+            Mode::Messages => self.store.messages.len(),
+        }) as u32
+    }
+
+    /// For each frame (or message) in `range`, whether it is `wanted` and `test` holds for its
+    /// payload. Only wanted payloads are read, in the order they were written, in large pieces,
+    /// on two threads; each thread has its own copy of `state` (a regex is fastest on the
+    /// thread that owns its scratch space).
+    fn scan<T: Clone + Send + Sync>(
+        &self,
+        mode: Mode,
+        range: std::ops::Range<u32>,
+        state: &T,
+        wanted: impl Fn(u32) -> bool + Sync,
+        test: impl Fn(&T, u32, &[u8]) -> bool + Sync,
+    ) -> Vec<bool> {
+        let store = &self.store;
         let span_of = |i: u32| match mode {
             Mode::Frames => store.readable_span(i),
             Mode::Messages => store.messages[i as usize].data,
         };
-        let part = |range: std::ops::Range<u32>, filter: Option<&Filter>| -> Vec<bool> {
+        let part = |range: std::ops::Range<u32>, state: &T| -> Vec<bool> {
             let mut window = store.spill.window();
             range
-                .map(|i| shown(i) && check(filter, i, Some(&window.get(span_of(i)))))
+                .map(|i| wanted(i) && test(state, i, &window.get(span_of(i))))
                 .collect()
         };
-        let mid = n / 2;
+        // A thread is worth starting only for many payloads (a live capture adds a few).
+        if range.len() < 4096 {
+            return part(range, state);
+        }
+        let mid = range.start + range.len() as u32 / 2;
         std::thread::scope(|scope| {
-            let second = scope.spawn(|| part(mid..n, filter.cloned().as_ref()));
-            let mut keep = part(0..mid, filter);
+            let second = scope.spawn(|| part(mid..range.end, &state.clone()));
+            let mut keep = part(range.start..mid, state);
             match second.join() {
                 Ok(rest) => keep.extend(rest),
                 // Should the helper thread fail, do its half here.
-                Err(_) => keep.extend(part(mid..n, filter)),
+                Err(_) => keep.extend(part(mid..range.end, state)),
             }
             keep
         })
@@ -835,47 +873,94 @@ impl App {
         }
     }
 
-    /// Moves to the next (or previous) row whose payload holds the search text.
+    /// Moves to the next (or previous) row whose payload holds the search text, and says which
+    /// of how many matching rows it is.
     fn find(&mut self, forward: bool) {
         if self.search.is_empty() {
             self.message = Some("search with / first".into());
             return;
         }
-        let n = self.rows.len();
-        let Some(needle) = filter::needle(&self.search) else {
+        let Some(hits) = self.search_hits() else {
             self.message = Some("text too long to search for".into());
             return;
         };
-        // Rows in list order read the spill in order: a window reads it in large pieces.
-        let mut window = self.store.spill.window();
-        for k in 1..=n {
-            let i = if forward {
-                (self.sel + k) % n
-            } else {
-                (self.sel + n * 2 - k) % n
-            };
-            let span = match self.rows[i] {
-                Row::Frame(f) => self.store.readable_span(f),
-                Row::Message(m) => self.store.messages[m as usize].data,
-                Row::Gap(_) => continue,
-            };
-            if needle.is_match(&window.get(span)) {
-                let wrapped = if forward {
-                    i <= self.sel
+        self.message = Some(self.step_to_hit(&hits, forward));
+        self.hits = Some(hits);
+    }
+
+    /// Selects the next (or previous) row among `hits`; what to tell the user.
+    fn step_to_hit(&mut self, hits: &SearchHits, forward: bool) -> String {
+        let hit = |row: Row| match row {
+            Row::Frame(i) => hits.frames.get(i as usize) == Some(&true),
+            Row::Message(i) => hits.messages.get(i as usize) == Some(&true),
+            Row::Gap(_) => false,
+        };
+        let n = self.rows.len();
+        let next = (1..=n)
+            .map(|k| {
+                if forward {
+                    (self.sel + k) % n
                 } else {
-                    i >= self.sel
-                };
-                self.focus = Pane::List;
-                self.set_sel(i);
-                if wrapped {
-                    self.message = Some("search wrapped around the list".into());
+                    (self.sel + n * 2 - k) % n
                 }
-                return;
-            }
-        }
+            })
+            .find(|i| hit(self.rows[*i]));
         let mut shown = String::new();
         escape_plain(self.search.as_bytes(), 40, &mut shown);
-        self.message = Some(format!("no payload holds \"{shown}\""));
+        let Some(i) = next else {
+            return format!("no payload holds \"{shown}\"");
+        };
+        let wrapped = if forward {
+            i <= self.sel
+        } else {
+            i >= self.sel
+        };
+        let rank = self.rows[..=i].iter().filter(|r| hit(**r)).count();
+        let total = rank + self.rows[i + 1..].iter().filter(|r| hit(**r)).count();
+        self.focus = Pane::List;
+        self.set_sel(i);
+        format!(
+            "\"{shown}\": match {rank} of {total}{}",
+            if wrapped {
+                ", search wrapped around the list"
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// Which frames and messages hold the search text. Worked out for the whole list once per
+    /// search text (every payload read, on two threads), then only for what arrived since, so
+    /// that `n` and `N` answer at once. Taken out of `self.hits`; `find` puts it back.
+    fn search_hits(&mut self) -> Option<SearchHits> {
+        let mut hits = match self.hits.take() {
+            Some(h) if h.text == self.search => h,
+            _ => SearchHits {
+                needle: filter::needle(&self.search)?,
+                text: self.search.clone(),
+                frames: Vec::new(),
+                messages: Vec::new(),
+            },
+        };
+        let n = self.count(self.mode);
+        let done = match self.mode {
+            Mode::Frames => hits.frames.len(),
+            Mode::Messages => hits.messages.len(),
+        } as u32;
+        if done < n {
+            let found = self.scan(
+                self.mode,
+                done..n,
+                &hits.needle,
+                |_| true,
+                |needle, _, data| needle.is_match(data),
+            );
+            match self.mode {
+                Mode::Frames => hits.frames.extend(found),
+                Mode::Messages => hits.messages.extend(found),
+            }
+        }
+        Some(hits)
     }
 
     /// Saves the selected payload to a new file next to where wsinspect was started.

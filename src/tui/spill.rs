@@ -177,8 +177,10 @@ pub struct Window<'a> {
     buf: Vec<u8>,
 }
 
-/// Bytes a window reads at once.
-const WINDOW: usize = 4 << 20;
+/// Bytes a window reads at once: small enough that they are still in the core's cache when the
+/// search reads them (on a 1 GiB capture the payload filter took 92 ms with 256 KiB, 105 ms
+/// with 4 MiB; `examples/tui_index.rs`).
+const WINDOW: usize = 256 << 10;
 
 impl Reader {
     pub fn window(&self) -> Window<'_> {

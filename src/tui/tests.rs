@@ -255,6 +255,55 @@ fn the_filter_narrows_the_list_and_explains_mistakes() {
 }
 
 #[test]
+fn search_counts_matches_and_sees_frames_that_arrive_later() {
+    // The peers' log (samples/echo.log.jsonl): "Hi, my name is Alice", "Hi Alice, nice to meet
+    // you!", then "How are you today?" from the client and back from the server.
+    let search = |app: &mut App, text: &str| {
+        app.update(Action::StartSearch);
+        text.chars().for_each(|c| app.update(Action::Input(c)));
+        app.update(Action::Submit);
+    };
+    let mut app = load("echo.pcap", false);
+    search(&mut app, "YOU");
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (1, Some("\"YOU\": match 1 of 3"))
+    );
+    app.update(Action::NextMatch);
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (2, Some("\"YOU\": match 2 of 3"))
+    );
+    app.update(Action::PrevMatch);
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (1, Some("\"YOU\": match 1 of 3"))
+    );
+
+    // Live: the search was made before the third frame arrived.
+    let (first, events) = decode_sample("echo.pcap");
+    let third = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e, Event::Frame(_)))
+        .nth(2)
+        .map(|(i, _)| i)
+        .unwrap();
+    let mut events = events.into_iter();
+    let mut app = App::new("echo.pcap".into(), false);
+    app.feed(Feed::Start(first.unwrap()));
+    app.feed_events(events.by_ref().take(third).collect());
+    search(&mut app, "today");
+    assert_eq!(app.message.as_deref(), Some("no payload holds \"today\""));
+    app.feed_events(events.collect());
+    app.update(Action::NextMatch);
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (2, Some("\"today\": match 1 of 2"))
+    );
+}
+
+#[test]
 fn search_finds_payloads_forward_and_back() {
     let mut app = load("echo.pcap", false);
     app.update(Action::StartSearch);
@@ -263,6 +312,7 @@ fn search_finds_payloads_forward_and_back() {
     }
     app.update(Action::Submit);
     assert_eq!(app.sel, 1, "the server's \"nice to meet you\"");
+    assert_eq!(app.message.as_deref(), Some("\"NICE\": match 1 of 1"));
     app.update(Action::NextMatch);
     assert_eq!(app.sel, 1);
     assert!(app.message.as_deref().unwrap().contains("wrapped"));

@@ -53,7 +53,7 @@ fn main() {
         "{path}: first rows after {:.3} s, {} frames and {} messages indexed in {:.3} s, peak memory {} MiB",
         first_rows.map_or(0.0, |d| d.as_secs_f64()),
         app.store.frames.len(),
-        app.store.messages.len(),
+        app.store.message_count(),
         indexed.as_secs_f64(),
         peak / 1024
     );

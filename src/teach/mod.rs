@@ -1015,9 +1015,8 @@ pub fn cost_of(store: &Store, conn: u32) -> Cost {
         c.frame_header_bytes += u64::from(f.header.header_len);
         c.payload_bytes += f.header.len;
     }
-    c.messages = store
-        .messages
-        .iter()
+    c.messages = (0..store.message_count() as u32)
+        .map(|i| store.message_meta(i))
         .filter(|m| m.conn == conn && !crate::ws::is_control(m.opcode))
         .count() as u64;
     if let Some(h) = store

@@ -291,7 +291,7 @@ impl App {
                 for entry in entries {
                     let row = match &entry {
                         Entry::Frame(_) => Some(Row::Frame(self.store.frames.len() as u32)),
-                        Entry::Message(_) => Some(Row::Message(self.store.messages.len() as u32)),
+                        Entry::Message(_) => Some(Row::Message(self.store.message_count() as u32)),
                         Entry::Other(Event::Gap(_)) => Some(Row::Gap(self.store.gaps.len() as u32)),
                         _ => None,
                     };
@@ -364,7 +364,7 @@ impl App {
         let filter = self.filter.as_ref();
         let conn_of = |i: u32| match mode {
             Mode::Frames => store.frames[i as usize].conn,
-            Mode::Messages => store.messages[i as usize].conn,
+            Mode::Messages => store.message_meta(i).conn,
         };
         let check = |filter: Option<&Filter>, i: u32, data: Option<&[u8]>| {
             let mut s = match mode {
@@ -389,7 +389,7 @@ impl App {
     fn count(&self, mode: Mode) -> u32 {
         (match mode {
             Mode::Frames => self.store.frames.len(),
-            Mode::Messages => self.store.messages.len(),
+            Mode::Messages => self.store.message_count(),
         }) as u32
     }
 
@@ -408,7 +408,7 @@ impl App {
         let store = &self.store;
         let span_of = |i: u32| match mode {
             Mode::Frames => store.readable_span(i),
-            Mode::Messages => store.messages[i as usize].data,
+            Mode::Messages => store.message_meta(i).data,
         };
         let part = |range: std::ops::Range<u32>, state: &T| -> Vec<bool> {
             let mut window = store.spill.window();
@@ -462,8 +462,8 @@ impl App {
             Mode::Messages => {
                 let keep_message = self.matching(Mode::Messages);
                 let mut gaps = (0..self.store.gaps.len() as u32).peekable();
-                for m in 0..self.store.messages.len() as u32 {
-                    let ts = self.store.messages[m as usize].ts;
+                for m in 0..self.store.message_count() as u32 {
+                    let ts = self.store.message_meta(m).ts;
                     while let Some(g) = gaps.next_if(|g| self.store.gaps[*g as usize].ts <= ts) {
                         if self.wanted(Row::Gap(g)) {
                             rows.push(Row::Gap(g));
@@ -489,7 +489,7 @@ impl App {
         let s = &self.store;
         let (mut subject, span) = match row {
             Row::Frame(i) => (s.frame_subject(i), s.readable_span(i)),
-            Row::Message(i) => (s.message_subject(i), s.messages[i as usize].data),
+            Row::Message(i) => (s.message_subject(i), s.message_meta(i).data),
             Row::Gap(i) => return s.gap_subject(i),
         };
         if with_data {
@@ -501,7 +501,7 @@ impl App {
     pub fn row_ts(&self, row: Row) -> Timestamp {
         match row {
             Row::Frame(i) => self.store.frames[i as usize].ts,
-            Row::Message(i) => self.store.messages[i as usize].ts,
+            Row::Message(i) => self.store.message_meta(i).ts,
             Row::Gap(i) => self.store.gaps[i as usize].ts,
         }
     }
@@ -565,7 +565,7 @@ impl App {
             }
             Row::Message(i) => Some((
                 self.store.data(i),
-                self.store.messages[i as usize].opcode == 1,
+                self.store.message_meta(i).opcode == 1,
             )),
             Row::Gap(_) => None,
         }
@@ -830,7 +830,7 @@ impl App {
         let target = match self.selected() {
             Some(Row::Frame(i)) => self.store.frame_message[i as usize],
             Some(Row::Message(i)) => {
-                let m = &self.store.messages[i as usize];
+                let m = self.store.message_meta(i);
                 m.frames
                     .last()
                     .and_then(|n| self.store.frame_index(m.conn, *n))
@@ -1024,7 +1024,7 @@ impl App {
                 let f = &s.frames[i as usize];
                 let h = &f.header;
                 let message = s.message_of(i);
-                let compressed = message.is_some_and(|m| m.compressed);
+                let compressed = message.as_ref().is_some_and(|m| m.compressed);
                 if compressed && h.rsv1 {
                     // The first frame of a compressed message shows the message inflated.
                     let data = s.spill.head(s.readable_span(i), PREVIEW_BYTES);
@@ -1040,7 +1040,7 @@ impl App {
                 }
             }
             Row::Message(i) => {
-                let m = &self.store.messages[i as usize];
+                let m = self.store.message_meta(i);
                 let data = self.store.spill.head(m.data, PREVIEW_BYTES);
                 preview(Opcode::from_u8(m.opcode), &data, out);
             }

@@ -19,7 +19,7 @@
 use regex::bytes::Regex;
 
 use crate::model::Side;
-use crate::ws::{Opcode, Problem};
+use crate::ws::{Opcode, Problem, Problems};
 
 /// What a filter looks at, the same for a frame, a message and a gap.
 pub struct Subject<'a> {
@@ -32,7 +32,7 @@ pub struct Subject<'a> {
     /// compressed; a message's final data. Read only when the filter looks at them (see
     /// [`Filter::needs_data`]); empty otherwise.
     pub data: std::borrow::Cow<'a, [u8]>,
-    pub problems: &'a [Problem],
+    pub problems: Problems,
     pub gap: bool,
     pub fin: bool,
     pub masked: bool,
@@ -177,7 +177,7 @@ fn eval(e: &Expr, s: &Subject<'_>) -> bool {
         Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
         Expr::Matches(re) => re.is_match(&s.data),
         Expr::Problem(ProblemName::Gap) => s.gap,
-        Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(p),
+        Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(*p),
     }
 }
 
@@ -596,7 +596,7 @@ mod tests {
             opcode: Some(opcode),
             len: data.len() as u64,
             data: data.into(),
-            problems,
+            problems: problems.into(),
             gap: false,
             fin: true,
             masked: from == Side::Client,

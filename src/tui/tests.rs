@@ -201,7 +201,7 @@ fn switching_modes_keeps_the_place() {
     let Some(Row::Message(m)) = app.selected() else {
         panic!("no message selected")
     };
-    assert_eq!(app.store.messages[m as usize].frames.len(), 3);
+    assert_eq!(app.store.message_meta(m).frames.len(), 3);
     app.update(Action::ToggleMode);
     assert_eq!(app.sel, third);
 }

@@ -266,7 +266,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
                 (app.fragment(row), flags)
             }
             Row::Message(mi) => {
-                let m = &app.store.messages[mi as usize];
+                let m = app.store.message_meta(mi);
                 (
                     format!("×{}", m.frames.len()),
                     if m.compressed {
@@ -317,7 +317,7 @@ fn row_packet(app: &App, row: Row) -> u64 {
     match row {
         Row::Frame(fi) => app.store.frames[fi as usize].packets.1,
         Row::Message(mi) => {
-            let m = &app.store.messages[mi as usize];
+            let m = app.store.message_meta(mi);
             m.frames
                 .last()
                 .and_then(|n| app.store.frame_index(m.conn, *n))
@@ -660,7 +660,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         "{} conn · {} frames · {} msgs",
         s.conns.len(),
         s.frames.len(),
-        s.messages.len()
+        s.message_count()
     ));
     if let Some(stats) = &app.live_stats {
         parts.push(format!(

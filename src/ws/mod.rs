@@ -18,7 +18,7 @@ mod reader;
 pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
 pub use frame::{FrameHeader, LengthForm, Opcode, is_control, unmask};
-pub use problem::{Problem, close_code_allowed, close_code_meaning};
+pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
 use crate::model::{self, Side, Timestamp};
 use deflate::{Inflater, Outcome};

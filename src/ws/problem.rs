@@ -160,6 +160,53 @@ impl Problem {
     }
 }
 
+/// A set of problems in four bytes, for stores that keep millions of frames. Iterates in the
+/// order of [`Problem::ALL`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Problems(u32);
+
+// One bit per problem.
+const _: () = assert!(Problem::ALL.len() <= 32);
+
+impl Problems {
+    fn bit(p: Problem) -> u32 {
+        // The declaration order, which `ALL` follows.
+        1 << (p as u32)
+    }
+
+    pub fn contains(self, p: Problem) -> bool {
+        self.0 & Problems::bit(p) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Problem> {
+        Problem::ALL.into_iter().filter(move |p| self.contains(*p))
+    }
+
+    pub fn to_vec(self) -> Vec<Problem> {
+        self.iter().collect()
+    }
+}
+
+impl FromIterator<Problem> for Problems {
+    fn from_iter<I: IntoIterator<Item = Problem>>(ps: I) -> Problems {
+        Problems(ps.into_iter().fold(0, |bits, p| bits | Problems::bit(p)))
+    }
+}
+
+impl From<&[Problem]> for Problems {
+    fn from(ps: &[Problem]) -> Problems {
+        ps.iter().copied().collect()
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -199,6 +246,21 @@ pub fn close_code_meaning(code: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_holds_each_problem_apart() {
+        for (i, p) in Problem::ALL.into_iter().enumerate() {
+            assert_eq!(p as usize, i, "ALL follows the declaration order");
+            let one = Problems::from(&[p][..]);
+            assert_eq!((one.len(), one.to_vec()), (1, vec![p]));
+        }
+        let some = [Problem::Resynchronized, Problem::UnmaskedClientFrame];
+        let set = Problems::from(&some[..]);
+        assert_eq!(set.to_vec(), [some[1], some[0]]);
+        assert!(!set.contains(Problem::InvalidUtf8));
+        assert!(Problems::default().is_empty());
+        assert_eq!(Problem::ALL.into_iter().collect::<Problems>().len(), 23);
+    }
 
     #[test]
     fn every_name_reads_back() {

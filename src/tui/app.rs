@@ -292,7 +292,9 @@ impl App {
                     let row = match &entry {
                         Entry::Frame(_) => Some(Row::Frame(self.store.frames.len() as u32)),
                         Entry::Message(_) => Some(Row::Message(self.store.message_count() as u32)),
-                        Entry::Other(Event::Gap(_)) => Some(Row::Gap(self.store.gaps.len() as u32)),
+                        Entry::Other(ev) if matches!(**ev, Event::Gap(_)) => {
+                            Some(Row::Gap(self.store.gaps.len() as u32))
+                        }
                         _ => None,
                     };
                     if matches!(entry, Entry::Frame(_)) {
@@ -563,10 +565,7 @@ impl App {
                         && self.store.message_of(i).is_some_and(|m| m.opcode == 1));
                 Some((self.store.spill.get(self.store.readable_span(i)), text))
             }
-            Row::Message(i) => Some((
-                self.store.data(i),
-                self.store.message_meta(i).opcode == 1,
-            )),
+            Row::Message(i) => Some((self.store.data(i), self.store.message_meta(i).opcode == 1)),
             Row::Gap(_) => None,
         }
     }

@@ -84,7 +84,10 @@ pub struct MessageMeta {
 /// a [`MessageMeta`]'s 72. Memory then follows frames, not frames and messages.
 #[derive(Clone, Copy, Debug)]
 enum Kept {
-    Frame { frame: u32, text_valid: bool },
+    Frame {
+        frame: u32,
+        text_valid: bool,
+    },
     /// Index in `Store::full_messages`.
     Full(u32),
 }
@@ -120,8 +123,9 @@ impl std::ops::Deref for FrameList {
 pub enum Entry {
     Frame(FrameMeta),
     Message(MessageMeta),
-    /// Connections, rejections, plain HTTP, gaps and ends, as decoded.
-    Other(Event),
+    /// Connections, rejections, plain HTTP, gaps and ends, as decoded; boxed, for they are few
+    /// and large, and entries travel between threads by the thousand.
+    Other(Box<Event>),
 }
 
 /// Turns events into [`Entry`]s, writing their bytes to a spill. The terminal UI runs this on
@@ -190,7 +194,7 @@ impl Ingest {
                     problems: m.problems.as_slice().into(),
                 })
             }
-            _ => return Entry::Other(ev),
+            _ => return Entry::Other(Box::new(ev)),
         };
         done(ev);
         entry
@@ -263,8 +267,13 @@ impl Store {
     }
 
     pub fn push_entry(&mut self, entry: Entry) {
-        match entry {
-            Entry::Other(Event::Connection(c)) => {
+        let ev = match entry {
+            Entry::Frame(f) => return self.push_frame(f),
+            Entry::Message(m) => return self.push_message(m),
+            Entry::Other(ev) => *ev,
+        };
+        match ev {
+            Event::Connection(c) => {
                 self.first_ts.get_or_insert(c.ts);
                 self.conns.push(Conn {
                     info: c,
@@ -277,72 +286,74 @@ impl Store {
                 });
                 self.conn_frames.push(Vec::new());
             }
-            Entry::Other(Event::Rejected(r)) => {
+            Event::Rejected(r) => {
                 self.first_ts.get_or_insert(r.ts);
                 self.rejected.push(r);
             }
-            Entry::Other(Event::Http(h)) => {
+            Event::Http(h) => {
                 self.first_ts.get_or_insert(h.ts);
                 self.http.push(h);
             }
-            Entry::Frame(f) => {
-                let index = self.frames.len() as u32;
-                let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
-                    .then(|| self.spill.head(f.payload, 2))
-                    .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
-                if let Some(c) = self.conn_mut(f.conn) {
-                    c.frames += 1;
-                    c.bytes += f.payload.len() as u64;
-                    c.problems += u64::from(!f.problems.is_empty());
-                    if f.header.opcode == 8 && c.close.is_none() {
-                        c.close = Some((close_code, f.from));
-                    }
-                }
-                if let Some(list) = self.conn_frames.get_mut(f.conn as usize) {
-                    // `n` counts frames of the connection in the order they complete.
-                    if list.len() as u64 == f.n {
-                        list.push(index);
-                    }
-                }
-                self.frames.push(f);
-                self.frame_message.push(NO_MESSAGE);
-            }
-            Entry::Message(m) => {
-                let index = self.messages.len() as u32;
-                if let Some(c) = self.conn_mut(m.conn) {
-                    c.messages += 1;
-                    c.problems += u64::from(!m.problems.is_empty());
-                }
-                for n in m.frames.iter() {
-                    if let Some(f) = self.frame_index(m.conn, *n) {
-                        self.frame_message[f as usize] = index;
-                    }
-                }
-                let kept = match self.plain_frame(&m) {
-                    Some(frame) => Kept::Frame {
-                        frame,
-                        text_valid: m.text_valid,
-                    },
-                    None => {
-                        self.full_messages.push(m);
-                        Kept::Full(self.full_messages.len() as u32 - 1)
-                    }
-                };
-                self.messages.push(kept);
-            }
-            Entry::Other(Event::Gap(g)) => {
+            Event::Gap(g) => {
                 if let Some(c) = self.conn_mut(g.conn) {
                     c.problems += 1;
                 }
                 self.gaps.push(g);
             }
-            Entry::Other(Event::End(e)) => {
+            Event::End(e) => {
                 if let Some(c) = self.conn_mut(e.conn) {
                     c.end = Some(e);
                 }
             }
-            Entry::Other(Event::Frame(_) | Event::Message(_)) => {}
+            Event::Frame(_) | Event::Message(_) => {}
         }
+    }
+
+    fn push_frame(&mut self, f: FrameMeta) {
+        let index = self.frames.len() as u32;
+        let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
+            .then(|| self.spill.head(f.payload, 2))
+            .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
+        if let Some(c) = self.conn_mut(f.conn) {
+            c.frames += 1;
+            c.bytes += f.payload.len() as u64;
+            c.problems += u64::from(!f.problems.is_empty());
+            if f.header.opcode == 8 && c.close.is_none() {
+                c.close = Some((close_code, f.from));
+            }
+        }
+        if let Some(list) = self.conn_frames.get_mut(f.conn as usize) {
+            // `n` counts frames of the connection in the order they complete.
+            if list.len() as u64 == f.n {
+                list.push(index);
+            }
+        }
+        self.frames.push(f);
+        self.frame_message.push(NO_MESSAGE);
+    }
+
+    fn push_message(&mut self, m: MessageMeta) {
+        let index = self.messages.len() as u32;
+        if let Some(c) = self.conn_mut(m.conn) {
+            c.messages += 1;
+            c.problems += u64::from(!m.problems.is_empty());
+        }
+        for n in m.frames.iter() {
+            if let Some(f) = self.frame_index(m.conn, *n) {
+                self.frame_message[f as usize] = index;
+            }
+        }
+        let kept = match self.plain_frame(&m) {
+            Some(frame) => Kept::Frame {
+                frame,
+                text_valid: m.text_valid,
+            },
+            None => {
+                self.full_messages.push(m);
+                Kept::Full(self.full_messages.len() as u32 - 1)
+            }
+        };
+        self.messages.push(kept);
     }
 
     /// The index of the one frame a message is, when the message holds nothing of its own: one
@@ -356,7 +367,8 @@ impl Store {
         let same = !m.compressed
             && m.close_code.is_none()
             && m.problems.is_empty()
-            && (m.conn, m.ts, m.from, m.opcode, m.data) == (f.conn, f.ts, f.from, f.header.opcode, f.payload);
+            && (m.conn, m.ts, m.from, m.opcode, m.data)
+                == (f.conn, f.ts, f.from, f.header.opcode, f.payload);
         same.then_some(index)
     }
 
@@ -700,10 +712,8 @@ mod kept_as_decoded {
                         want.problems = sorted(want.problems);
                         let i = read_back.1;
                         assert_eq!(store.message(i), want, "{name} message {i}");
-                        kept_as_frames += usize::from(matches!(
-                            store.messages[i as usize],
-                            Kept::Frame { .. }
-                        ));
+                        kept_as_frames +=
+                            usize::from(matches!(store.messages[i as usize], Kept::Frame { .. }));
                         read_back.1 += 1;
                         messages += 1;
                     }
@@ -711,7 +721,10 @@ mod kept_as_decoded {
                 }
             }
         }
-        assert!(names.len() >= 15 && frames > 1000, "{names:?}: {frames} frames");
+        assert!(
+            names.len() >= 15 && frames > 1000,
+            "{names:?}: {frames} frames"
+        );
         // Most messages are one plain frame: those cost no more than their frame.
         assert!(
             kept_as_frames * 2 > messages,

@@ -3,6 +3,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::capture::LiveStats;
 use crate::model::{Event, Side, Timestamp};
@@ -12,6 +15,7 @@ use crate::ws::{self, Opcode};
 use super::details::{self, Details};
 use super::feed::Feed;
 use super::filter::{self, Filter, Subject};
+use super::spill::Span;
 use super::store::{Entry, Store};
 use crate::teach::{self, Step, Target};
 
@@ -121,6 +125,45 @@ struct SearchHits {
     messages: Vec<bool>,
 }
 
+impl SearchHits {
+    fn of(&self, mode: Mode) -> &Vec<bool> {
+        match mode {
+            Mode::Frames => &self.frames,
+            Mode::Messages => &self.messages,
+        }
+    }
+
+    fn of_mut(&mut self, mode: Mode) -> &mut Vec<bool> {
+        match mode {
+            Mode::Frames => &mut self.frames,
+            Mode::Messages => &mut self.messages,
+        }
+    }
+}
+
+/// Where the bytes worth searching of frame (or message) `i` are.
+fn span_of(store: &Store, mode: Mode, i: u32) -> Span {
+    match mode {
+        Mode::Frames => store.readable_span(i),
+        Mode::Messages => store.message_meta(i).data,
+    }
+}
+
+/// A search of many payloads, running on threads of its own.
+struct Searching {
+    /// What the status bar says meanwhile.
+    label: String,
+    text: String,
+    mode: Mode,
+    /// The first frame (or message) it searches; it goes on to the last there was when it began.
+    from: u32,
+    /// Which way to move once the answer comes.
+    forward: bool,
+    /// For each frame (or message) from `from`, whether it holds the text.
+    result: Receiver<Vec<bool>>,
+    stop: Arc<AtomicBool>,
+}
+
 pub struct Teach {
     pub target: Target,
     pub steps: Vec<Step>,
@@ -170,6 +213,9 @@ pub struct App {
     pub search: String,
     /// Where the search text was found, kept while the search text stays the same.
     hits: Option<SearchHits>,
+    searching: Option<Searching>,
+    /// Searches that read at least this many payload bytes run in the background.
+    pub search_in_background_from: u64,
     /// A one-off line for the status bar: a saved file, a bad filter, no search match.
     pub message: Option<String>,
     pub detail_sel: usize,
@@ -220,6 +266,8 @@ impl App {
             prompt: None,
             search: String::new(),
             hits: None,
+            searching: None,
+            search_in_background_from: 64 << 20,
             message: None,
             detail_sel: 0,
             right_scroll: 0,
@@ -380,9 +428,13 @@ impl App {
         };
         let shown = |i: u32| conn.is_none_or(|c| c == conn_of(i));
         match filter.filter(|f| f.needs_data()) {
-            Some(f) => self.scan(mode, 0..n, f, shown, |f, i, data| {
-                check(Some(f), i, Some(data))
-            }),
+            Some(f) => store.spill.scan(
+                n as usize,
+                |i| shown(i as u32).then(|| span_of(store, mode, i as u32)),
+                f,
+                |f, i, data| check(Some(f), i as u32, Some(data)),
+                &AtomicBool::new(false),
+            ),
             None => (0..n).map(|i| shown(i) && check(filter, i, None)).collect(),
         }
     }
@@ -393,46 +445,6 @@ impl App {
             Mode::Frames => self.store.frames.len(),
             Mode::Messages => self.store.message_count(),
         }) as u32
-    }
-
-    /// For each frame (or message) in `range`, whether it is `wanted` and `test` holds for its
-    /// payload. Only wanted payloads are read, in the order they were written, in large pieces,
-    /// on two threads; each thread has its own copy of `state` (a regex is fastest on the
-    /// thread that owns its scratch space).
-    fn scan<T: Clone + Send + Sync>(
-        &self,
-        mode: Mode,
-        range: std::ops::Range<u32>,
-        state: &T,
-        wanted: impl Fn(u32) -> bool + Sync,
-        test: impl Fn(&T, u32, &[u8]) -> bool + Sync,
-    ) -> Vec<bool> {
-        let store = &self.store;
-        let span_of = |i: u32| match mode {
-            Mode::Frames => store.readable_span(i),
-            Mode::Messages => store.message_meta(i).data,
-        };
-        let part = |range: std::ops::Range<u32>, state: &T| -> Vec<bool> {
-            let mut window = store.spill.window();
-            range
-                .map(|i| wanted(i) && test(state, i, &window.get(span_of(i))))
-                .collect()
-        };
-        // A thread is worth starting only for many payloads (a live capture adds a few).
-        if range.len() < 4096 {
-            return part(range, state);
-        }
-        let mid = range.start + range.len() as u32 / 2;
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| part(mid..range.end, &state.clone()));
-            let mut keep = part(range.start..mid, state);
-            match second.join() {
-                Ok(rest) => keep.extend(rest),
-                // Should the helper thread fail, do its half here.
-                Err(_) => keep.extend(part(mid..range.end, state)),
-            }
-            keep
-        })
     }
 
     /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
@@ -674,7 +686,9 @@ impl App {
             }
             return;
         }
-        self.message = None;
+        // A one-off line lasts until the next key; a search in the background says so until
+        // it ends.
+        self.message = self.searching.as_ref().map(|s| s.label.clone());
         match action {
             Action::Quit => self.quit = true,
             Action::Up => self.move_by(-1),
@@ -761,6 +775,10 @@ impl App {
                 let focus = std::mem::replace(&mut self.focus, pane);
                 self.move_by(by as isize);
                 self.focus = focus;
+            }
+            Action::Cancel if self.searching.is_some() => {
+                self.stop_search();
+                self.message = Some("search stopped".into());
             }
             Action::Input(_) | Action::Backspace | Action::Submit | Action::Cancel => {
                 if action == Action::Cancel && self.filter.is_some() {
@@ -873,18 +891,148 @@ impl App {
     }
 
     /// Moves to the next (or previous) row whose payload holds the search text, and says which
-    /// of how many matching rows it is.
+    /// of how many matching rows it is. Payloads not yet searched for this text are searched
+    /// first: at once when they are few, else on threads of their own while the screen keeps
+    /// answering keys (see [`App::poll_search`]).
     fn find(&mut self, forward: bool) {
         if self.search.is_empty() {
             self.message = Some("search with / first".into());
             return;
         }
-        let Some(hits) = self.search_hits() else {
-            self.message = Some("text too long to search for".into());
+        if let Some(s) = self.searching.as_mut()
+            && s.text == self.search
+            && s.mode == self.mode
+        {
+            // Still searching: the answer will go this way.
+            s.forward = forward;
             return;
+        }
+        self.stop_search();
+        let mut hits = match self.hits.take() {
+            Some(h) if h.text == self.search => h,
+            _ => match filter::needle(&self.search) {
+                Some(needle) => SearchHits {
+                    needle,
+                    text: self.search.clone(),
+                    frames: Vec::new(),
+                    messages: Vec::new(),
+                },
+                None => {
+                    self.message = Some("text too long to search for".into());
+                    return;
+                }
+            },
         };
-        self.message = Some(self.step_to_hit(&hits, forward));
+        let mode = self.mode;
+        let from = hits.of(mode).len() as u32;
+        let spans: Vec<Span> = (from..self.count(mode))
+            .map(|i| span_of(&self.store, mode, i))
+            .collect();
+        let bytes: u64 = spans.iter().map(|s| u64::from(s.len)).sum();
+        if spans.is_empty() || bytes < self.search_in_background_from {
+            let found = self.store.spill.scan(
+                spans.len(),
+                |i| Some(spans[i]),
+                &hits.needle,
+                |needle, _, data| needle.is_match(data),
+                &AtomicBool::new(false),
+            );
+            hits.of_mut(mode).extend(found);
+            self.message = Some(self.step_to_hit(&hits, forward));
+            self.hits = Some(hits);
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, result) = std::sync::mpsc::sync_channel(1);
+        let (reader, needle, thread_stop) =
+            (self.store.spill.clone(), hits.needle.clone(), stop.clone());
+        let started = std::thread::Builder::new()
+            .name("search".into())
+            .spawn(move || {
+                let found = reader.scan(
+                    spans.len(),
+                    |i| Some(spans[i]),
+                    &needle,
+                    |needle, _, data| needle.is_match(data),
+                    &thread_stop,
+                );
+                let _ = tx.send(found);
+            });
+        if started.is_err() {
+            self.message = Some("cannot search: no thread could be started".into());
+            self.hits = Some(hits);
+            return;
+        }
+        let mut shown = String::new();
+        escape_plain(self.search.as_bytes(), 40, &mut shown);
+        let label = format!(
+            "searching {} MB of payloads for \"{shown}\" (Esc stops)",
+            bytes.div_ceil(1_000_000)
+        );
+        self.message = Some(label.clone());
+        self.searching = Some(Searching {
+            label,
+            text: self.search.clone(),
+            mode,
+            from,
+            forward,
+            result,
+            stop,
+        });
         self.hits = Some(hits);
+    }
+
+    /// Takes the answer of a search running in the background, if it has come: the selection
+    /// moves to the match. Whether anything changed on screen.
+    pub fn poll_search(&mut self) -> bool {
+        let Some(s) = &self.searching else {
+            return false;
+        };
+        let found = match s.result.try_recv() {
+            Ok(found) => found,
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => {
+                self.searching = None;
+                self.message = Some("the search failed".into());
+                return true;
+            }
+        };
+        let Some(s) = self.searching.take() else {
+            return false;
+        };
+        let Some(mut hits) = self.hits.take() else {
+            return true;
+        };
+        // Only an answer that follows on from what is known about this text is kept.
+        if hits.text == s.text && hits.of(s.mode).len() as u32 == s.from {
+            hits.of_mut(s.mode).extend(found);
+        }
+        if self.mode == s.mode && self.search == s.text {
+            self.message = Some(self.step_to_hit(&hits, s.forward));
+        }
+        self.hits = Some(hits);
+        true
+    }
+
+    /// Whether a search is running in the background.
+    pub fn searching(&self) -> bool {
+        self.searching.is_some()
+    }
+
+    /// Waits for a search running in the background, and takes its answer.
+    pub fn wait_for_search(&mut self) {
+        while self.searching.is_some() {
+            if !self.poll_search() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+
+    /// Stops a search running in the background; its threads end at their next look.
+    fn stop_search(&mut self) {
+        if let Some(s) = self.searching.take() {
+            s.stop.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Selects the next (or previous) row among `hits`; what to tell the user.
@@ -926,40 +1074,6 @@ impl App {
                 ""
             }
         )
-    }
-
-    /// Which frames and messages hold the search text. Worked out for the whole list once per
-    /// search text (every payload read, on two threads), then only for what arrived since, so
-    /// that `n` and `N` answer at once. Taken out of `self.hits`; `find` puts it back.
-    fn search_hits(&mut self) -> Option<SearchHits> {
-        let mut hits = match self.hits.take() {
-            Some(h) if h.text == self.search => h,
-            _ => SearchHits {
-                needle: filter::needle(&self.search)?,
-                text: self.search.clone(),
-                frames: Vec::new(),
-                messages: Vec::new(),
-            },
-        };
-        let n = self.count(self.mode);
-        let done = match self.mode {
-            Mode::Frames => hits.frames.len(),
-            Mode::Messages => hits.messages.len(),
-        } as u32;
-        if done < n {
-            let found = self.scan(
-                self.mode,
-                done..n,
-                &hits.needle,
-                |_| true,
-                |needle, _, data| needle.is_match(data),
-            );
-            match self.mode {
-                Mode::Frames => hits.frames.extend(found),
-                Mode::Messages => hits.messages.extend(found),
-            }
-        }
-        Some(hits)
     }
 
     /// Saves the selected payload to a new file next to where wsinspect was started.

@@ -84,6 +84,7 @@ fn event_loop(
 ) -> Result<(), Error> {
     let mut dirty = true;
     while !app.quit {
+        dirty |= app.poll_search();
         // Take everything that arrived, but give the keyboard a turn at least every 50 ms.
         let started = std::time::Instant::now();
         let mut more = false;

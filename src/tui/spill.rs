@@ -8,6 +8,7 @@
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where some bytes were put.
@@ -337,6 +338,50 @@ impl Window<'_> {
     }
 }
 
+impl Reader {
+    /// For each of `count` items, whether `test` holds for its bytes. `span_of` says where an
+    /// item's bytes are, or `None` to pass it over (it is then `false`, and nothing is read).
+    /// Spans are read in the order given, in large pieces, on two threads, each with its own
+    /// copy of `state` (a regex is fastest on the thread that owns its scratch space). Once
+    /// `stop` is set, the rest is passed over: the answer is then of no use.
+    pub fn scan<T: Clone + Send + Sync>(
+        &self,
+        count: usize,
+        span_of: impl Fn(usize) -> Option<Span> + Sync,
+        state: &T,
+        test: impl Fn(&T, usize, &[u8]) -> bool + Sync,
+        stop: &AtomicBool,
+    ) -> Vec<bool> {
+        let part = |range: std::ops::Range<usize>, state: &T| -> Vec<bool> {
+            let mut window = self.window();
+            let (mut stopped, start) = (false, range.start);
+            range
+                .map(|i| {
+                    if (i - start).is_multiple_of(1024) {
+                        stopped = stopped || stop.load(Ordering::Relaxed);
+                    }
+                    !stopped && span_of(i).is_some_and(|span| test(state, i, &window.get(span)))
+                })
+                .collect()
+        };
+        // A thread is worth starting only for many items (a live capture adds a few).
+        if count < 4096 {
+            return part(0..count, state);
+        }
+        let mid = count / 2;
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| part(mid..count, &state.clone()));
+            let mut keep = part(0..mid, state);
+            match second.join() {
+                Ok(rest) => keep.extend(rest),
+                // Should the helper thread fail, do its half here.
+                Err(_) => keep.extend(part(mid..count, state)),
+            }
+            keep
+        })
+    }
+}
+
 fn unnamed_file() -> io::Result<File> {
     let dir = std::env::temp_dir();
     let nanos = std::time::SystemTime::now()
@@ -403,6 +448,37 @@ mod tests {
             told.starts_with("some payloads could not be kept"),
             "{told}"
         );
+    }
+
+    #[test]
+    fn a_scan_tests_every_wanted_span_once_in_order_and_stops_when_told() {
+        let (mut w, r) = new();
+        let spans: Vec<Span> = (0..10_000u32).map(|i| w.put(&i.to_le_bytes())).collect();
+        w.flush();
+        let go = AtomicBool::new(false);
+        let even = |i: usize| i.is_multiple_of(2).then(|| spans[i]);
+        let got = r.scan(
+            spans.len(),
+            even,
+            &(),
+            |_, i, b| b == (i as u32).to_le_bytes(),
+            &go,
+        );
+        assert_eq!(got.len(), 10_000);
+        assert!(
+            got.iter()
+                .enumerate()
+                .all(|(i, hit)| *hit == i.is_multiple_of(2))
+        );
+        let stopped = AtomicBool::new(true);
+        let got = r.scan(
+            spans.len(),
+            |i| Some(spans[i]),
+            &(),
+            |_, _, _| true,
+            &stopped,
+        );
+        assert_eq!((got.len(), got.iter().filter(|h| **h).count()), (10_000, 0));
     }
 
     #[test]

@@ -304,6 +304,58 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
 }
 
 #[test]
+fn a_long_search_runs_in_the_background_and_can_be_stopped() {
+    let search = |app: &mut App, text: &str| {
+        app.update(Action::StartSearch);
+        text.chars().for_each(|c| app.update(Action::Input(c)));
+        app.update(Action::Submit);
+    };
+    let mut app = load("echo.pcap", false);
+    // Every search counts as long here.
+    app.search_in_background_from = 0;
+    search(&mut app, "YOU");
+    let waiting = app.message.clone().unwrap_or_default();
+    assert!(
+        waiting.starts_with("searching 1 MB of payloads for \"YOU\""),
+        "{waiting}"
+    );
+    assert_eq!(app.sel, 0, "the selection moves when the answer comes");
+    app.update(Action::Down);
+    assert_eq!(
+        app.message.as_deref(),
+        Some(waiting.as_str()),
+        "still said after a key"
+    );
+    app.wait_for_search();
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (2, Some("\"YOU\": match 2 of 3"))
+    );
+    // Known now: the next one needs no search.
+    app.update(Action::NextMatch);
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (3, Some("\"YOU\": match 3 of 3"))
+    );
+
+    search(&mut app, "Alice");
+    app.update(Action::Cancel);
+    assert_eq!(app.message.as_deref(), Some("search stopped"));
+    app.wait_for_search();
+    assert_eq!(app.sel, 3, "a stopped search moves nothing");
+    // Asked again, it searches again and finds the client's first text.
+    app.update(Action::NextMatch);
+    app.wait_for_search();
+    assert_eq!(
+        (app.sel, app.message.as_deref()),
+        (
+            0,
+            Some("\"Alice\": match 1 of 2, search wrapped around the list")
+        )
+    );
+}
+
+#[test]
 fn search_finds_payloads_forward_and_back() {
     let mut app = load("echo.pcap", false);
     app.update(Action::StartSearch);

@@ -254,15 +254,17 @@ fn the_filter_narrows_the_list_and_explains_mistakes() {
     assert_eq!(app.rows.len(), 8);
 }
 
+/// Types `/`, the text and Enter.
+fn search(app: &mut App, text: &str) {
+    app.update(Action::StartSearch);
+    text.chars().for_each(|c| app.update(Action::Input(c)));
+    app.update(Action::Submit);
+}
+
 #[test]
 fn search_counts_matches_and_sees_frames_that_arrive_later() {
     // The peers' log (samples/echo.log.jsonl): "Hi, my name is Alice", "Hi Alice, nice to meet
     // you!", then "How are you today?" from the client and back from the server.
-    let search = |app: &mut App, text: &str| {
-        app.update(Action::StartSearch);
-        text.chars().for_each(|c| app.update(Action::Input(c)));
-        app.update(Action::Submit);
-    };
     let mut app = load("echo.pcap", false);
     search(&mut app, "YOU");
     assert_eq!(
@@ -305,11 +307,6 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
 
 #[test]
 fn a_long_search_runs_in_the_background_and_can_be_stopped() {
-    let search = |app: &mut App, text: &str| {
-        app.update(Action::StartSearch);
-        text.chars().for_each(|c| app.update(Action::Input(c)));
-        app.update(Action::Submit);
-    };
     let mut app = load("echo.pcap", false);
     // Every search counts as long here.
     app.search_in_background_from = 0;
@@ -358,21 +355,13 @@ fn a_long_search_runs_in_the_background_and_can_be_stopped() {
 #[test]
 fn search_finds_payloads_forward_and_back() {
     let mut app = load("echo.pcap", false);
-    app.update(Action::StartSearch);
-    for c in "NICE".chars() {
-        app.update(Action::Input(c));
-    }
-    app.update(Action::Submit);
+    search(&mut app, "NICE");
     assert_eq!(app.sel, 1, "the server's \"nice to meet you\"");
     assert_eq!(app.message.as_deref(), Some("\"NICE\": match 1 of 1"));
     app.update(Action::NextMatch);
     assert_eq!(app.sel, 1);
     assert!(app.message.as_deref().unwrap().contains("wrapped"));
-    app.update(Action::StartSearch);
-    for c in "nobody says this".chars() {
-        app.update(Action::Input(c));
-    }
-    app.update(Action::Submit);
+    search(&mut app, "nobody says this");
     assert_eq!(app.sel, 1);
     assert!(app.message.as_deref().unwrap().contains("no payload holds"));
 }

@@ -254,6 +254,12 @@ fn the_filter_narrows_the_list_and_explains_mistakes() {
     assert_eq!(app.rows.len(), 8);
 }
 
+/// The selected row, and what the status bar says.
+#[track_caller]
+fn assert_selected(app: &App, row: usize, said: &str) {
+    assert_eq!((app.sel, app.message.as_deref()), (row, Some(said)));
+}
+
 /// Types `/`, the text and Enter.
 fn search(app: &mut App, text: &str) {
     app.update(Action::StartSearch);
@@ -267,20 +273,11 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
     // you!", then "How are you today?" from the client and back from the server.
     let mut app = load("echo.pcap", false);
     search(&mut app, "YOU");
-    assert_eq!(
-        (app.sel, app.message.as_deref()),
-        (1, Some("\"YOU\": match 1 of 3"))
-    );
+    assert_selected(&app, 1, "\"YOU\": match 1 of 3");
     app.update(Action::NextMatch);
-    assert_eq!(
-        (app.sel, app.message.as_deref()),
-        (2, Some("\"YOU\": match 2 of 3"))
-    );
+    assert_selected(&app, 2, "\"YOU\": match 2 of 3");
     app.update(Action::PrevMatch);
-    assert_eq!(
-        (app.sel, app.message.as_deref()),
-        (1, Some("\"YOU\": match 1 of 3"))
-    );
+    assert_selected(&app, 1, "\"YOU\": match 1 of 3");
 
     // Live: the search was made before the third frame arrived.
     let (first, events) = decode_sample("echo.pcap");
@@ -299,10 +296,7 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
     assert_eq!(app.message.as_deref(), Some("no payload holds \"today\""));
     app.feed_events(events.collect());
     app.update(Action::NextMatch);
-    assert_eq!(
-        (app.sel, app.message.as_deref()),
-        (2, Some("\"today\": match 1 of 2"))
-    );
+    assert_selected(&app, 2, "\"today\": match 1 of 2");
 }
 
 #[test]
@@ -324,16 +318,10 @@ fn a_long_search_runs_in_the_background_and_can_be_stopped() {
         "still said after a key"
     );
     app.wait_for_search();
-    assert_eq!(
-        (app.sel, app.message.as_deref()),
-        (2, Some("\"YOU\": match 2 of 3"))
-    );
+    assert_selected(&app, 2, "\"YOU\": match 2 of 3");
     // Known now: the next one needs no search.
     app.update(Action::NextMatch);
-    assert_eq!(
-        (app.sel, app.message.as_deref()),
-        (3, Some("\"YOU\": match 3 of 3"))
-    );
+    assert_selected(&app, 3, "\"YOU\": match 3 of 3");
 
     search(&mut app, "Alice");
     app.update(Action::Cancel);

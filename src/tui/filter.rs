@@ -32,6 +32,10 @@ pub struct Subject<'a> {
     /// compressed; a message's final data. Read only when the filter looks at them (see
     /// [`Filter::needs_data`]); empty otherwise.
     pub data: std::borrow::Cow<'a, [u8]>,
+    /// Which of the filter's text patterns the payload holds (bit k for
+    /// `Filter::patterns()[k]`), when that was worked out beforehand; `data` is not looked at
+    /// then.
+    pub matched: Option<u64>,
     pub problems: Problems,
     pub gap: bool,
     pub fin: bool,
@@ -46,7 +50,12 @@ pub struct Subject<'a> {
 #[derive(Debug, Clone)]
 pub struct Filter {
     expr: Expr,
+    /// The text conditions (`contains`, `~`), in the order written; `Expr::Matches` indexes them.
+    patterns: Vec<Regex>,
 }
+
+/// Text conditions one filter may hold: one bit each in [`Subject::matched`].
+pub const MAX_PATTERNS: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -71,7 +80,8 @@ enum Expr {
     Opcode(Cmp, u8),
     Len(Cmp, u64),
     Conn(Cmp, u64),
-    Matches(Regex),
+    /// The payload holds pattern k.
+    Matches(usize),
     Problem(ProblemName),
 }
 
@@ -122,6 +132,7 @@ impl Filter {
         let tokens = lex(text)?;
         let mut p = Parser {
             tokens,
+            patterns: Vec::new(),
             pos: 0,
             end: text.chars().count(),
         };
@@ -132,61 +143,74 @@ impl Filter {
                 message: format!("unexpected '{}': join conditions with and/or", t.text()),
             });
         }
-        Ok(Filter { expr })
+        Ok(Filter {
+            expr,
+            patterns: p.patterns,
+        })
     }
 
     pub fn matches(&self, s: &Subject<'_>) -> bool {
-        eval(&self.expr, s)
+        self.eval(&self.expr, s)
+    }
+
+    /// The text conditions (`contains`, `~`) in the order written: what [`Subject::matched`]
+    /// answers for.
+    pub fn patterns(&self) -> &[Regex] {
+        &self.patterns
     }
 
     /// Whether the filter reads payload bytes (which are read back from disk, so only then).
     pub fn needs_data(&self) -> bool {
-        fn walk(e: &Expr) -> bool {
-            match e {
-                Expr::And(a, b) | Expr::Or(a, b) => walk(a) || walk(b),
-                Expr::Not(a) => walk(a),
-                Expr::Matches(_) => true,
-                _ => false,
-            }
+        !self.patterns.is_empty()
+    }
+
+    fn eval(&self, e: &Expr, s: &Subject<'_>) -> bool {
+        match e {
+            Expr::And(a, b) => self.eval(a, s) && self.eval(b, s),
+            Expr::Or(a, b) => self.eval(a, s) || self.eval(b, s),
+            Expr::Not(a) => !self.eval(a, s),
+            Expr::Flag(f) => match f {
+                Flag::Fin => s.fin,
+                Flag::Masked => s.masked,
+                Flag::Rsv1 => s.rsv1,
+                Flag::Compressed => s.compressed,
+                Flag::Fragmented => s.fragmented,
+                Flag::Control => s.opcode.is_some_and(crate::ws::is_control),
+                Flag::Data => s.opcode.is_some_and(|o| !crate::ws::is_control(o)),
+                Flag::Gap => s.gap,
+                Flag::Problems => s.gap || !s.problems.is_empty(),
+            },
+            Expr::From(side) => s.from == *side,
+            Expr::Opcode(cmp, v) => s
+                .opcode
+                .is_some_and(|o| cmp.test(u64::from(o), u64::from(*v))),
+            Expr::Len(cmp, v) => cmp.test(s.len, *v),
+            Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
+            Expr::Matches(k) => match s.matched {
+                Some(bits) => bits >> k & 1 == 1,
+                None => self.patterns[*k].is_match(&s.data),
+            },
+            Expr::Problem(ProblemName::Gap) => s.gap,
+            Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(*p),
         }
-        walk(&self.expr)
     }
 }
 
-fn eval(e: &Expr, s: &Subject<'_>) -> bool {
-    match e {
-        Expr::And(a, b) => eval(a, s) && eval(b, s),
-        Expr::Or(a, b) => eval(a, s) || eval(b, s),
-        Expr::Not(a) => !eval(a, s),
-        Expr::Flag(f) => match f {
-            Flag::Fin => s.fin,
-            Flag::Masked => s.masked,
-            Flag::Rsv1 => s.rsv1,
-            Flag::Compressed => s.compressed,
-            Flag::Fragmented => s.fragmented,
-            Flag::Control => s.opcode.is_some_and(crate::ws::is_control),
-            Flag::Data => s.opcode.is_some_and(|o| !crate::ws::is_control(o)),
-            Flag::Gap => s.gap,
-            Flag::Problems => s.gap || !s.problems.is_empty(),
-        },
-        Expr::From(side) => s.from == *side,
-        Expr::Opcode(cmp, v) => s
-            .opcode
-            .is_some_and(|o| cmp.test(u64::from(o), u64::from(*v))),
-        Expr::Len(cmp, v) => cmp.test(s.len, *v),
-        Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
-        Expr::Matches(re) => re.is_match(&s.data),
-        Expr::Problem(ProblemName::Gap) => s.gap,
-        Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(*p),
-    }
+/// For each pattern, in order, whether `data` holds it: bit k for pattern k.
+pub fn matched(patterns: &[Regex], data: &[u8]) -> u64 {
+    patterns
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (k, re)| bits | u64::from(re.is_match(data)) << k)
 }
 
 /// A case-insensitive search for `text` as it is, as a search box is expected to behave; a
 /// regular expression underneath, so that it runs at the regex crate's literal-search speed.
 /// `None` only for a text too long to compile.
 pub fn needle(text: &str) -> Option<Regex> {
-    regex::bytes::RegexBuilder::new(&regex::escape(text))
-        .case_insensitive(true)
+    // The flag is written into the pattern, so that the pattern's text tells this search from
+    // a case-sensitive regular expression of the same letters (results are kept by that text).
+    regex::bytes::RegexBuilder::new(&format!("(?i){}", regex::escape(text)))
         .build()
         .ok()
 }
@@ -282,6 +306,7 @@ fn lex(text: &str) -> Result<Vec<Token>, Error> {
 
 struct Parser {
     tokens: Vec<Token>,
+    patterns: Vec<Regex>,
     pos: usize,
     /// Position just past the expression, for "expected … at the end" errors.
     end: usize,
@@ -493,17 +518,25 @@ impl Parser {
             }
         };
         self.pos += 1;
-        if regex {
-            Regex::new(&value).map(Expr::Matches).map_err(|e| Error {
+        if self.patterns.len() == MAX_PATTERNS {
+            return Err(Error {
+                at,
+                message: format!("at most {MAX_PATTERNS} text conditions in one filter"),
+            });
+        }
+        let pattern = if regex {
+            Regex::new(&value).map_err(|e| Error {
                 at,
                 message: format!("bad regular expression: {}", one_line(&e.to_string())),
-            })
+            })?
         } else {
-            needle(&value).map(Expr::Matches).ok_or_else(|| Error {
+            needle(&value).ok_or_else(|| Error {
                 at,
                 message: "text too long to search for".into(),
-            })
-        }
+            })?
+        };
+        self.patterns.push(pattern);
+        Ok(Expr::Matches(self.patterns.len() - 1))
     }
 
     /// `== value`, `!= value`, `< value` …: the operator and the value (a word or a string).
@@ -596,6 +629,7 @@ mod tests {
             opcode: Some(opcode),
             len: data.len() as u64,
             data: data.into(),
+            matched: None,
             problems: problems.into(),
             gap: false,
             fin: true,
@@ -610,6 +644,36 @@ mod tests {
         Filter::parse(filter)
             .unwrap_or_else(|e| panic!("{filter}: {e}"))
             .matches(s)
+    }
+
+    #[test]
+    fn text_conditions_answer_from_bits_worked_out_beforehand() {
+        let f = Filter::parse(
+            r#"text contains "ALICE" or (text ~ "^How" and not payload contains "today")"#,
+        )
+        .unwrap();
+        assert_eq!(f.patterns().len(), 3);
+        // The peers' log (samples/echo.log.jsonl).
+        let hi = subject(1, Side::Client, b"Hi, my name is Alice", &[]);
+        assert_eq!(matched(f.patterns(), &hi.data), 0b001);
+        assert!(f.matches(&hi));
+        let how = subject(1, Side::Client, b"How are you today?", &[]);
+        assert_eq!(matched(f.patterns(), &how.data), 0b110);
+        assert!(!f.matches(&how));
+        // Bits stand in for the bytes, which are then not looked at.
+        let only_how = Subject {
+            matched: Some(0b010),
+            ..subject(1, Side::Client, b"", &[])
+        };
+        assert!(f.matches(&only_how));
+        let with_today = Subject {
+            matched: Some(0b110),
+            ..subject(1, Side::Client, b"Hi, my name is Alice", &[])
+        };
+        assert!(!f.matches(&with_today));
+        let many = vec!["payload contains \"x\""; MAX_PATTERNS + 1].join(" or ");
+        let e = Filter::parse(&many).unwrap_err();
+        assert!(e.message.starts_with("at most 64 text conditions"), "{e}");
     }
 
     #[test]

@@ -82,8 +82,8 @@ fn keystrokes(app: &mut App) -> Vec<(&'static str, f64)> {
         }
         let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
         out.push((name, t.elapsed().as_secs_f64() * 1000.0));
-        if app.searching() {
-            app.wait_for_search();
+        if app.busy() {
+            app.wait_for_job();
             let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
             out.push((
                 "  ...its answer on screen",

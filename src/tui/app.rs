@@ -3,9 +3,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::capture::LiveStats;
 use crate::model::{Event, Side, Timestamp};
@@ -15,7 +12,7 @@ use crate::ws::{self, Opcode};
 use super::details::{self, Details};
 use super::feed::Feed;
 use super::filter::{self, Filter, Subject};
-use super::spill::Span;
+use super::hits::{Hits, Missing, Pending};
 use super::store::{Entry, Store};
 use crate::teach::{self, Step, Target};
 
@@ -74,6 +71,16 @@ pub enum Row {
     Gap(u32),
 }
 
+impl Row {
+    /// Frame (or message) `i`.
+    fn of(mode: Mode, i: u32) -> Row {
+        match mode {
+            Mode::Frames => Row::Frame(i),
+            Mode::Messages => Row::Message(i),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
@@ -115,55 +122,31 @@ pub enum Action {
     FrameBy(i32),
 }
 
-/// The walk-through shown instead of the panes (`T`, or `--teach`).
-/// Where a search text was found: for each frame and each message, whether its payload holds it.
-struct SearchHits {
-    text: String,
-    needle: regex::bytes::Regex,
-    /// By index in the store; covers the store's first frames (messages), more as they arrive.
-    frames: Vec<bool>,
-    messages: Vec<bool>,
-}
-
-impl SearchHits {
-    fn of(&self, mode: Mode) -> &Vec<bool> {
-        match mode {
-            Mode::Frames => &self.frames,
-            Mode::Messages => &self.messages,
-        }
-    }
-
-    fn of_mut(&mut self, mode: Mode) -> &mut Vec<bool> {
-        match mode {
-            Mode::Frames => &mut self.frames,
-            Mode::Messages => &mut self.messages,
-        }
-    }
-}
-
-/// Where the bytes worth searching of frame (or message) `i` are.
-fn span_of(store: &Store, mode: Mode, i: u32) -> Span {
-    match mode {
-        Mode::Frames => store.readable_span(i),
-        Mode::Messages => store.message_meta(i).data,
-    }
-}
-
-/// A search of many payloads, running on threads of its own.
-struct Searching {
+/// Payloads being searched in the background, and what for.
+struct Job {
     /// What the status bar says meanwhile.
     label: String,
-    text: String,
-    mode: Mode,
-    /// The first frame (or message) it searches; it goes on to the last there was when it began.
-    from: u32,
-    /// Which way to move once the answer comes.
-    forward: bool,
-    /// For each frame (or message) from `from`, whether it holds the text.
-    result: Receiver<Vec<bool>>,
-    stop: Arc<AtomicBool>,
+    purpose: Purpose,
+    pending: Pending,
 }
 
+enum Purpose {
+    /// Move to the next (or previous) match.
+    Search { text: String, forward: bool },
+    /// Apply the filter.
+    Filter { filter: Filter, text: String },
+}
+
+impl Purpose {
+    fn name(&self) -> &'static str {
+        match self {
+            Purpose::Search { .. } => "search",
+            Purpose::Filter { .. } => "filter",
+        }
+    }
+}
+
+/// The walk-through shown instead of the panes (`T`, or `--teach`).
 pub struct Teach {
     pub target: Target,
     pub steps: Vec<Step>,
@@ -212,10 +195,12 @@ pub struct App {
     pub prompt: Option<(Prompt, String)>,
     pub search: String,
     /// Where the search text was found, kept while the search text stays the same.
-    hits: Option<SearchHits>,
-    searching: Option<Searching>,
-    /// Searches that read at least this many payload bytes run in the background.
-    pub search_in_background_from: u64,
+    search_hits: Option<Hits>,
+    /// Where the filter's text conditions hold, kept while they stay the same.
+    filter_hits: Option<Hits>,
+    job: Option<Job>,
+    /// A search or filter that reads at least this many payload bytes runs in the background.
+    pub background_from: u64,
     /// A one-off line for the status bar: a saved file, a bad filter, no search match.
     pub message: Option<String>,
     pub detail_sel: usize,
@@ -265,9 +250,10 @@ impl App {
             filter_text: String::new(),
             prompt: None,
             search: String::new(),
-            hits: None,
-            searching: None,
-            search_in_background_from: 64 << 20,
+            search_hits: None,
+            filter_hits: None,
+            job: None,
+            background_from: 64 << 20,
             message: None,
             detail_sel: 0,
             right_scroll: 0,
@@ -406,37 +392,53 @@ impl App {
         self.filter.as_ref().is_none_or(|f| f.matches(&s))
     }
 
-    /// For every frame (or message), whether the list shows it.
+    /// For every frame (or message), whether the list shows it. The filter's text conditions
+    /// are answered from `filter_hits` (see [`App::rebuild`]), not by reading payloads here.
     fn matching(&self, mode: Mode) -> Vec<bool> {
         let store = &self.store;
-        let n = self.count(mode);
         let conn = self.conn_filter();
         let filter = self.filter.as_ref();
-        let conn_of = |i: u32| match mode {
-            Mode::Frames => store.frames[i as usize].conn,
-            Mode::Messages => store.message_meta(i).conn,
+        let hits = filter
+            .zip(self.filter_hits.as_ref())
+            .filter(|(f, h)| h.key() == Hits::key_of(f.patterns()))
+            .map(|(_, h)| h.of(mode));
+        (0..self.count(mode))
+            .map(|i| {
+                let mut s = match mode {
+                    Mode::Frames => store.frame_subject(i),
+                    Mode::Messages => store.message_subject(i),
+                };
+                if conn.is_some_and(|c| c != s.conn) {
+                    return false;
+                }
+                let Some(f) = filter else {
+                    return true;
+                };
+                if f.needs_data() {
+                    match hits.and_then(|h| h.get(i as usize)) {
+                        Some(bits) => s.matched = Some(*bits),
+                        // Not worked out (it always is): read the payload.
+                        None => s.data = self.subject(Row::of(mode, i), true).data,
+                    }
+                }
+                f.matches(&s)
+            })
+            .collect()
+    }
+
+    /// Makes sure the filter's text conditions are answered for every frame (or message),
+    /// reading the payloads not seen yet.
+    fn fill_filter_hits(&mut self, mode: Mode) {
+        let Some(f) = self.filter.as_ref().filter(|f| f.needs_data()) else {
+            return;
         };
-        let check = |filter: Option<&Filter>, i: u32, data: Option<&[u8]>| {
-            let mut s = match mode {
-                Mode::Frames => store.frame_subject(i),
-                Mode::Messages => store.message_subject(i),
-            };
-            if let Some(d) = data {
-                s.data = d.into();
-            }
-            filter.is_none_or(|f| f.matches(&s))
+        let mut hits = match self.filter_hits.take() {
+            Some(h) if h.key() == Hits::key_of(f.patterns()) => h,
+            _ => Hits::new(f.patterns().to_vec()),
         };
-        let shown = |i: u32| conn.is_none_or(|c| c == conn_of(i));
-        match filter.filter(|f| f.needs_data()) {
-            Some(f) => store.spill.scan(
-                n as usize,
-                |i| shown(i as u32).then(|| span_of(store, mode, i as u32)),
-                f,
-                |f, i, data| check(Some(f), i as u32, Some(data)),
-                &AtomicBool::new(false),
-            ),
-            None => (0..n).map(|i| shown(i) && check(filter, i, None)).collect(),
-        }
+        let missing = hits.missing(&self.store, mode);
+        hits.fill(&self.store, mode, missing);
+        self.filter_hits = Some(hits);
     }
 
     /// Frames (or messages) the store holds.
@@ -450,6 +452,7 @@ impl App {
     /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
     /// row selected when it is still there.
     pub fn rebuild(&mut self) {
+        self.fill_filter_hits(self.mode);
         let keep = self.rows.get(self.sel).copied();
         let mut rows = Vec::new();
         match self.mode {
@@ -688,7 +691,7 @@ impl App {
         }
         // A one-off line lasts until the next key; a search in the background says so until
         // it ends.
-        self.message = self.searching.as_ref().map(|s| s.label.clone());
+        self.message = self.job.as_ref().map(|j| j.label.clone());
         match action {
             Action::Quit => self.quit = true,
             Action::Up => self.move_by(-1),
@@ -776,9 +779,10 @@ impl App {
                 self.move_by(by as isize);
                 self.focus = focus;
             }
-            Action::Cancel if self.searching.is_some() => {
-                self.stop_search();
-                self.message = Some("search stopped".into());
+            Action::Cancel if self.job.is_some() => {
+                if let Some(job) = self.job.take() {
+                    self.message = Some(format!("{} stopped", job.purpose.name()));
+                }
             }
             Action::Input(_) | Action::Backspace | Action::Submit | Action::Cancel => {
                 if action == Action::Cancel && self.filter.is_some() {
@@ -868,178 +872,178 @@ impl App {
     fn apply_filter(&mut self, text: String) {
         let text = text.trim().to_owned();
         if text.is_empty() {
+            self.job = None;
             self.filter = None;
             self.filter_text.clear();
             self.rebuild();
             return;
         }
-        match Filter::parse(&text) {
-            Ok(f) => {
-                self.filter = Some(f);
-                self.filter_text = text;
-                self.rebuild();
-                if self.rows.is_empty() {
-                    self.message = Some(format!("filter {} matches nothing", self.filter_text));
-                }
-            }
+        let f = match Filter::parse(&text) {
+            Ok(f) => f,
             Err(e) => {
                 self.message = Some(format!("bad filter, {e}"));
                 // Keep the text so the user can mend it.
                 self.prompt = Some((Prompt::Filter, text));
+                return;
+            }
+        };
+        if f.needs_data() {
+            let hits = match self.filter_hits.take() {
+                Some(h) if h.key() == Hits::key_of(f.patterns()) => h,
+                _ => Hits::new(f.patterns().to_vec()),
+            };
+            let missing = hits.missing(&self.store, self.mode);
+            let later = self.background(&hits, missing, || Purpose::Filter {
+                filter: f.clone(),
+                text: text.clone(),
+            });
+            self.filter_hits = Some(hits);
+            if later.is_none() {
+                // At work in the background; the filter applies when it is done.
+                return;
             }
         }
+        self.set_filter(f, text);
+    }
+
+    fn set_filter(&mut self, f: Filter, text: String) {
+        self.filter = Some(f);
+        self.filter_text = text;
+        self.rebuild();
+        if self.rows.is_empty() {
+            self.message = Some(format!("filter {} matches nothing", self.filter_text));
+        }
+    }
+
+    /// Starts working out `missing` in the background when it is a lot of payload bytes, and
+    /// gives it back otherwise, to be worked out at once. Only one such job runs: a new one
+    /// replaces the one before.
+    fn background(
+        &mut self,
+        hits: &Hits,
+        missing: Missing,
+        purpose: impl FnOnce() -> Purpose,
+    ) -> Option<Missing> {
+        if missing.bytes < self.background_from.max(1) {
+            return Some(missing);
+        }
+        let mb = missing.bytes.div_ceil(1_000_000);
+        // Without a thread to be had, the work is done here instead.
+        let pending = hits.start(&self.store, self.mode, missing)?;
+        let purpose = purpose();
+        let label = match &purpose {
+            Purpose::Search { text, .. } => {
+                let mut shown = String::new();
+                escape_plain(text.as_bytes(), 40, &mut shown);
+                format!("searching {mb} MB of payloads for \"{shown}\" (Esc stops)")
+            }
+            Purpose::Filter { .. } => format!("filtering {mb} MB of payloads (Esc stops)"),
+        };
+        self.message = Some(label.clone());
+        self.job = Some(Job {
+            label,
+            purpose,
+            pending,
+        });
+        None
     }
 
     /// Moves to the next (or previous) row whose payload holds the search text, and says which
     /// of how many matching rows it is. Payloads not yet searched for this text are searched
-    /// first: at once when they are few, else on threads of their own while the screen keeps
-    /// answering keys (see [`App::poll_search`]).
+    /// first: at once when they are few, else in the background (see [`App::poll_job`]).
     fn find(&mut self, forward: bool) {
         if self.search.is_empty() {
             self.message = Some("search with / first".into());
             return;
         }
-        if let Some(s) = self.searching.as_mut()
-            && s.text == self.search
-            && s.mode == self.mode
+        if let Some(Job {
+            purpose: Purpose::Search { text, forward: way },
+            pending,
+            ..
+        }) = self.job.as_mut()
+            && *text == self.search
+            && pending.mode() == self.mode
         {
             // Still searching: the answer will go this way.
-            s.forward = forward;
+            *way = forward;
             return;
         }
-        self.stop_search();
-        let mut hits = match self.hits.take() {
-            Some(h) if h.text == self.search => h,
-            _ => match filter::needle(&self.search) {
-                Some(needle) => SearchHits {
-                    needle,
-                    text: self.search.clone(),
-                    frames: Vec::new(),
-                    messages: Vec::new(),
-                },
-                None => {
-                    self.message = Some("text too long to search for".into());
-                    return;
-                }
-            },
+        let Some(needle) = filter::needle(&self.search) else {
+            self.message = Some("text too long to search for".into());
+            return;
         };
-        let mode = self.mode;
-        let from = hits.of(mode).len() as u32;
-        let spans: Vec<Span> = (from..self.count(mode))
-            .map(|i| span_of(&self.store, mode, i))
-            .collect();
-        let bytes: u64 = spans.iter().map(|s| u64::from(s.len)).sum();
-        if spans.is_empty() || bytes < self.search_in_background_from {
-            let found = self.store.spill.scan(
-                spans.len(),
-                |i| Some(spans[i]),
-                &hits.needle,
-                |needle, _, data| needle.is_match(data),
-                &AtomicBool::new(false),
-            );
-            hits.of_mut(mode).extend(found);
+        let mut hits = match self.search_hits.take() {
+            Some(h) if h.key() == needle.as_str() => h,
+            _ => Hits::new(vec![needle]),
+        };
+        let missing = hits.missing(&self.store, self.mode);
+        let text = self.search.clone();
+        if let Some(now) = self.background(&hits, missing, || Purpose::Search { text, forward }) {
+            hits.fill(&self.store, self.mode, now);
             self.message = Some(self.step_to_hit(&hits, forward));
-            self.hits = Some(hits);
-            return;
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        let (tx, result) = std::sync::mpsc::sync_channel(1);
-        let (reader, needle, thread_stop) =
-            (self.store.spill.clone(), hits.needle.clone(), stop.clone());
-        let started = std::thread::Builder::new()
-            .name("search".into())
-            .spawn(move || {
-                let found = reader.scan(
-                    spans.len(),
-                    |i| Some(spans[i]),
-                    &needle,
-                    |needle, _, data| needle.is_match(data),
-                    &thread_stop,
-                );
-                let _ = tx.send(found);
-            });
-        if started.is_err() {
-            self.message = Some("cannot search: no thread could be started".into());
-            self.hits = Some(hits);
-            return;
-        }
-        let mut shown = String::new();
-        escape_plain(self.search.as_bytes(), 40, &mut shown);
-        let label = format!(
-            "searching {} MB of payloads for \"{shown}\" (Esc stops)",
-            bytes.div_ceil(1_000_000)
-        );
-        self.message = Some(label.clone());
-        self.searching = Some(Searching {
-            label,
-            text: self.search.clone(),
-            mode,
-            from,
-            forward,
-            result,
-            stop,
-        });
-        self.hits = Some(hits);
+        self.search_hits = Some(hits);
     }
 
-    /// Takes the answer of a search running in the background, if it has come: the selection
-    /// moves to the match. Whether anything changed on screen.
-    pub fn poll_search(&mut self) -> bool {
-        let Some(s) = &self.searching else {
+    /// Takes the answer of the job in the background, if it has come: the selection moves to
+    /// the match, or the filter applies. Whether anything changed on screen.
+    pub fn poll_job(&mut self) -> bool {
+        let Some(job) = &self.job else {
             return false;
         };
-        let found = match s.result.try_recv() {
-            Ok(found) => found,
-            Err(TryRecvError::Empty) => return false,
-            Err(TryRecvError::Disconnected) => {
-                self.searching = None;
-                self.message = Some("the search failed".into());
+        let hits = match job.purpose {
+            Purpose::Search { .. } => self.search_hits.as_mut(),
+            Purpose::Filter { .. } => self.filter_hits.as_mut(),
+        };
+        match hits.map(|h| h.take(&job.pending)) {
+            Some(Ok(false)) => return false,
+            Some(Ok(true)) => {}
+            Some(Err(())) | None => {
+                if let Some(job) = self.job.take() {
+                    self.message = Some(format!("the {} failed: try again", job.purpose.name()));
+                }
                 return true;
             }
-        };
-        let Some(s) = self.searching.take() else {
+        }
+        let Some(job) = self.job.take() else {
             return false;
         };
-        let Some(mut hits) = self.hits.take() else {
-            return true;
-        };
-        // Only an answer that follows on from what is known about this text is kept.
-        if hits.text == s.text && hits.of(s.mode).len() as u32 == s.from {
-            hits.of_mut(s.mode).extend(found);
+        match job.purpose {
+            Purpose::Search { text, forward } => {
+                if let Some(hits) = self.search_hits.take() {
+                    if self.search == text && self.mode == job.pending.mode() {
+                        self.message = Some(self.step_to_hit(&hits, forward));
+                    }
+                    self.search_hits = Some(hits);
+                }
+            }
+            Purpose::Filter { filter, text } => {
+                self.message = None;
+                self.set_filter(filter, text);
+            }
         }
-        if self.mode == s.mode && self.search == s.text {
-            self.message = Some(self.step_to_hit(&hits, s.forward));
-        }
-        self.hits = Some(hits);
         true
     }
 
-    /// Whether a search is running in the background.
-    pub fn searching(&self) -> bool {
-        self.searching.is_some()
+    /// Whether a search or filter is at work in the background.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
     }
 
-    /// Waits for a search running in the background, and takes its answer.
-    pub fn wait_for_search(&mut self) {
-        while self.searching.is_some() {
-            if !self.poll_search() {
+    /// Waits for the job in the background, and takes its answer.
+    pub fn wait_for_job(&mut self) {
+        while self.job.is_some() {
+            if !self.poll_job() {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
         }
     }
 
-    /// Stops a search running in the background; its threads end at their next look.
-    fn stop_search(&mut self) {
-        if let Some(s) = self.searching.take() {
-            s.stop.store(true, Ordering::Relaxed);
-        }
-    }
-
     /// Selects the next (or previous) row among `hits`; what to tell the user.
-    fn step_to_hit(&mut self, hits: &SearchHits, forward: bool) -> String {
+    fn step_to_hit(&mut self, hits: &Hits, forward: bool) -> String {
         let hit = |row: Row| match row {
-            Row::Frame(i) => hits.frames.get(i as usize) == Some(&true),
-            Row::Message(i) => hits.messages.get(i as usize) == Some(&true),
+            Row::Frame(i) => hits.of(Mode::Frames).get(i as usize) > Some(&0),
+            Row::Message(i) => hits.of(Mode::Messages).get(i as usize) > Some(&0),
             Row::Gap(_) => false,
         };
         let n = self.rows.len();

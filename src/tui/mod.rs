@@ -9,6 +9,7 @@ pub mod app;
 pub mod details;
 pub mod feed;
 pub mod filter;
+mod hits;
 pub mod spill;
 pub mod store;
 pub mod view;
@@ -84,7 +85,7 @@ fn event_loop(
 ) -> Result<(), Error> {
     let mut dirty = true;
     while !app.quit {
-        dirty |= app.poll_search();
+        dirty |= app.poll_job();
         // Take everything that arrived, but give the keyboard a turn at least every 50 ms.
         let started = std::time::Instant::now();
         let mut more = false;

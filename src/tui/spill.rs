@@ -339,45 +339,49 @@ impl Window<'_> {
 }
 
 impl Reader {
-    /// For each of `count` items, whether `test` holds for its bytes. `span_of` says where an
-    /// item's bytes are, or `None` to pass it over (it is then `false`, and nothing is read).
-    /// Spans are read in the order given, in large pieces, on two threads, each with its own
-    /// copy of `state` (a regex is fastest on the thread that owns its scratch space). Once
-    /// `stop` is set, the rest is passed over: the answer is then of no use.
-    pub fn scan<T: Clone + Send + Sync>(
+    /// For each span, what `test` makes of its bytes. Spans are read in the order given, in
+    /// large pieces, on two threads, each with its own copy of `state` (a regex is fastest on
+    /// the thread that owns its scratch space). Once `stop` is set, the rest is passed over
+    /// (`R::default()`): the answer is then of no use.
+    pub fn scan<T: Clone + Send + Sync, R: Default + Send>(
         &self,
-        count: usize,
-        span_of: impl Fn(usize) -> Option<Span> + Sync,
+        spans: &[Span],
         state: &T,
-        test: impl Fn(&T, usize, &[u8]) -> bool + Sync,
+        test: impl Fn(&T, &[u8]) -> R + Sync,
         stop: &AtomicBool,
-    ) -> Vec<bool> {
-        let part = |range: std::ops::Range<usize>, state: &T| -> Vec<bool> {
+    ) -> Vec<R> {
+        let part = |spans: &[Span], state: &T| -> Vec<R> {
             let mut window = self.window();
-            let (mut stopped, start) = (false, range.start);
-            range
-                .map(|i| {
-                    if (i - start).is_multiple_of(1024) {
+            let mut stopped = false;
+            spans
+                .iter()
+                .enumerate()
+                .map(|(i, span)| {
+                    if i.is_multiple_of(1024) {
                         stopped = stopped || stop.load(Ordering::Relaxed);
                     }
-                    !stopped && span_of(i).is_some_and(|span| test(state, i, &window.get(span)))
+                    if stopped {
+                        R::default()
+                    } else {
+                        test(state, &window.get(*span))
+                    }
                 })
                 .collect()
         };
-        // A thread is worth starting only for many items (a live capture adds a few).
-        if count < 4096 {
-            return part(0..count, state);
+        // A thread is worth starting only for many spans (a live capture adds a few).
+        if spans.len() < 4096 {
+            return part(spans, state);
         }
-        let mid = count / 2;
+        let (first, second) = spans.split_at(spans.len() / 2);
         std::thread::scope(|scope| {
-            let second = scope.spawn(|| part(mid..count, &state.clone()));
-            let mut keep = part(0..mid, state);
-            match second.join() {
-                Ok(rest) => keep.extend(rest),
+            let rest = scope.spawn(|| part(second, &state.clone()));
+            let mut all = part(first, state);
+            match rest.join() {
+                Ok(rest) => all.extend(rest),
                 // Should the helper thread fail, do its half here.
-                Err(_) => keep.extend(part(mid..count, state)),
+                Err(_) => all.extend(part(second, state)),
             }
-            keep
+            all
         })
     }
 }
@@ -451,34 +455,21 @@ mod tests {
     }
 
     #[test]
-    fn a_scan_tests_every_wanted_span_once_in_order_and_stops_when_told() {
+    fn a_scan_reads_every_span_once_in_order_and_stops_when_told() {
         let (mut w, r) = new();
         let spans: Vec<Span> = (0..10_000u32).map(|i| w.put(&i.to_le_bytes())).collect();
         w.flush();
-        let go = AtomicBool::new(false);
-        let even = |i: usize| i.is_multiple_of(2).then(|| spans[i]);
-        let got = r.scan(
-            spans.len(),
-            even,
-            &(),
-            |_, i, b| b == (i as u32).to_le_bytes(),
-            &go,
-        );
-        assert_eq!(got.len(), 10_000);
+        let read = |_: &(), b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default()) + 1;
+        let got = r.scan(&spans, &(), read, &AtomicBool::new(false));
         assert!(
-            got.iter()
-                .enumerate()
-                .all(|(i, hit)| *hit == i.is_multiple_of(2))
+            got.iter().copied().eq(1..=10_000),
+            "each span's bytes, in order"
         );
-        let stopped = AtomicBool::new(true);
-        let got = r.scan(
-            spans.len(),
-            |i| Some(spans[i]),
-            &(),
-            |_, _, _| true,
-            &stopped,
+        let got = r.scan(&spans, &(), read, &AtomicBool::new(true));
+        assert_eq!(
+            (got.len(), got.iter().filter(|n| **n != 0).count()),
+            (10_000, 0)
         );
-        assert_eq!((got.len(), got.iter().filter(|h| **h).count()), (10_000, 0));
     }
 
     #[test]

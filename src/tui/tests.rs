@@ -254,6 +254,60 @@ fn the_filter_narrows_the_list_and_explains_mistakes() {
     assert_eq!(app.rows.len(), 8);
 }
 
+/// Types `f`, the filter in place of what the prompt held, and Enter.
+fn type_filter(app: &mut App, text: &str) {
+    app.update(Action::StartFilter);
+    (0..100).for_each(|_| app.update(Action::Backspace));
+    text.chars().for_each(|c| app.update(Action::Input(c)));
+    app.update(Action::Submit);
+}
+
+/// The frames the list shows.
+fn listed_frames(app: &App) -> Vec<u32> {
+    app.rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Frame(i) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_filter_on_many_payloads_applies_when_the_background_is_done() {
+    let mut app = load("echo.pcap", false);
+    // Every payload filter counts as long here.
+    app.background_from = 0;
+    type_filter(&mut app, "payload contains \"YOU\"");
+    assert!(app.busy());
+    assert_eq!(
+        app.message.as_deref(),
+        Some("filtering 1 MB of payloads (Esc stops)")
+    );
+    assert_eq!(app.rows.len(), 8, "the list stays as it was meanwhile");
+    app.wait_for_job();
+    // echo.log.jsonl: "you" is in the server's greeting and in both copies of "How are you
+    // today?".
+    assert_eq!(listed_frames(&app), [1, 2, 3]);
+    assert_eq!(app.filter_text, "payload contains \"YOU\"");
+
+    // Known now: the same text condition among other words reads nothing.
+    app.update(Action::Cancel);
+    assert_eq!(app.rows.len(), 8, "Esc in the list clears the filter");
+    type_filter(&mut app, "payload contains \"YOU\" and client");
+    assert!(!app.busy());
+    assert_eq!(listed_frames(&app), [2]);
+
+    // A stopped filter does not apply.
+    app.update(Action::Cancel);
+    type_filter(&mut app, "payload ~ \"Alice\"");
+    assert!(app.busy());
+    app.update(Action::Cancel);
+    assert_eq!(app.message.as_deref(), Some("filter stopped"));
+    app.wait_for_job();
+    assert_eq!((app.rows.len(), app.filter.is_none()), (8, true));
+}
+
 /// The selected row, and what the status bar says.
 #[track_caller]
 fn assert_selected(app: &App, row: usize, said: &str) {
@@ -303,7 +357,7 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
 fn a_long_search_runs_in_the_background_and_can_be_stopped() {
     let mut app = load("echo.pcap", false);
     // Every search counts as long here.
-    app.search_in_background_from = 0;
+    app.background_from = 0;
     search(&mut app, "YOU");
     let waiting = app.message.clone().unwrap_or_default();
     assert!(
@@ -317,7 +371,7 @@ fn a_long_search_runs_in_the_background_and_can_be_stopped() {
         Some(waiting.as_str()),
         "still said after a key"
     );
-    app.wait_for_search();
+    app.wait_for_job();
     assert_selected(&app, 2, "\"YOU\": match 2 of 3");
     // Known now: the next one needs no search.
     app.update(Action::NextMatch);
@@ -326,11 +380,11 @@ fn a_long_search_runs_in_the_background_and_can_be_stopped() {
     search(&mut app, "Alice");
     app.update(Action::Cancel);
     assert_eq!(app.message.as_deref(), Some("search stopped"));
-    app.wait_for_search();
+    app.wait_for_job();
     assert_eq!(app.sel, 3, "a stopped search moves nothing");
     // Asked again, it searches again and finds the client's first text.
     app.update(Action::NextMatch);
-    app.wait_for_search();
+    app.wait_for_job();
     assert_eq!(
         (app.sel, app.message.as_deref()),
         (

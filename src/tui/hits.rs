@@ -1,0 +1,187 @@
+//! Which payloads hold which text patterns, for the search (`/`) and for a filter's text
+//! conditions (`contains`, `~`). Worked out once for the whole capture, every payload read back
+//! from the spill on two threads, then only for frames that arrived since; kept while the
+//! patterns stay the same, so that `n`, `N`, switching a filter off and on, or adding `and
+//! client` to it answer at once. Over many payloads the work runs in the background, so that
+//! the screen keeps answering keys meanwhile.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use regex::bytes::Regex;
+
+use super::app::Mode;
+use super::filter;
+use super::spill::{self, Span};
+use super::store::Store;
+
+/// For each frame and each message, which patterns its payload holds: bit k for pattern k.
+pub struct Hits {
+    key: String,
+    patterns: Vec<Regex>,
+    /// By index in the store; they cover its first frames (messages), more as they arrive.
+    frames: Vec<u64>,
+    messages: Vec<u64>,
+}
+
+/// The payloads whose answers are not known yet: frames (or messages) from `from` to the last.
+pub struct Missing {
+    pub from: u32,
+    spans: Vec<Span>,
+    /// Their payload bytes, all told.
+    pub bytes: u64,
+}
+
+/// Answers being worked out on threads of their own. Dropping it stops them.
+pub struct Pending {
+    key: String,
+    mode: Mode,
+    from: u32,
+    result: Receiver<Vec<u64>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Hits {
+    /// At most [`filter::MAX_PATTERNS`] patterns.
+    pub fn new(patterns: Vec<Regex>) -> Hits {
+        Hits {
+            key: Hits::key_of(&patterns),
+            patterns,
+            frames: Vec::new(),
+            messages: Vec::new(),
+        }
+    }
+
+    /// What answers are kept by: the patterns' own text, flags included.
+    pub fn key_of(patterns: &[Regex]) -> String {
+        patterns
+            .iter()
+            .map(Regex::as_str)
+            .collect::<Vec<_>>()
+            .join("\0")
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The answers known for frames (or messages), by index in the store.
+    pub fn of(&self, mode: Mode) -> &[u64] {
+        match mode {
+            Mode::Frames => &self.frames,
+            Mode::Messages => &self.messages,
+        }
+    }
+
+    fn of_mut(&mut self, mode: Mode) -> &mut Vec<u64> {
+        match mode {
+            Mode::Frames => &mut self.frames,
+            Mode::Messages => &mut self.messages,
+        }
+    }
+
+    /// What is still to be worked out for `mode`.
+    pub fn missing(&self, store: &Store, mode: Mode) -> Missing {
+        let from = self.of(mode).len() as u32;
+        let count = match mode {
+            Mode::Frames => store.frames.len(),
+            Mode::Messages => store.message_count(),
+        } as u32;
+        let spans: Vec<Span> = (from..count).map(|i| span_of(store, mode, i)).collect();
+        Missing {
+            from,
+            bytes: spans.iter().map(|s| u64::from(s.len)).sum(),
+            spans,
+        }
+    }
+
+    /// Works out what is missing here and now.
+    pub fn fill(&mut self, store: &Store, mode: Mode, missing: Missing) {
+        let found = scan(
+            &store.spill,
+            &missing.spans,
+            &self.patterns,
+            &AtomicBool::new(false),
+        );
+        self.extend(mode, missing.from, found);
+    }
+
+    /// Starts working out what is missing on threads of their own; `None` if no thread can be
+    /// started.
+    pub fn start(&self, store: &Store, mode: Mode, missing: Missing) -> Option<Pending> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, result) = std::sync::mpsc::sync_channel(1);
+        let reader = store.spill.clone();
+        let patterns = self.patterns.clone();
+        let told = stop.clone();
+        std::thread::Builder::new()
+            .name("search".into())
+            .spawn(move || {
+                let _ = tx.send(scan(&reader, &missing.spans, &patterns, &told));
+            })
+            .ok()?;
+        Some(Pending {
+            key: self.key.clone(),
+            mode,
+            from: missing.from,
+            result,
+            stop,
+        })
+    }
+
+    /// Takes answers worked out for frames (or messages) from `from`, if they follow on from
+    /// what is known.
+    fn extend(&mut self, mode: Mode, from: u32, found: Vec<u64>) {
+        let known = self.of_mut(mode);
+        if known.len() as u32 == from {
+            known.extend(found);
+        }
+    }
+
+    /// Takes the answers of `pending` once they have come: `Ok(true)` then, `Ok(false)` while
+    /// still at work, `Err` if the work failed.
+    pub fn take(&mut self, pending: &Pending) -> Result<bool, ()> {
+        match pending.result.try_recv() {
+            Ok(found) => {
+                if pending.key == self.key {
+                    self.extend(pending.mode, pending.from, found);
+                }
+                Ok(true)
+            }
+            Err(TryRecvError::Empty) => Ok(false),
+            Err(TryRecvError::Disconnected) => Err(()),
+        }
+    }
+}
+
+impl Pending {
+    /// The frames or messages it works on.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Where the bytes worth searching of frame (or message) `i` are: a compressed frame's are its
+/// message's inflated bytes.
+fn span_of(store: &Store, mode: Mode, i: u32) -> Span {
+    match mode {
+        Mode::Frames => store.readable_span(i),
+        Mode::Messages => store.message_meta(i).data,
+    }
+}
+
+fn scan(reader: &spill::Reader, spans: &[Span], patterns: &[Regex], stop: &AtomicBool) -> Vec<u64> {
+    reader.scan(
+        spans,
+        &patterns.to_vec(),
+        |p, data| filter::matched(p, data),
+        stop,
+    )
+}

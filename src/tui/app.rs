@@ -432,10 +432,7 @@ impl App {
         let Some(f) = self.filter.as_ref().filter(|f| f.needs_data()) else {
             return;
         };
-        let mut hits = match self.filter_hits.take() {
-            Some(h) if h.key() == Hits::key_of(f.patterns()) => h,
-            _ => Hits::new(f.patterns().to_vec()),
-        };
+        let mut hits = Hits::reuse(self.filter_hits.take(), f.patterns());
         let missing = hits.missing(&self.store, mode);
         hits.fill(&self.store, mode, missing);
         self.filter_hits = Some(hits);
@@ -888,10 +885,7 @@ impl App {
             }
         };
         if f.needs_data() {
-            let hits = match self.filter_hits.take() {
-                Some(h) if h.key() == Hits::key_of(f.patterns()) => h,
-                _ => Hits::new(f.patterns().to_vec()),
-            };
+            let hits = Hits::reuse(self.filter_hits.take(), f.patterns());
             let missing = hits.missing(&self.store, self.mode);
             let later = self.background(&hits, missing, || Purpose::Filter {
                 filter: f.clone(),
@@ -972,10 +966,7 @@ impl App {
             self.message = Some("text too long to search for".into());
             return;
         };
-        let mut hits = match self.search_hits.take() {
-            Some(h) if h.key() == needle.as_str() => h,
-            _ => Hits::new(vec![needle]),
-        };
+        let mut hits = Hits::reuse(self.search_hits.take(), &[needle]);
         let missing = hits.missing(&self.store, self.mode);
         let text = self.search.clone();
         if let Some(now) = self.background(&hits, missing, || Purpose::Search { text, forward }) {

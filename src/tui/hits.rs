@@ -44,12 +44,20 @@ pub struct Pending {
 
 impl Hits {
     /// At most [`filter::MAX_PATTERNS`] patterns.
-    pub fn new(patterns: Vec<Regex>) -> Hits {
+    fn new(patterns: Vec<Regex>) -> Hits {
         Hits {
             key: Hits::key_of(&patterns),
             patterns,
             frames: Vec::new(),
             messages: Vec::new(),
+        }
+    }
+
+    /// The answers in `kept` if they are for these patterns, else none yet.
+    pub fn reuse(kept: Option<Hits>, patterns: &[Regex]) -> Hits {
+        match kept {
+            Some(h) if h.key == Hits::key_of(patterns) => h,
+            _ => Hits::new(patterns.to_vec()),
         }
     }
 

@@ -81,7 +81,7 @@ pub struct MessageMeta {
 
 /// How the store keeps a message. Nearly every message is one frame, and then its time, sender,
 /// opcode and bytes are the frame's own: it is kept as the frame's index, in 8 bytes instead of
-/// a [`MessageMeta`]'s 72. Memory then follows frames, not frames and messages.
+/// a [`MessageMeta`]'s 64. Memory then follows frames, not frames and messages.
 #[derive(Clone, Copy, Debug)]
 enum Kept {
     Frame {

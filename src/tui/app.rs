@@ -925,7 +925,7 @@ impl App {
         // Without a thread to be had, the work is done here instead.
         let pending = hits.start(&self.store, self.mode, missing)?;
         let purpose = purpose();
-        let label = match &purpose {
+        let mut label = match &purpose {
             Purpose::Search { text, .. } => {
                 let mut shown = String::new();
                 escape_plain(text.as_bytes(), 40, &mut shown);
@@ -933,6 +933,11 @@ impl App {
             }
             Purpose::Filter { .. } => format!("filtering {mb} MB of payloads (Esc stops)"),
         };
+        if let Some(old) = self.job.take()
+            && old.purpose.name() != purpose.name()
+        {
+            label.push_str(&format!("; the {} before is stopped", old.purpose.name()));
+        }
         self.message = Some(label.clone());
         self.job = Some(Job {
             label,

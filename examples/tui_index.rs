@@ -50,9 +50,10 @@ fn main() {
         .unwrap_or(0);
     let timings = keystrokes(&mut app);
     println!(
-        "{path}: first rows after {:.3} s, {} frames and {} messages indexed in {:.3} s, peak memory {} MiB",
+        "{path}: first rows after {:.3} s, {} frames ({} MB of payloads) and {} messages indexed in {:.3} s, peak memory {} MiB",
         first_rows.map_or(0.0, |d| d.as_secs_f64()),
         app.store.frames.len(),
+        app.store.payload_bytes / 1_000_000,
         app.store.message_count(),
         indexed.as_secs_f64(),
         peak / 1024

@@ -13,7 +13,7 @@ use regex::bytes::Regex;
 
 use super::app::Mode;
 use super::filter;
-use super::spill::{self, Span};
+use super::spill::Span;
 use super::store::Store;
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
@@ -25,12 +25,20 @@ pub struct Hits {
     messages: Vec<u64>,
 }
 
-/// The payloads whose answers are not known yet: frames (or messages) from `from` to the last.
+/// The payloads whose answers are not known yet: frames (or messages) `from..to`.
 pub struct Missing {
-    pub from: u32,
-    spans: Vec<Span>,
-    /// Their payload bytes, all told.
+    from: u32,
+    to: u32,
+    /// Their payload bytes, about: what the store holds, in proportion.
     pub bytes: u64,
+}
+
+impl Missing {
+    /// How much work they are, in bytes read: each payload costs about as much again as 128
+    /// bytes to find and test (1.1 million payloads of 143 MB: 40 ms; 290,000 of 981 MB: 95 ms).
+    pub fn work(&self) -> u64 {
+        self.bytes + u64::from(self.to - self.from) * 128
+    }
 }
 
 /// Answers being worked out on threads of their own. Dropping it stops them.
@@ -91,25 +99,26 @@ impl Hits {
 
     /// What is still to be worked out for `mode`.
     pub fn missing(&self, store: &Store, mode: Mode) -> Missing {
+        let (count, bytes) = match mode {
+            Mode::Frames => (store.frames.len(), store.payload_bytes),
+            Mode::Messages => (store.message_count(), store.message_bytes),
+        };
         let from = self.of(mode).len() as u32;
-        let count = match mode {
-            Mode::Frames => store.frames.len(),
-            Mode::Messages => store.message_count(),
-        } as u32;
-        let spans: Vec<Span> = (from..count).map(|i| span_of(store, mode, i)).collect();
+        let share = (count as u64).saturating_sub(u64::from(from));
         Missing {
             from,
-            bytes: spans.iter().map(|s| u64::from(s.len)).sum(),
-            spans,
+            to: count as u32,
+            bytes: bytes / (count as u64).max(1) * share,
         }
     }
 
     /// Works out what is missing here and now.
     pub fn fill(&mut self, store: &Store, mode: Mode, missing: Missing) {
-        let found = scan(
-            &store.spill,
-            &missing.spans,
+        let found = store.spill.scan(
+            (missing.to - missing.from) as usize,
+            |i| span_of(store, mode, missing.from + i as u32),
             &self.patterns,
+            |p, data| filter::matched(p, data),
             &AtomicBool::new(false),
         );
         self.extend(mode, missing.from, found);
@@ -118,6 +127,11 @@ impl Hits {
     /// Starts working out what is missing on threads of their own; `None` if no thread can be
     /// started.
     pub fn start(&self, store: &Store, mode: Mode, missing: Missing) -> Option<Pending> {
+        // The thread cannot look at the store, which goes on growing: it gets where the
+        // payloads are.
+        let spans: Vec<Span> = (missing.from..missing.to)
+            .map(|i| span_of(store, mode, i))
+            .collect();
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, result) = std::sync::mpsc::sync_channel(1);
         let reader = store.spill.clone();
@@ -126,7 +140,14 @@ impl Hits {
         std::thread::Builder::new()
             .name("search".into())
             .spawn(move || {
-                let _ = tx.send(scan(&reader, &missing.spans, &patterns, &told));
+                let found = reader.scan(
+                    spans.len(),
+                    |i| spans[i],
+                    &patterns,
+                    |p, data| filter::matched(p, data),
+                    &told,
+                );
+                let _ = tx.send(found);
             })
             .ok()?;
         Some(Pending {
@@ -181,15 +202,6 @@ impl Drop for Pending {
 fn span_of(store: &Store, mode: Mode, i: u32) -> Span {
     match mode {
         Mode::Frames => store.readable_span(i),
-        Mode::Messages => store.message_meta(i).data,
+        Mode::Messages => store.message_data(i),
     }
-}
-
-fn scan(reader: &spill::Reader, spans: &[Span], patterns: &[Regex], stop: &AtomicBool) -> Vec<u64> {
-    reader.scan(
-        spans,
-        &patterns.to_vec(),
-        |p, data| filter::matched(p, data),
-        stop,
-    )
 }

@@ -339,47 +339,46 @@ impl Window<'_> {
 }
 
 impl Reader {
-    /// For each span, what `test` makes of its bytes. Spans are read in the order given, in
-    /// large pieces, on two threads, each with its own copy of `state` (a regex is fastest on
-    /// the thread that owns its scratch space). Once `stop` is set, the rest is passed over
-    /// (`R::default()`): the answer is then of no use.
+    /// For each of `count` spans (`span_of(0)`, `span_of(1)` …), what `test` makes of its
+    /// bytes. Spans are read in that order, in large pieces, on two threads, each with its own
+    /// copy of `state` (a regex is fastest on the thread that owns its scratch space). Once
+    /// `stop` is set, the rest is passed over (`R::default()`): the answer is then of no use.
     pub fn scan<T: Clone + Send + Sync, R: Default + Send>(
         &self,
-        spans: &[Span],
+        count: usize,
+        span_of: impl Fn(usize) -> Span + Sync,
         state: &T,
         test: impl Fn(&T, &[u8]) -> R + Sync,
         stop: &AtomicBool,
     ) -> Vec<R> {
-        let part = |spans: &[Span], state: &T| -> Vec<R> {
+        let part = |range: std::ops::Range<usize>, state: &T| -> Vec<R> {
             let mut window = self.window();
-            let mut stopped = false;
-            spans
-                .iter()
-                .enumerate()
-                .map(|(i, span)| {
-                    if i.is_multiple_of(1024) {
+            let (mut stopped, start) = (false, range.start);
+            range
+                .map(|i| {
+                    if (i - start).is_multiple_of(1024) {
                         stopped = stopped || stop.load(Ordering::Relaxed);
                     }
                     if stopped {
                         R::default()
                     } else {
-                        test(state, &window.get(*span))
+                        test(state, &window.get(span_of(i)))
                     }
                 })
                 .collect()
         };
         // A thread is worth starting only for many spans (a live capture adds a few).
-        if spans.len() < 4096 {
-            return part(spans, state);
+        if count < 4096 {
+            return part(0..count, state);
         }
-        let (first, second) = spans.split_at(spans.len() / 2);
+        let mid = count / 2;
         std::thread::scope(|scope| {
-            let rest = scope.spawn(|| part(second, &state.clone()));
-            let mut all = part(first, state);
+            let rest = scope.spawn(|| part(mid..count, &state.clone()));
+            let mut all = part(0..mid, state);
             match rest.join() {
                 Ok(rest) => all.extend(rest),
                 // Should the helper thread fail, do its half here.
-                Err(_) => all.extend(part(second, state)),
+                Err(_) => all.extend(part(mid..count, state)),
             }
             all
         })
@@ -460,12 +459,13 @@ mod tests {
         let spans: Vec<Span> = (0..10_000u32).map(|i| w.put(&i.to_le_bytes())).collect();
         w.flush();
         let read = |_: &(), b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default()) + 1;
-        let got = r.scan(&spans, &(), read, &AtomicBool::new(false));
+        let at = |i: usize| spans[i];
+        let got = r.scan(spans.len(), at, &(), read, &AtomicBool::new(false));
         assert!(
             got.iter().copied().eq(1..=10_000),
             "each span's bytes, in order"
         );
-        let got = r.scan(&spans, &(), read, &AtomicBool::new(true));
+        let got = r.scan(spans.len(), at, &(), read, &AtomicBool::new(true));
         assert_eq!(
             (got.len(), got.iter().filter(|n| **n != 0).count()),
             (10_000, 0)

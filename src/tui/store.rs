@@ -217,6 +217,9 @@ pub struct Store {
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
     pub first_ts: Option<Timestamp>,
+    /// Payload bytes of all frames, and final bytes of all messages: how much a search reads.
+    pub payload_bytes: u64,
+    pub message_bytes: u64,
     /// Where payload and message bytes are read back from.
     pub spill: spill::Reader,
     /// For events pushed here directly: an in-memory spill of the store's own.
@@ -247,6 +250,8 @@ impl Store {
             gaps: Vec::new(),
             conn_frames: Vec::new(),
             first_ts: None,
+            payload_bytes: 0,
+            message_bytes: 0,
             spill,
             local: None,
         }
@@ -314,6 +319,7 @@ impl Store {
         let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
             .then(|| self.spill.head(f.payload, 2))
             .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
+        self.payload_bytes += f.payload.len() as u64;
         if let Some(c) = self.conn_mut(f.conn) {
             c.frames += 1;
             c.bytes += f.payload.len() as u64;
@@ -334,6 +340,7 @@ impl Store {
 
     fn push_message(&mut self, m: MessageMeta) {
         let index = self.messages.len() as u32;
+        self.message_bytes += m.data.len() as u64;
         if let Some(c) = self.conn_mut(m.conn) {
             c.messages += 1;
             c.problems += u64::from(!m.problems.is_empty());
@@ -375,6 +382,14 @@ impl Store {
     /// Messages in the store.
     pub fn message_count(&self) -> usize {
         self.messages.len()
+    }
+
+    /// Where message `i`'s final bytes are.
+    pub fn message_data(&self, i: u32) -> Span {
+        match self.messages[i as usize] {
+            Kept::Frame { frame, .. } => self.frames[frame as usize].payload,
+            Kept::Full(at) => self.full_messages[at as usize].data,
+        }
     }
 
     /// Message `i` (below [`Store::message_count`]) as it was decoded.
@@ -425,9 +440,20 @@ impl Store {
     /// Where the bytes worth reading for a frame are: its compressed message's inflated bytes,
     /// or else its own payload.
     pub fn readable_span(&self, frame: u32) -> Span {
-        match self.message_of(frame).filter(|m| m.compressed) {
-            Some(m) => m.data,
-            None => self.frames[frame as usize].payload,
+        self.inflated_span(frame)
+            .unwrap_or(self.frames[frame as usize].payload)
+    }
+
+    /// Where the inflated bytes of a frame's compressed message are, if it belongs to one. Asked
+    /// for every frame when filtering: a message kept as its frame is never compressed.
+    fn inflated_span(&self, frame: u32) -> Option<Span> {
+        let m = *self.frame_message.get(frame as usize)?;
+        match *self.messages.get(m as usize)? {
+            Kept::Frame { .. } => None,
+            Kept::Full(at) => {
+                let m = &self.full_messages[at as usize];
+                m.compressed.then_some(m.data)
+            }
         }
     }
 
@@ -435,7 +461,7 @@ impl Store {
     pub fn frame_subject(&self, i: u32) -> Subject<'_> {
         let f = &self.frames[i as usize];
         let h = &f.header;
-        let compressed_message = self.message_of(i).is_some_and(|m| m.compressed);
+        let compressed_message = self.inflated_span(i).is_some();
         Subject {
             conn: f.conn,
             from: f.from,
@@ -505,7 +531,7 @@ impl Store {
 
     /// A message's final bytes, read back.
     pub fn data(&self, message: u32) -> Vec<u8> {
-        self.spill.get(self.message_meta(message).data)
+        self.spill.get(self.message_data(message))
     }
 
     /// A frame whole, its payload read back, for the views that show one.
@@ -549,9 +575,7 @@ impl Store {
 
     /// The inflated bytes of a frame's compressed message, if it belongs to one.
     pub fn inflated_of(&self, frame: u32) -> Option<Vec<u8>> {
-        self.message_of(frame)
-            .filter(|m| m.compressed)
-            .map(|m| self.spill.get(m.data))
+        self.inflated_span(frame).map(|span| self.spill.get(span))
     }
 }
 

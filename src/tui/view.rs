@@ -90,6 +90,12 @@ fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
 }
 
 /// Keeps `sel` within the `height` rows shown from the stored offset; returns the new offset.
+/// Columns for "#", the largest connection number and a space; at least 4.
+fn conn_width(app: &App) -> usize {
+    let last = app.store.conns.len().saturating_sub(1);
+    (last.to_string().len() + 2).max(4)
+}
+
 fn scroll_to(offset: &std::cell::Cell<usize>, sel: usize, height: usize, len: usize) -> usize {
     // Never leave empty rows at the bottom while there is more above.
     let mut o = offset.get().min(len.saturating_sub(height));
@@ -132,7 +138,12 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
             let frames: u64 = s.conns.iter().map(|c| c.frames).sum();
             text.push_str(&format!("All connections ({frames} frames)"));
         } else if let Some(c) = s.conns.get(i - 1) {
-            text.push_str(&format!("#{:<3}{}", c.info.conn, addr_pair(&c.info)));
+            let number = format!("#{}", c.info.conn);
+            text.push_str(&format!(
+                "{number:<w$}{}",
+                addr_pair(&c.info),
+                w = conn_width(app)
+            ));
             match &c.info.handshake {
                 Some(h) => {
                     text.push(' ');
@@ -218,9 +229,11 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         Clock::Absolute => 15,
         _ => 10,
     };
+    // As wide as its header, "Conn ", at least.
+    let conn_w = conn_width(app).max(5);
     let mut header = format!(" {:>pkt_w$} {:>time_w$} ", "Pkt", clock_name(app.clock));
     if all {
-        header.push_str("Conn ");
+        header.push_str(&format!("{:<conn_w$}", "Conn"));
     }
     header.push_str(&format!(
         "{:<8} {:<6} {:<4} {:<6} {:>6} Preview",
@@ -239,7 +252,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         text.push_str(&format!("{packet:>pkt_w$} "));
         text.push_str(&format!("{:>time_w$} ", time_text(app, row, prev)));
         if all {
-            text.push_str(&format!("{:<5}", format!("#{}", s.conn)));
+            text.push_str(&format!("{:<conn_w$}", format!("#{}", s.conn)));
         }
         // Words and an arrow in 8 columns: the client sends to the right.
         text.push_str(match s.from {

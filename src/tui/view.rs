@@ -839,6 +839,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("x", "bytes: payload unmasked ↔ as on the wire"),
     ("f", "filter (Esc clears it)"),
     ("/  n  N", "search payloads; next, previous"),
+    ("Esc", "stop a long search or payload filter"),
     ("s", "save the selected payload to a file"),
     ("T", "teach: walk through the connection step by step"),
     ("z", "zoom the focused pane"),

@@ -35,7 +35,7 @@ pub struct Subject<'a> {
     /// Which of the filter's text patterns the payload holds (bit k for
     /// `Filter::patterns()[k]`), when that was worked out beforehand; `data` is not looked at
     /// then.
-    pub matched: Option<u64>,
+    pub matched: Option<Matched>,
     pub problems: Problems,
     pub gap: bool,
     pub fin: bool,
@@ -54,8 +54,13 @@ pub struct Filter {
     patterns: Vec<Regex>,
 }
 
-/// Text conditions one filter may hold: one bit each in [`Subject::matched`].
-pub const MAX_PATTERNS: usize = 64;
+/// Which of a filter's text conditions a payload holds: bit k for the k-th. Kept for every
+/// frame and message once worked out, so small: alternatives beyond this many fit in one
+/// regular expression (`text ~ "a|b|c"`).
+pub type Matched = u16;
+
+/// Text conditions one filter may hold: one bit each in [`Matched`].
+pub const MAX_PATTERNS: usize = Matched::BITS as usize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -197,11 +202,10 @@ impl Filter {
 }
 
 /// For each pattern, in order, whether `data` holds it: bit k for pattern k.
-pub fn matched(patterns: &[Regex], data: &[u8]) -> u64 {
-    patterns
-        .iter()
-        .enumerate()
-        .fold(0, |bits, (k, re)| bits | u64::from(re.is_match(data)) << k)
+pub fn matched(patterns: &[Regex], data: &[u8]) -> Matched {
+    patterns.iter().enumerate().fold(0, |bits, (k, re)| {
+        bits | Matched::from(re.is_match(data)) << k
+    })
 }
 
 /// A case-insensitive search for `text` as it is, as a search box is expected to behave; a
@@ -521,7 +525,9 @@ impl Parser {
         if self.patterns.len() == MAX_PATTERNS {
             return Err(Error {
                 at,
-                message: format!("at most {MAX_PATTERNS} text conditions in one filter"),
+                message: format!(
+                    "at most {MAX_PATTERNS} text conditions in one filter: join alternatives in one, text ~ \"a|b\""
+                ),
             });
         }
         let pattern = if regex {
@@ -673,7 +679,7 @@ mod tests {
         assert!(!f.matches(&with_today));
         let many = vec!["payload contains \"x\""; MAX_PATTERNS + 1].join(" or ");
         let e = Filter::parse(&many).unwrap_err();
-        assert!(e.message.starts_with("at most 64 text conditions"), "{e}");
+        assert!(e.message.starts_with("at most 16 text conditions"), "{e}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use regex::bytes::Regex;
 
 use super::app::Mode;
-use super::filter;
+use super::filter::{self, Matched};
 use super::spill::Span;
 use super::store::Store;
 
@@ -21,8 +21,8 @@ pub struct Hits {
     key: String,
     patterns: Vec<Regex>,
     /// By index in the store; they cover its first frames (messages), more as they arrive.
-    frames: Vec<u64>,
-    messages: Vec<u64>,
+    frames: Vec<Matched>,
+    messages: Vec<Matched>,
 }
 
 /// The payloads whose answers are not known yet: frames (or messages) `from..to`.
@@ -46,7 +46,7 @@ pub struct Pending {
     key: String,
     mode: Mode,
     from: u32,
-    result: Receiver<Vec<u64>>,
+    result: Receiver<Vec<Matched>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -83,14 +83,14 @@ impl Hits {
     }
 
     /// The answers known for frames (or messages), by index in the store.
-    pub fn of(&self, mode: Mode) -> &[u64] {
+    pub fn of(&self, mode: Mode) -> &[Matched] {
         match mode {
             Mode::Frames => &self.frames,
             Mode::Messages => &self.messages,
         }
     }
 
-    fn of_mut(&mut self, mode: Mode) -> &mut Vec<u64> {
+    fn of_mut(&mut self, mode: Mode) -> &mut Vec<Matched> {
         match mode {
             Mode::Frames => &mut self.frames,
             Mode::Messages => &mut self.messages,
@@ -161,7 +161,7 @@ impl Hits {
 
     /// Takes answers worked out for frames (or messages) from `from`, if they follow on from
     /// what is known.
-    fn extend(&mut self, mode: Mode, from: u32, found: Vec<u64>) {
+    fn extend(&mut self, mode: Mode, from: u32, found: Vec<Matched>) {
         let known = self.of_mut(mode);
         if known.len() as u32 == from {
             known.extend(found);

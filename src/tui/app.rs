@@ -869,8 +869,11 @@ impl App {
 
     fn apply_filter(&mut self, text: String) {
         let text = text.trim().to_owned();
-        if text.is_empty() {
+        // A filter still being worked out in the background gives way to the one typed now.
+        if matches!(&self.job, Some(j) if matches!(j.purpose, Purpose::Filter { .. })) {
             self.job = None;
+        }
+        if text.is_empty() {
             self.filter = None;
             self.filter_text.clear();
             self.rebuild();

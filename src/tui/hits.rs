@@ -104,11 +104,11 @@ impl Hits {
             Mode::Messages => (store.message_count(), store.message_bytes),
         };
         let from = self.of(mode).len() as u32;
-        let share = (count as u64).saturating_sub(u64::from(from));
+        let to = (count as u32).max(from);
         Missing {
             from,
-            to: count as u32,
-            bytes: bytes / (count as u64).max(1) * share,
+            to,
+            bytes: bytes / (count as u64).max(1) * u64::from(to - from),
         }
     }
 

@@ -209,14 +209,14 @@ impl Writer {
                 .and_then(|mut s| s.pop())
                 .unwrap_or_else(|| Vec::with_capacity(BUFFER));
             let full = std::mem::replace(&mut self.pending, next);
-            if t.to.send(Job::Write(at, full)).is_ok() {
+            let Err(std::sync::mpsc::SendError(Job::Write(_, full))) =
+                t.to.send(Job::Write(at, full))
+            else {
                 return;
-            }
-            // The thread is gone: nothing more is written.
+            };
+            // The thread is gone: this buffer, and all after it, are written here.
             self.thread = None;
-            self.trouble
-                .get_or_insert_with(|| "some payloads could not be kept".into());
-            return;
+            self.pending = full;
         }
         if let Err(e) = write_at(&self.backing, &self.pending, at) {
             self.trouble.get_or_insert(e);

@@ -306,14 +306,25 @@ fn a_filter_on_many_payloads_applies_when_the_background_is_done() {
     assert_eq!(app.message.as_deref(), Some("filter stopped"));
     app.wait_for_job();
     assert_eq!((app.rows.len(), app.filter.is_none()), (8, true));
+    // Nor does one that another filter, typed while it worked, took the place of.
+    type_filter(&mut app, "payload ~ \"Alice\"");
+    assert!(app.busy());
+    type_filter(&mut app, "server");
+    assert!(!app.busy());
+    app.wait_for_job();
+    assert_eq!(app.filter_text, "server");
+    // echo.log.jsonl: the server sent four frames (two texts, a binary, the close).
+    assert_eq!(listed_frames(&app), [1, 3, 5, 7]);
+    app.update(Action::Cancel);
+    app.update(Action::Top);
     // Nor does one that a search took the place of, and the status bar says so.
     type_filter(&mut app, "payload ~ \"Alice\"");
     search(&mut app, "today");
     let said = app.message.clone().unwrap_or_default();
     assert!(said.ends_with("; the filter before is stopped"), "{said}");
     app.wait_for_job();
-    // From the client's question, still selected, on to the server's echo of it.
-    assert_eq!((app.sel, app.filter.is_none()), (3, true));
+    // From the top to the client's question.
+    assert_eq!((app.sel, app.filter.is_none()), (2, true));
 }
 
 /// The selected row, and what the status bar says.

@@ -471,7 +471,7 @@ fn usage(problem: &str) -> ! {
 mod tests {
     use super::*;
     use wsinspect::model::{Event, Side as From};
-    use wsinspect::pipeline::{Options, Pipeline};
+    use wsinspect::pipeline::Options;
 
     /// A small capture decodes to exactly what was sent: every connection's handshake valid,
     /// every message (direction, opcode, bytes), and no problem anywhere.
@@ -488,14 +488,8 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().len(), summary.bytes);
 
         let mut file = wsinspect::capture::File::open(&path, None).unwrap();
-        let mut pipeline = Pipeline::new(file.link(), Options::default());
-        let mut events = Vec::new();
-        let mut n = 0;
-        while let Some(p) = file.next_packet().unwrap() {
-            n += 1;
-            pipeline.packet(n, p.ts, p.data, &mut events);
-        }
-        pipeline.finish(&mut events);
+        let (events, ended) = wsinspect::pipeline::collect(&mut file, Options::default());
+        assert!(ended.error.is_none());
         std::fs::remove_file(&path).unwrap();
 
         let mut got = Vec::new();

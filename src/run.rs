@@ -4,11 +4,11 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::capture::{self, LiveOptions};
+use crate::capture::{self, LiveOptions, Source};
 use crate::cli::Args;
-use crate::model::Event;
+use crate::model::{Event, Timestamp};
 use crate::output::{Sink, json::Json, text::Text};
-use crate::pipeline::{Options, Pipeline, Stats};
+use crate::pipeline::{Consumer, Options, Pipeline, Stats, drive};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -62,20 +62,25 @@ impl<W: Write> Output<W> {
     }
 }
 
-/// Counts frames for `-c`, writes events, and stops when asked to.
+/// Counts frames for `-c` and writes events.
 struct Driver<W: Write> {
     out: Output<W>,
-    events: Vec<Event>,
     frames: u64,
     limit: Option<u64>,
-    first: bool,
 }
 
-impl<W: Write> Driver<W> {
-    /// Writes the events gathered so far and hands each back to the pipeline, whose next
-    /// frames reuse its buffers; returns false once `-c N` frames were written.
-    fn drain(&mut self, pipeline: &mut Pipeline) -> Result<bool, Error> {
-        for ev in self.events.drain(..) {
+impl<W: Write> Consumer for Driver<W> {
+    type Error = Error;
+
+    fn start(&mut self, first: Timestamp) -> Result<(), Error> {
+        self.out.sink().first_packet(first);
+        Ok(())
+    }
+
+    /// Writes the events and hands each back to the pipeline, whose next frames reuse its
+    /// buffers; false once `-c N` frames were written.
+    fn take(&mut self, events: &mut Vec<Event>, pipeline: &mut Pipeline) -> Result<bool, Error> {
+        for ev in events.drain(..) {
             if let Event::Frame(_) = ev {
                 if self.limit.is_some_and(|l| self.frames >= l) {
                     return Ok(false);
@@ -137,15 +142,18 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     let mut driver = Driver {
         out,
-        events: Vec::with_capacity(64),
         frames: 0,
         limit: args.count,
-        first: true,
     };
     let result = match input {
         Input::Live(opts) => run_live(&opts, options, &mut driver, &stop, &waker),
         Input::File { path, filter } => {
-            run_file(&path, filter.as_deref(), options, &mut driver, &stop)
+            let mut file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
+            drive(&mut file, options, &mut driver, &stop).and_then(|ended| {
+                driver.out.flush().map_err(Error::Output)?;
+                report(&ended.stats);
+                ended.error.map_or(Ok(()), |e| Err(e.into()))
+            })
         }
     };
     let flushed = driver.out.flush().map_err(Error::Output);
@@ -204,29 +212,11 @@ fn print_lesson(input: Input, options: Options) -> Result<(), Error> {
         // The command line keeps --teach to files; a live source has nothing recorded yet.
         Input::Live(opts) => return Err(Error::NothingToTeach(opts.iface)),
     };
-    let mut file = capture::File::open(&path, filter.as_deref())?;
-    let mut pipeline = Pipeline::new(file.link(), options);
-    let mut store = crate::tui::store::Store::default();
-    let mut events = Vec::new();
-    let mut number = 0u64;
-    let mut cut = None;
-    loop {
-        match file.next_packet() {
-            Ok(Some(p)) => {
-                number += 1;
-                store.first_ts.get_or_insert(p.ts);
-                pipeline.packet(number, p.ts, p.data, &mut events);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                cut = Some(e);
-                break;
-            }
-        }
-        events.drain(..).for_each(|e| store.push(e));
-    }
-    pipeline.finish(&mut events);
-    events.drain(..).for_each(|e| store.push(e));
+    let mut file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
+    let mut store = Keep(crate::tui::store::Store::default());
+    let ended = drive(&mut file, options, &mut store, &AtomicBool::new(false))?;
+    let mut store = store.0;
+    store.first_ts = ended.first;
     let Some(target) = crate::teach::first_target(&store) else {
         return Err(Error::NothingToTeach(path.display().to_string()));
     };
@@ -234,49 +224,19 @@ fn print_lesson(input: Input, options: Options) -> Result<(), Error> {
     let mut out = io::BufWriter::new(stdout.lock());
     crate::teach::print_all(&store, target, &mut out).map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
-    report(pipeline.stats());
-    match cut {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
+    report(&ended.stats);
+    ended.error.map_or(Ok(()), |e| Err(e.into()))
 }
 
-fn run_file<W: Write>(
-    path: &std::path::Path,
-    filter: Option<&str>,
-    options: Options,
-    driver: &mut Driver<W>,
-    stop: &AtomicBool,
-) -> Result<(), Error> {
-    let mut file = capture::Prefetched::new(capture::File::open(path, filter)?);
-    let mut pipeline = Pipeline::new(file.link(), options);
-    let mut number = 0u64;
-    let mut cut = None;
-    while !stop.load(Ordering::Relaxed) {
-        let packet = match file.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => {
-                cut = Some(e);
-                break;
-            }
-        };
-        number += 1;
-        if std::mem::take(&mut driver.first) {
-            driver.out.sink().first_packet(packet.ts);
-        }
-        pipeline.packet(number, packet.ts, packet.data, &mut driver.events);
-        if !driver.drain(&mut pipeline)? {
-            return Ok(());
-        }
-    }
-    pipeline.finish(&mut driver.events);
-    driver.drain(&mut pipeline)?;
-    driver.out.flush().map_err(Error::Output)?;
-    report(pipeline.stats());
-    match cut {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
+/// Keeps every event in the browsing store.
+struct Keep(crate::tui::store::Store);
+
+impl Consumer for Keep {
+    type Error = Error;
+
+    fn take(&mut self, events: &mut Vec<Event>, _: &mut Pipeline) -> Result<bool, Error> {
+        events.drain(..).for_each(|e| self.0.push(e));
+        Ok(true)
     }
 }
 
@@ -294,42 +254,21 @@ fn run_live<W: Write>(
         opts.iface,
         opts.bpf()
     );
-    let mut pipeline = Pipeline::new(live.link(), options);
-    let mut number = 0u64;
-    let mut result = Ok(());
-    while !stop.load(Ordering::Relaxed) {
-        let packet = match live.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                live.flush()?;
-                continue;
-            }
-            Err(e) => {
-                result = Err(e.into());
-                break;
-            }
-        };
-        number += 1;
-        if std::mem::take(&mut driver.first) {
-            driver.out.sink().first_packet(packet.ts);
-        }
-        pipeline.packet(number, packet.ts, packet.data, &mut driver.events);
-        if !driver.drain(&mut pipeline)? {
-            break;
-        }
-    }
-    pipeline.finish(&mut driver.events);
-    let _ = driver.drain(&mut pipeline);
-    live.flush()?;
+    let ended = drive(&mut live, options, driver, stop)?;
+    // Whatever stopped the capture, the save file is made whole and the counters are told.
+    let flushed = live.flush();
     let s = live.stats();
-    eprintln!("{number} packets captured");
+    eprintln!("{} packets captured", ended.packets);
     eprintln!("{} packets received by filter", s.received);
     eprintln!("{} packets dropped by kernel", s.dropped);
     if s.if_dropped > 0 {
         eprintln!("{} packets dropped by interface", s.if_dropped);
     }
-    report(pipeline.stats());
-    result
+    report(&ended.stats);
+    match ended.error {
+        Some(e) => Err(e.into()),
+        None => Ok(flushed?),
+    }
 }
 
 /// What the capture held that produced no event, on stderr, so nothing is dropped silently.

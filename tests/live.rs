@@ -20,7 +20,7 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
 use wsinspect::capture::File;
 use wsinspect::model::Event;
-use wsinspect::pipeline::{Options, Pipeline};
+use wsinspect::pipeline::Options;
 
 /// A message as it goes on the wire: opcode and payload (for a close: code and reason).
 type Sent = (u8, Vec<u8>);
@@ -325,14 +325,10 @@ fn from_side(events: &[Value], side: &str) -> Vec<(u64, String)> {
 /// The saved capture decoded with the library, as (from, opcode, hex data) of every message.
 fn decode_saved(path: &Path) -> Vec<(String, u64, String)> {
     let mut file = File::open(path, None).unwrap_or_else(|e| panic!("{e}"));
-    let mut pipeline = Pipeline::new(file.link(), Options::default());
-    let mut events = Vec::new();
-    let mut n = 0;
-    while let Some(p) = file.next_packet().unwrap_or_else(|e| panic!("{e}")) {
-        n += 1;
-        pipeline.packet(n, p.ts, p.data, &mut events);
+    let (events, ended) = wsinspect::pipeline::collect(&mut file, Options::default());
+    if let Some(e) = ended.error {
+        panic!("{e}");
     }
-    pipeline.finish(&mut events);
     events
         .iter()
         .filter_map(|e| match e {

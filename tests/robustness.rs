@@ -173,7 +173,7 @@ fn a_stream_ending_inside_a_frame_header_is_counted_not_dropped() {
 /// cut off mid-record still yields every packet before the cut, then the error.
 #[test]
 fn reading_ahead_changes_nothing() {
-    use wsinspect::capture::{File, Prefetched};
+    use wsinspect::capture::{File, Poll, Prefetched, Source};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     for name in [
         "chatty.pcap",
@@ -187,11 +187,15 @@ fn reading_ahead_changes_nothing() {
         let mut n = 0;
         loop {
             match (plain.next_packet(), ahead.next_packet()) {
-                (Ok(Some(a)), Ok(Some(b))) => {
-                    assert_eq!((a.ts, a.data, a.wire_len), (b.ts, b.data, b.wire_len));
+                (Ok(Poll::Packet(a)), Ok(Poll::Packet(b))) => {
+                    assert_eq!(
+                        (a.number, a.ts, a.data, a.wire_len),
+                        (b.number, b.ts, b.data, b.wire_len)
+                    );
                     n += 1;
+                    assert_eq!(a.number, n);
                 }
-                (Ok(None), Ok(None)) => break,
+                (Ok(Poll::End), Ok(Poll::End)) => break,
                 (Err(a), Err(b)) => {
                     assert_eq!(a.to_string(), b.to_string(), "{name}");
                     break;
@@ -199,8 +203,10 @@ fn reading_ahead_changes_nothing() {
                 (a, b) => panic!(
                     "{name}: packet {}: {:?} against {:?}",
                     n + 1,
-                    a.map(|p| p.is_some()).map_err(|e| e.to_string()),
-                    b.map(|p| p.is_some()).map_err(|e| e.to_string())
+                    a.map(|p| matches!(p, Poll::Packet(_)))
+                        .map_err(|e| e.to_string()),
+                    b.map(|p| matches!(p, Poll::Packet(_)))
+                        .map_err(|e| e.to_string())
                 ),
             }
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 use wsinspect::capture::File;
 use wsinspect::model::{Event, Frame, Message, Side};
-use wsinspect::pipeline::{Options, Pipeline, Stats};
+use wsinspect::pipeline::{Options, Stats};
 use wsinspect::ws::Problem;
 
 /// The events of one kind, e.g. `of!(d, Frame)`.
@@ -40,30 +40,12 @@ fn decode(name: &str, decode_as: &[u16]) -> Decoded {
         .join("samples")
         .join(name);
     let mut file = File::open(&path, None).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let mut pipeline = Pipeline::new(
-        file.link(),
-        Options {
-            decode_as: decode_as.to_vec(),
-            ..Options::default()
-        },
-    );
-    let mut events = Vec::new();
-    let mut n = 0;
-    let mut cut = None;
-    loop {
-        match file.next_packet() {
-            Ok(Some(p)) => {
-                n += 1;
-                pipeline.packet(n, p.ts, p.data, &mut events);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                cut = Some(e.to_string());
-                break;
-            }
-        }
-    }
-    pipeline.finish(&mut events);
+    let options = Options {
+        decode_as: decode_as.to_vec(),
+        ..Options::default()
+    };
+    let (events, ended) = wsinspect::pipeline::collect(&mut file, options);
+    let cut = ended.error.map(|e| e.to_string());
     let client_port = events
         .iter()
         .filter_map(|e| match e {
@@ -73,7 +55,7 @@ fn decode(name: &str, decode_as: &[u16]) -> Decoded {
         .collect();
     Decoded {
         events,
-        stats: pipeline.stats().clone(),
+        stats: ended.stats,
         cut,
         client_port,
     }

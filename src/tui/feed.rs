@@ -10,9 +10,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::capture::{self, LiveOptions, LiveStats};
+use crate::capture::{self, LiveOptions, LiveStats, Source};
 use crate::model::{Event, Timestamp};
-use crate::pipeline::{Options, Pipeline};
+use crate::pipeline::{Consumer, Options, Pipeline, drive};
 
 use super::Error;
 use super::spill;
@@ -40,7 +40,7 @@ pub enum Feed {
 }
 
 /// A running decoding thread. Dropping it stops the thread.
-pub struct Source {
+pub struct Feeding {
     pub name: String,
     pub live: bool,
     pub rx: Receiver<Feed>,
@@ -51,7 +51,7 @@ pub struct Source {
     thread: Option<JoinHandle<()>>,
 }
 
-impl Drop for Source {
+impl Drop for Feeding {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(w) = &self.waker {
@@ -72,62 +72,67 @@ const BATCH_TIME: Duration = Duration::from_millis(40);
 /// What the decoding thread keeps between packets.
 struct Decoder {
     tx: SyncSender<Feed>,
-    pipeline: Pipeline,
     ingest: Ingest,
-    /// The pipeline's output for one packet.
-    events: Vec<Event>,
     entries: Vec<Entry>,
     last_send: Instant,
+    last_counters: Instant,
     packets: u64,
     told_trouble: bool,
     live: bool,
 }
 
-impl Decoder {
-    fn new(tx: SyncSender<Feed>, pipeline: Pipeline, writer: spill::Writer, live: bool) -> Decoder {
-        Decoder {
-            tx,
-            pipeline,
-            ingest: Ingest::new(writer),
-            events: Vec::with_capacity(64),
-            entries: Vec::with_capacity(BATCH),
-            last_send: Instant::now(),
-            packets: 0,
-            told_trouble: false,
-            live,
-        }
-    }
+/// The UI is gone: the decoding thread stops.
+struct Gone;
 
-    /// Decodes one packet; false once the UI is gone.
-    fn packet(&mut self, ts: Timestamp, data: &[u8]) -> bool {
-        self.packets += 1;
-        if self.packets == 1 && self.tx.send(Feed::Start(ts)).is_err() {
-            return false;
-        }
-        self.pipeline
-            .packet(self.packets, ts, data, &mut self.events);
-        self.take();
-        self.send(false)
+impl Consumer for Decoder {
+    type Error = Gone;
+
+    fn start(&mut self, first: Timestamp) -> Result<(), Gone> {
+        self.tx.send(Feed::Start(first)).map_err(|_| Gone)
     }
 
     /// Turns the pipeline's events into entries, handing their buffers back for reuse.
-    fn take(&mut self) {
-        let pipeline = &mut self.pipeline;
-        for ev in self.events.drain(..) {
+    fn take(&mut self, events: &mut Vec<Event>, pipeline: &mut Pipeline) -> Result<bool, Gone> {
+        for ev in events.drain(..) {
             let entry = self.ingest.entry(ev, &mut |e| pipeline.recycle(e));
             self.entries.push(entry);
         }
+        Ok(true)
     }
 
+    fn tick(&mut self, source: &mut dyn Source, idle: bool) -> Result<bool, Gone> {
+        if !idle {
+            self.packets += 1;
+        }
+        self.send(idle)?;
+        if self.live {
+            if self.last_counters.elapsed() >= Duration::from_millis(500) {
+                self.last_counters = Instant::now();
+                if let Some(stats) = source.live_stats() {
+                    let _ = self.tx.try_send(Feed::Live(stats));
+                }
+            }
+        } else if self.packets.is_multiple_of(1024)
+            && let Some((read, total)) = source.progress()
+        {
+            self.tx
+                .send(Feed::Progress { read, total })
+                .map_err(|_| Gone)?;
+        }
+        Ok(true)
+    }
+}
+
+impl Decoder {
     /// Sends the gathered entries if there are enough, or they waited long enough, or
-    /// `force`; false once the UI is gone.
-    fn send(&mut self, force: bool) -> bool {
+    /// `force`.
+    fn send(&mut self, force: bool) -> Result<(), Gone> {
         // Reading the clock for every packet of a file shows in profiles; live, a frame must
         // not wait for more traffic, so there it is read every time.
         let look_at_clock = self.live || self.packets.is_multiple_of(64);
         let old = look_at_clock && self.last_send.elapsed() >= BATCH_TIME;
         if self.entries.is_empty() || !(force || self.entries.len() >= BATCH || old) {
-            return true;
+            return Ok(());
         }
         self.last_send = Instant::now();
         // Every span in the batch must be readable when the UI gets it.
@@ -139,94 +144,85 @@ impl Decoder {
             let _ = self.tx.send(Feed::Note(t));
         }
         let batch = std::mem::replace(&mut self.entries, Vec::with_capacity(BATCH));
-        self.tx.send(Feed::Entries(batch)).is_ok()
-    }
-
-    /// The capture ended: everything still open is handed over, then `Done`.
-    fn finish(mut self, error: Option<String>) {
-        self.pipeline.finish(&mut self.events);
-        self.take();
-        self.send(true);
-        let _ = self.tx.send(Feed::Done {
-            notes: self.pipeline.stats().notes(),
-            error,
-        });
+        self.tx.send(Feed::Entries(batch)).map_err(|_| Gone)
     }
 }
 
-/// Opens the file here, so that a bad file is reported before the screen changes, and decodes
-/// it on a thread of its own.
-pub fn file(path: PathBuf, filter: Option<String>, options: Options) -> Result<Source, Error> {
-    let mut file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
-    let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let (tx, rx) = sync_channel(64);
+/// Decodes `source` on a thread of its own, into the UI's entries. The source is opened by
+/// the caller, so that a bad file or interface is reported before the screen changes; `waker`
+/// makes a live source that waits for packets notice a request to stop.
+pub fn spawn(
+    name: String,
+    mut source: Box<dyn Source + Send>,
+    waker: Option<capture::Waker>,
+    options: Options,
+) -> Result<Feeding, Error> {
+    let live = source.progress().is_none();
+    // Live: roomy, so that a burst does not block the capture while the UI draws.
+    let (tx, rx) = sync_channel(if live { 4096 } else { 64 });
     let (writer, reader) = spill::new();
     let stop = Arc::new(AtomicBool::new(false));
     let thread_stop = stop.clone();
     let thread = std::thread::Builder::new()
         .name("decode".into())
         .spawn(move || {
-            let mut d = Decoder::new(
-                tx.clone(),
-                Pipeline::new(file.link(), options),
-                writer,
-                false,
-            );
-            // Bytes read, counted from the records: libpcap does not say where it is.
-            let mut read = 24u64;
-            let mut error = None;
-            while !thread_stop.load(Ordering::Relaxed) {
-                match file.next_packet() {
-                    Ok(Some(p)) => {
-                        read += 16 + p.data.len() as u64;
-                        if !d.packet(p.ts, p.data) {
-                            return;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(e.to_string());
-                        break;
-                    }
-                }
-                if d.packets.is_multiple_of(1024) {
-                    let progress = Feed::Progress {
-                        read: read.min(total),
-                        total,
-                    };
-                    if tx.send(progress).is_err() {
-                        return;
-                    }
-                }
+            let mut d = Decoder {
+                tx: tx.clone(),
+                ingest: Ingest::new(writer),
+                entries: Vec::with_capacity(BATCH),
+                last_send: Instant::now(),
+                last_counters: Instant::now(),
+                packets: 0,
+                told_trouble: false,
+                live,
+            };
+            let Ok(ended) = drive(&mut *source, options, &mut d, &thread_stop) else {
+                return;
+            };
+            let mut error = ended.error.map(|e| e.to_string());
+            if let Err(e) = source.flush() {
+                error.get_or_insert(e.to_string());
             }
-            let _ = tx.send(Feed::Progress { read: total, total });
-            d.finish(error);
+            if let Some(stats) = source.live_stats() {
+                let _ = tx.send(Feed::Live(stats));
+            }
+            if let Some((_, total)) = source.progress() {
+                let _ = tx.send(Feed::Progress { read: total, total });
+            }
+            if d.send(true).is_ok() {
+                let _ = tx.send(Feed::Done {
+                    notes: ended.stats.notes(),
+                    error,
+                });
+            }
         })
         .map_err(Error::Thread)?;
-    Ok(Source {
-        name: path.display().to_string(),
-        live: false,
+    Ok(Feeding {
+        name,
+        live,
         rx,
         spill: reader,
         stop,
-        waker: None,
+        waker,
         thread: Some(thread),
     })
 }
 
-/// Opens the interface here (permissions and bad filters are reported before the screen
-/// changes) and captures on a thread of its own.
-pub fn live(opts: LiveOptions, options: Options) -> Result<Source, Error> {
+/// Opens the capture file and decodes it on a thread of its own.
+pub fn file(path: PathBuf, filter: Option<String>, options: Options) -> Result<Feeding, Error> {
+    let file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
+    spawn(path.display().to_string(), Box::new(file), None, options)
+}
+
+/// Opens the interface and captures on a thread of its own.
+pub fn live(opts: LiveOptions, options: Options) -> Result<Feeding, Error> {
     let mut live = capture::Live::open(&opts)?;
     let waker = live.waker();
-    // Roomy: a burst must not block the capture while the UI draws.
-    let (tx, rx) = sync_channel(4096);
-    let (writer, reader) = spill::new();
-    let stop = Arc::new(AtomicBool::new(false));
     // libpcap in immediate mode does not return at its timeout while the interface is quiet:
     // wake it twice a second so that the counters and the save file stay current.
     let ticker = live.waker();
-    let ticker_stop = stop.clone();
+    let feeding = spawn(opts.iface.clone(), Box::new(live), Some(waker), options)?;
+    let ticker_stop = feeding.stop.clone();
     let _ = std::thread::Builder::new()
         .name("capture-tick".into())
         .spawn(move || {
@@ -235,53 +231,5 @@ pub fn live(opts: LiveOptions, options: Options) -> Result<Source, Error> {
                 ticker.wake();
             }
         });
-    let thread_stop = stop.clone();
-    let thread = std::thread::Builder::new()
-        .name("capture".into())
-        .spawn(move || {
-            let mut d = Decoder::new(
-                tx.clone(),
-                Pipeline::new(live.link(), options),
-                writer,
-                true,
-            );
-            let mut error = None;
-            let mut last_stats = Instant::now();
-            while !thread_stop.load(Ordering::Relaxed) {
-                let alive = match live.next_packet() {
-                    Ok(Some(p)) => d.packet(p.ts, p.data),
-                    Ok(None) => {
-                        // A failing save file is reported at the end, in the capture's words.
-                        let _ = live.flush();
-                        d.send(true)
-                    }
-                    Err(e) => {
-                        error = Some(e.to_string());
-                        break;
-                    }
-                };
-                if !alive {
-                    return;
-                }
-                if last_stats.elapsed() >= Duration::from_millis(500) {
-                    last_stats = Instant::now();
-                    let _ = tx.try_send(Feed::Live(live.stats()));
-                }
-            }
-            if let Err(e) = live.flush() {
-                error.get_or_insert(e.to_string());
-            }
-            let _ = tx.send(Feed::Live(live.stats()));
-            d.finish(error);
-        })
-        .map_err(Error::Thread)?;
-    Ok(Source {
-        name: opts.iface.clone(),
-        live: true,
-        rx,
-        spill: reader,
-        stop,
-        waker: Some(waker),
-        thread: Some(thread),
-    })
+    Ok(feeding)
 }

@@ -1,7 +1,7 @@
 //! The terminal UI: connections, frames or messages, a field tree, bytes, payload and
 //! handshake, browsed with the keyboard or the mouse, from a file or live.
 //!
-//! In: a [`feed::Source`], a thread that decodes and sends events. Out: the screen.
+//! In: a [`feed::Feeding`], a thread that decodes and sends events. Out: the screen.
 //! Never: blocks the capture while drawing, sends bytes from the wire to the terminal
 //! unescaped, or leaves the terminal in raw mode (panics included).
 
@@ -28,7 +28,7 @@ use ratatui::crossterm::execute;
 use ratatui::layout::{Position, Rect};
 
 use app::{Action, App, Pane};
-use feed::Source;
+use feed::Feeding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -52,7 +52,7 @@ impl Error {
 }
 
 /// Runs the UI until the user quits. The capture keeps running while the UI is open.
-pub fn run(source: Source, teach: bool) -> Result<(), Error> {
+pub fn run(source: Feeding, teach: bool) -> Result<(), Error> {
     let mut app = App::new(source.name.clone(), source.live);
     app.store = store::Store::reading(source.spill.clone());
     app.teach_on_load = teach;
@@ -81,7 +81,7 @@ pub fn run(source: Source, teach: bool) -> Result<(), Error> {
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    source: &Source,
+    source: &Feeding,
 ) -> Result<(), Error> {
     let mut dirty = true;
     while !app.quit {

@@ -608,21 +608,13 @@ pub fn test_frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
 /// Decodes a bundled sample whole: the first packet's time and every event, in order.
 #[cfg(test)]
 pub fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
-    use crate::pipeline::{Options, Pipeline};
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
         .join(name);
-    let mut file = crate::capture::File::open(&path, None).unwrap();
-    let mut pipeline = Pipeline::new(file.link(), Options::default());
-    let (mut first, mut events, mut n) = (None, Vec::new(), 0);
     // A cut file (samples/truncated.pcap) is decoded up to where it ends.
-    while let Ok(Some(p)) = file.next_packet() {
-        n += 1;
-        first.get_or_insert(p.ts);
-        pipeline.packet(n, p.ts, p.data, &mut events);
-    }
-    pipeline.finish(&mut events);
-    (first, events)
+    let mut file = crate::capture::File::open(&path, None).unwrap();
+    let (events, ended) = crate::pipeline::collect(&mut file, Default::default());
+    (ended.first, events)
 }
 
 /// A bundled sample decoded into a store.

@@ -8,11 +8,13 @@
 //! stage it is in and stamps events with the packet they came from.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 // Looked up for every packet: a fast hasher, still seeded per run against crafted captures.
 use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 
+use crate::capture::{self, Poll, Source};
 use crate::http;
 use crate::link::{self, LinkType, Skip};
 use crate::model::{self, Detected, EndHow, Event, Handshake, Timestamp};
@@ -191,6 +193,22 @@ impl Pipeline {
             | Event::Http(_)
             | Event::Gap(_)
             | Event::End(_) => {}
+        }
+    }
+
+    fn ended(
+        self,
+        packets: u64,
+        first: Option<Timestamp>,
+        stopped: bool,
+        error: Option<capture::Error>,
+    ) -> Ended {
+        Ended {
+            packets,
+            first,
+            stopped,
+            error,
+            stats: self.router.stats,
         }
     }
 
@@ -454,4 +472,108 @@ fn emit_ws(ws_out: &mut Vec<ws::Output>, out: &mut Vec<Event>) {
         ws::Output::Frame(f) => Event::Frame(f),
         ws::Output::Message(m) => Event::Message(m),
     }));
+}
+
+/// What the packet loop hands its events to: an output, the terminal UI's index, a test.
+pub trait Consumer {
+    type Error;
+    /// The first packet's time: relative times count from it.
+    fn start(&mut self, _first: Timestamp) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    /// The events of one packet, or of the end of the capture. The consumer drains `events`,
+    /// handing each event it does not keep back to [`Pipeline::recycle`] so that the next
+    /// frames reuse its buffers. Returns false to stop reading (`-c N`, a closed window).
+    fn take(
+        &mut self,
+        events: &mut Vec<Event>,
+        pipeline: &mut Pipeline,
+    ) -> Result<bool, Self::Error>;
+    /// After each packet, and each time a live source has been idle: a chance to send what was
+    /// gathered or the source's counters. Returns false to stop reading.
+    fn tick(&mut self, _source: &mut dyn Source, _idle: bool) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// How the packet loop ended.
+pub struct Ended {
+    /// Packets read.
+    pub packets: u64,
+    /// The time of the first packet.
+    pub first: Option<Timestamp>,
+    /// The consumer asked to stop; connections still open were then not ended.
+    pub stopped: bool,
+    /// The error that ended the source (a file cut off inside a packet, a failed capture),
+    /// after everything before it was decoded.
+    pub error: Option<capture::Error>,
+    /// What produced no event.
+    pub stats: Stats,
+}
+
+/// The one packet loop: every packet of `source` through a new [`Pipeline`] into `consumer`,
+/// until the source ends or fails, the consumer says stop, or `stop` is set (Ctrl-C). At the
+/// end of the source, connections still open end with `eof`.
+pub fn drive<C: Consumer>(
+    source: &mut dyn Source,
+    options: Options,
+    consumer: &mut C,
+    stop: &AtomicBool,
+) -> Result<Ended, C::Error> {
+    let mut pipeline = Pipeline::new(source.link(), options);
+    let mut events = Vec::with_capacity(64);
+    let mut packets = 0u64;
+    let mut first = None;
+    let mut error = None;
+    while !stop.load(Ordering::Relaxed) {
+        let idle = match source.next_packet() {
+            Ok(Poll::Packet(p)) => {
+                packets = p.number;
+                if first.is_none() {
+                    first = Some(p.ts);
+                    consumer.start(p.ts)?;
+                }
+                pipeline.packet(p.number, p.ts, p.data, &mut events);
+                if !consumer.take(&mut events, &mut pipeline)? {
+                    return Ok(pipeline.ended(packets, first, true, None));
+                }
+                false
+            }
+            Ok(Poll::Idle) => true,
+            Ok(Poll::End) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        if !consumer.tick(source, idle)? {
+            return Ok(pipeline.ended(packets, first, true, error));
+        }
+    }
+    pipeline.finish(&mut events);
+    consumer.take(&mut events, &mut pipeline)?;
+    Ok(pipeline.ended(packets, first, false, error))
+}
+
+/// Keeps every event: for tests and tools that want a whole capture decoded at once.
+#[derive(Default)]
+pub struct Collect(pub Vec<Event>);
+
+impl Consumer for Collect {
+    type Error = std::convert::Infallible;
+
+    fn take(&mut self, events: &mut Vec<Event>, _: &mut Pipeline) -> Result<bool, Self::Error> {
+        self.0.append(events);
+        Ok(true)
+    }
+}
+
+/// Every event of `source`, and how it ended.
+pub fn collect(source: &mut dyn Source, options: Options) -> (Vec<Event>, Ended) {
+    let mut all = Collect::default();
+    let ended = match drive(source, options, &mut all, &AtomicBool::new(false)) {
+        Ok(ended) => ended,
+        Err(never) => match never {},
+    };
+    (all.0, ended)
 }

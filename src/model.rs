@@ -218,8 +218,46 @@ pub struct End {
     pub how: EndHow,
 }
 
+/// The layer below WebSocket where something went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Link,
+    Ip,
+    Tcp,
+    Http,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Link => "link",
+            Layer::Ip => "ip",
+            Layer::Tcp => "tcp",
+            Layer::Http => "http",
+        }
+    }
+}
+
+/// Something below WebSocket that kept bytes from being decoded: a packet whose headers cannot
+/// be read, an HTTP conversation that could not be followed to its upgrade. Told so that a
+/// user sees why a connection is missing or incomplete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anomaly {
+    pub ts: Timestamp,
+    pub packet: u64,
+    pub layer: Layer,
+    /// Where it was: for `link`, `ip` and `tcp`, the offset in the captured packet of the
+    /// header that is broken; for `http`, the offset in the sender's byte stream.
+    pub offset: u64,
+    /// Sender and receiver of the bytes concerned, when a connection is concerned.
+    pub endpoints: Option<(SocketAddr, SocketAddr)>,
+    /// What went wrong, and what to do about it where something can be done.
+    pub reason: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
+    Anomaly(Anomaly),
     Connection(Connection),
     Rejected(Rejected),
     Http(Http),

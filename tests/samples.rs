@@ -585,9 +585,42 @@ fn truncated_file_keeps_everything_before_the_cut() {
     );
 }
 
+/// `tcpdump -s 96`: the handshake is cut, so without `-d` the connection cannot be followed,
+/// and an HTTP anomaly says so and where; with `-d 8765` framing is picked up again at the
+/// first frame after the handshake, and the 8 messages that fit their records are read whole.
 #[test]
-fn snaplen_cut_handshake_is_reported_not_dropped() {
-    let d = decode("snaplen.pcap", &[]);
-    assert!(connections(&d).is_empty());
-    assert_eq!(d.stats.http_gaps, 1);
+fn snaplen_cut_handshake_is_told_and_decode_as_reads_what_is_whole() {
+    let without = decode("snaplen.pcap", &[]);
+    assert!(connections(&without).is_empty());
+    assert_eq!(without.stats.http_gaps, 1);
+    let anomalies: Vec<_> = without
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Anomaly(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(anomalies.len(), 1, "{anomalies:?}");
+    let a = anomalies[0];
+    // 30 bytes of the request are in the first record (96 - 14 - 20 - 32, per samples/README.md).
+    assert_eq!((a.layer.name(), a.packet, a.offset), ("http", 4, 30));
+    assert!(a.reason.contains("add -d 8765"), "{}", a.reason);
+
+    let d = decode("snaplen.pcap", &[8765]);
+    assert_eq!(connections(&d).len(), 1);
+    let lines = log("snaplen.log.jsonl");
+    // The 270-byte text (the fourth message each way) is cut by the snapshot length.
+    let damage = [
+        (58402, Side::Client, 3, Problem::Incomplete),
+        (58402, Side::Server, 3, Problem::Incomplete),
+    ];
+    assert_messages_match("snaplen", &d, &lines, &damage);
+    // What is there of the cut ones is their start, as the peers sent it.
+    let logged = logged_messages(&lines);
+    for (key, msgs) in decoded_messages(&d) {
+        let got = hex::encode(&msgs[3].data);
+        assert!(logged[&key][3].1.starts_with(&got), "{key:?}: {got}");
+        assert!(got.len() >= 40, "{key:?}: {got}");
+    }
 }

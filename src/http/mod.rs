@@ -3,8 +3,8 @@
 //!
 //! In: the in-order bytes of each direction of one TCP connection.
 //! Out: [`Output::Upgraded`] with the handshake and the bytes after it (already frames),
-//! [`Output::Rejected`] for an upgrade answered otherwise, [`Output::NotHttp`] when the
-//! connection turns out to carry something else.
+//! [`Output::Rejected`] for an upgrade answered otherwise, [`Output::GaveUp`] when the
+//! connection turns out to carry something else or cannot be followed, saying why and where.
 //! Never: buffers more than [`MAX_HEAD`] bytes of a head, or the body of a message (bodies are
 //! counted and skipped).
 
@@ -59,6 +59,8 @@ pub enum Output {
         client: usize,
         request: Request,
         response: Response,
+        /// `Sec-WebSocket-Accept` is the one the request's key asks for (RFC 6455 section 4.2.2).
+        accept_valid: bool,
         rest: [Vec<u8>; 2],
     },
     Rejected {
@@ -73,7 +75,49 @@ pub enum Output {
         request: Request,
         response: Response,
     },
+    /// Nothing more is read: direction `dir`'s bytes from `offset` on are not HTTP that leads
+    /// to an upgrade.
+    GaveUp {
+        dir: usize,
+        offset: u64,
+        why: GiveUp,
+    },
+}
+
+/// Why an HTTP conversation was given up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GiveUp {
+    /// The first bytes are not an HTTP request: the connection carries another protocol.
     NotHttp,
+    /// A head that is not HTTP/1.1 (httparse's reason).
+    Malformed { head: &'static str, reason: String },
+    /// A head longer than [`MAX_HEAD`].
+    HeadTooLong { head: &'static str },
+    /// A response that answers no request.
+    Unrequested,
+    /// `101 Switching Protocols` to something other than WebSocket (h2c …).
+    OtherProtocol,
+    /// The client sent more than it may after its upgrade request, before any answer.
+    HeldTooLong,
+}
+
+impl std::fmt::Display for GiveUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GiveUp::NotHttp => write!(f, "not HTTP"),
+            GiveUp::Malformed { head, reason } => write!(f, "malformed HTTP {head} head: {reason}"),
+            GiveUp::HeadTooLong { head } => {
+                write!(f, "HTTP {head} head longer than {} KiB", MAX_HEAD / 1024)
+            }
+            GiveUp::Unrequested => write!(f, "HTTP response to no request"),
+            GiveUp::OtherProtocol => write!(f, "switched to a protocol other than WebSocket"),
+            GiveUp::HeldTooLong => write!(
+                f,
+                "client sent over {} KiB after its upgrade request with no answer",
+                MAX_HELD / 1024
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +147,8 @@ pub struct Conversation {
     /// An upgrade request is waiting for its answer: the client's bytes after it are held.
     awaiting_upgrade: bool,
     finished: bool,
+    /// Bytes fed per direction, for the offsets of a give-up.
+    fed: [u64; 2],
 }
 
 impl Conversation {
@@ -117,15 +163,16 @@ impl Conversation {
                 self.client = Some(dir);
                 dir
             }
-            None => return self.give_up(out),
+            None => return self.give_up(dir, GiveUp::NotHttp, out),
         };
+        self.fed[dir] += bytes.len() as u64;
         if dir == client {
             let rest = skip_body(&mut self.body[dir], bytes);
             self.buf[dir].extend_from_slice(rest);
             if !self.awaiting_upgrade {
                 self.read_requests(dir, out);
             } else if self.buf[dir].len() > MAX_HELD {
-                self.give_up(out);
+                self.give_up(dir, GiveUp::HeldTooLong, out);
             }
         } else {
             let rest = skip_body(&mut self.body[dir], bytes);
@@ -134,10 +181,26 @@ impl Conversation {
         }
     }
 
-    fn give_up(&mut self, out: &mut Vec<Output>) {
+    /// Index of the client's direction, once a request was seen.
+    pub fn client(&self) -> Option<usize> {
+        self.client
+    }
+
+    /// Bytes of direction `dir` fed so far: the stream offset of the next ones.
+    pub fn offset(&self, dir: usize) -> u64 {
+        self.fed[dir & 1]
+    }
+
+    /// Stops reading; the bytes of `dir` still unparsed are where it went wrong.
+    fn give_up(&mut self, dir: usize, why: GiveUp, out: &mut Vec<Output>) {
+        let offset = self.fed[dir].saturating_sub(self.buf[dir].len() as u64);
+        self.give_up_at(dir, offset, why, out);
+    }
+
+    fn give_up_at(&mut self, dir: usize, offset: u64, why: GiveUp, out: &mut Vec<Output>) {
         self.finished = true;
         self.buf = Default::default();
-        out.push(Output::NotHttp);
+        out.push(Output::GaveUp { dir, offset, why });
     }
 
     fn read_requests(&mut self, dir: usize, out: &mut Vec<Output>) {
@@ -151,7 +214,20 @@ impl Conversation {
             let used = match req.parse(&self.buf[dir]) {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) if self.buf[dir].len() <= MAX_HEAD => return,
-                _ => return self.give_up(out),
+                Ok(httparse::Status::Partial) => {
+                    return self.give_up(dir, GiveUp::HeadTooLong { head: "request" }, out);
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    return self.give_up(
+                        dir,
+                        GiveUp::Malformed {
+                            head: "request",
+                            reason,
+                        },
+                        out,
+                    );
+                }
             };
             let header = |name: &str| header(req.headers, name);
             let request = Request {
@@ -184,7 +260,20 @@ impl Conversation {
             let used = match res.parse(&self.buf[dir]) {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) if self.buf[dir].len() <= MAX_HEAD => return,
-                _ => return self.give_up(out),
+                Ok(httparse::Status::Partial) => {
+                    return self.give_up(dir, GiveUp::HeadTooLong { head: "response" }, out);
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    return self.give_up(
+                        dir,
+                        GiveUp::Malformed {
+                            head: "response",
+                            reason,
+                        },
+                        out,
+                    );
+                }
             };
             let status = res.code.unwrap_or_default();
             let header = |name: &str| header(res.headers, name);
@@ -199,26 +288,32 @@ impl Conversation {
             };
             let chunked = has_token(header("transfer-encoding").as_deref(), "chunked");
             let length = content_length(res.headers);
+            let head_at = self.fed[dir].saturating_sub(self.buf[dir].len() as u64);
             self.buf[dir].drain(..used);
             if (100..200).contains(&status) && status != 101 {
                 continue; // interim answer (100 Continue): the real one follows
             }
             let Some(request) = self.pending.pop_front() else {
-                return self.give_up(out);
+                return self.give_up_at(dir, head_at, GiveUp::Unrequested, out);
             };
             if status == 101 {
                 if !(request.upgrade && response.upgrade) {
                     // Switched to some other protocol (h2c …): not ours to read.
-                    return self.give_up(out);
+                    return self.give_up_at(dir, head_at, GiveUp::OtherProtocol, out);
                 }
                 self.finished = true;
                 let mut rest: [Vec<u8>; 2] = Default::default();
                 rest[client] = std::mem::take(&mut self.buf[client]);
                 rest[dir] = std::mem::take(&mut self.buf[dir]);
+                let accept_valid = match (&request.key, &response.accept) {
+                    (Some(key), Some(accept)) => accept_for(key) == *accept,
+                    _ => false,
+                };
                 out.push(Output::Upgraded {
                     client,
                     request,
                     response,
+                    accept_valid,
                     rest,
                 });
                 return;
@@ -393,6 +488,7 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
                         request,
                         response,
                         rest,
+                        ..
                     },
                 ] = out.as_slice()
                 else {
@@ -443,8 +539,44 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
 
     #[test]
     fn other_protocols_are_not_http() {
-        assert_eq!(run(&[(0, b"SSH-2.0-OpenSSH\r\n")]), vec![Output::NotHttp]);
-        assert_eq!(run(&[(1, b"\x16\x03\x01\x02\x00")]), vec![Output::NotHttp]);
+        let not_http = |dir| Output::GaveUp {
+            dir,
+            offset: 0,
+            why: GiveUp::NotHttp,
+        };
+        assert_eq!(run(&[(0, b"SSH-2.0-OpenSSH\r\n")]), vec![not_http(0)]);
+        assert_eq!(run(&[(1, b"\x16\x03\x01\x02\x00")]), vec![not_http(1)]);
+    }
+
+    #[test]
+    fn a_broken_head_is_given_up_saying_why_and_where() {
+        // A keep-alive request answered, then a second request whose head breaks the syntax
+        // (a header name with a space, RFC 9112 section 5.1).
+        let get = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+        let ok = b"HTTP/1.1 204 No Content\r\n\r\n";
+        let bad = b"GET /b HTTP/1.1\r\nBad Header: 1\r\n\r\n";
+        let out = run(&[(0, get), (1, ok), (0, bad)]);
+        assert!(matches!(out[0], Output::Plain { .. }), "{out:?}");
+        assert_eq!(
+            out[1],
+            Output::GaveUp {
+                dir: 0,
+                offset: get.len() as u64,
+                why: GiveUp::Malformed {
+                    head: "request",
+                    reason: "invalid header name".into()
+                }
+            }
+        );
+        let unasked = run(&[(0, get), (1, ok), (1, ok)]);
+        assert_eq!(
+            unasked[1],
+            Output::GaveUp {
+                dir: 1,
+                offset: ok.len() as u64,
+                why: GiveUp::Unrequested
+            }
+        );
     }
 
     proptest::proptest! {

@@ -47,26 +47,73 @@ impl LinkType {
 }
 
 /// Why a packet holds no TCP segment to decode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Skip {
     /// Not IP, or IP but not TCP: nothing to do with WebSockets.
     NotTcp,
     /// A fragment of an IP datagram (TCP over fragmented IP is not reassembled).
     IpFragment,
     /// The headers are cut short or malformed.
-    Malformed,
+    Malformed(Malformed),
+}
+
+/// The header of a packet that could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Header {
+    Link,
+    Ip,
+    Tcp,
+}
+
+impl Header {
+    pub fn name(self) -> &'static str {
+        match self {
+            Header::Link => "link",
+            Header::Ip => "ip",
+            Header::Tcp => "tcp",
+        }
+    }
+}
+
+/// A header that is cut short or malformed: which one, where it starts in the packet, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    pub header: Header,
+    /// Offset of that header from the start of the captured packet.
+    pub offset: usize,
+    pub reason: String,
+}
+
+fn malformed(header: Header, offset: usize, reason: impl ToString) -> Skip {
+    Skip::Malformed(Malformed {
+        header,
+        offset,
+        reason: reason.to_string(),
+    })
+}
+
+/// A link header shorter than it must be.
+fn link_cut(data: &[u8], need: usize) -> Skip {
+    malformed(
+        Header::Link,
+        0,
+        format!(
+            "{} bytes captured, the link header needs {need}",
+            data.len()
+        ),
+    )
 }
 
 /// Decodes one packet. The returned segment borrows the packet's bytes.
 pub fn decode(link: LinkType, data: &[u8]) -> Result<Segment<'_>, Skip> {
     let ip = match link {
         LinkType::Ethernet => ethernet_payload(data)?,
-        LinkType::Null | LinkType::Loop => data.get(4..).ok_or(Skip::Malformed)?,
+        LinkType::Null | LinkType::Loop => data.get(4..).ok_or_else(|| link_cut(data, 4))?,
         LinkType::LinuxSll => ether_type_payload(data, 14, 16)?,
         LinkType::LinuxSll2 => ether_type_payload(data, 0, 20)?,
         LinkType::Raw | LinkType::Ipv4 | LinkType::Ipv6 => data,
     };
-    ip_segment(ip)
+    ip_segment(ip, data.len() - ip.len())
 }
 
 /// Skips the Ethernet header and any 802.1Q / 802.1ad VLAN tags.
@@ -76,7 +123,7 @@ fn ethernet_payload(data: &[u8]) -> Result<&[u8], Skip> {
         let ether_type = read_u16(data, at)?;
         match ether_type {
             0x8100 | 0x88a8 | 0x9100 => at += 4,
-            0x0800 | 0x86dd => return data.get(at + 2..).ok_or(Skip::Malformed),
+            0x0800 | 0x86dd => return data.get(at + 2..).ok_or_else(|| link_cut(data, at + 2)),
             _ => return Err(Skip::NotTcp),
         }
     }
@@ -85,18 +132,21 @@ fn ethernet_payload(data: &[u8]) -> Result<&[u8], Skip> {
 /// Cooked captures: the protocol is an EtherType at `type_at`, the IP packet starts at `header_len`.
 fn ether_type_payload(data: &[u8], type_at: usize, header_len: usize) -> Result<&[u8], Skip> {
     match read_u16(data, type_at)? {
-        0x0800 | 0x86dd => data.get(header_len..).ok_or(Skip::Malformed),
+        0x0800 | 0x86dd => data
+            .get(header_len..)
+            .ok_or_else(|| link_cut(data, header_len)),
         _ => Err(Skip::NotTcp),
     }
 }
 
 fn read_u16(data: &[u8], at: usize) -> Result<u16, Skip> {
-    let bytes = data.get(at..at + 2).ok_or(Skip::Malformed)?;
+    let bytes = data.get(at..at + 2).ok_or_else(|| link_cut(data, at + 2))?;
     Ok(u16::from_be_bytes([bytes[0], bytes[1]]))
 }
 
-fn ip_segment(ip: &[u8]) -> Result<Segment<'_>, Skip> {
-    let packet = LaxSlicedPacket::from_ip(ip).map_err(|_| Skip::Malformed)?;
+/// `ip_at`: where the IP header starts in the captured packet, for error offsets.
+fn ip_segment(ip: &[u8], ip_at: usize) -> Result<Segment<'_>, Skip> {
+    let packet = LaxSlicedPacket::from_ip(ip).map_err(|e| malformed(Header::Ip, ip_at, e))?;
     let (src, dst, claimed_end) = match &packet.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
@@ -122,14 +172,22 @@ fn ip_segment(ip: &[u8]) -> Result<Segment<'_>, Skip> {
         }
         _ => return Err(Skip::NotTcp),
     };
-    let payload = packet.ip_payload().ok_or(Skip::Malformed)?;
+    let payload = packet.ip_payload().ok_or_else(|| {
+        let why = match &packet.stop_err {
+            Some((e, _)) => e.to_string(),
+            None => "no payload after the IP header".to_owned(),
+        };
+        malformed(Header::Ip, ip_at, why)
+    })?;
     if payload.ip_number != etherparse::IpNumber::TCP {
         return Err(Skip::NotTcp);
     }
     if payload.fragmented {
         return Err(Skip::IpFragment);
     }
-    let tcp = TcpSlice::from_slice(payload.payload).map_err(|_| Skip::Malformed)?;
+    let tcp_at = ip_at + (payload.payload.as_ptr() as usize).saturating_sub(ip.as_ptr() as usize);
+    let tcp =
+        TcpSlice::from_slice(payload.payload).map_err(|e| malformed(Header::Tcp, tcp_at, e))?;
     let data = tcp.payload();
     // Where the TCP payload starts within the IP packet, to compare with what the IP header claims.
     let start = (data.as_ptr() as usize).saturating_sub(ip.as_ptr() as usize);

@@ -134,6 +134,18 @@ impl<W: Write> super::Sink for Json<W> {
                 o.num("bytes", g.bytes);
                 o.num("packet", g.packet);
             }
+            Event::Anomaly(a) => {
+                o.str("type", "anomaly");
+                o.str("layer", a.layer.name());
+                o.ts("ts", a.ts);
+                o.num("packet", a.packet);
+                o.num("offset", a.offset);
+                if let Some((src, dst)) = &a.endpoints {
+                    o.display("src", src);
+                    o.display("dst", dst);
+                }
+                o.str("reason", &a.reason);
+            }
             Event::End(e) => {
                 o.str("type", "end");
                 o.num("conn", e.conn);

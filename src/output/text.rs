@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Message, Side, Timestamp};
+use crate::model::{EndHow, Event, Frame, Layer, Message, Side, Timestamp};
 use crate::ws::{Opcode, Problem, close_code_meaning};
 
 use super::escape_text;
@@ -154,6 +154,24 @@ impl<W: Write> super::Sink for Text<W> {
                     arrow(g.from),
                     g.bytes
                 );
+            }
+            Event::Anomaly(a) => {
+                self.lead(a.packet, a.ts, None);
+                if let Some((src, dst)) = &a.endpoints {
+                    let _ = write!(self.line, "{src} → {dst} ");
+                }
+                let at = match a.layer {
+                    Layer::Http => "stream byte",
+                    Layer::Link | Layer::Ip | Layer::Tcp => "packet byte",
+                };
+                let _ = write!(
+                    self.line,
+                    "! {} anomaly at {at} {}: ",
+                    a.layer.name().to_ascii_uppercase(),
+                    a.offset
+                );
+                escape_text(a.reason.as_bytes(), usize::MAX, &mut self.line);
+                self.line.push('\n');
             }
             Event::End(e) => {
                 self.lead(e.packet, e.ts, Some(e.conn));

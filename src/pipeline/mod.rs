@@ -1,13 +1,19 @@
 //! The whole decoding path on one screen:
 //!
 //! ```text
-//! packet ─▶ link::decode ─▶ tcp::Tracker ─▶ http::Conversation ─101─▶ ws::Connection ─▶ model::Event
+//! Source ─packet─▶ link::decode ─segment─▶ tcp::Tracker ─bytes, gaps─▶ per connection:
+//!     http::Conversation ─101─▶ ws::Connection ─▶ model::Event ─▶ Consumer
 //! ```
 //!
-//! Each stage is a plain struct fed in order; this module only routes each flow's bytes to the
-//! stage it is in and stamps events with the packet they came from.
+//! [`drive`] is the one packet loop. Each connection's bytes go to the [`Layer`] it is in
+//! ([`layer`]): HTTP until an upgrade, then WebSocket; a new protocol is one more layer. This
+//! module only routes and stamps events with the packet they came from; packets whose headers
+//! cannot be read become [`model::Anomaly`] events, so nothing vanishes without a word.
 
-use std::collections::BTreeSet;
+mod http;
+pub mod layer;
+mod websocket;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 // Looked up for every packet: a fast hasher, still seeded per run against crafted captures.
@@ -15,34 +21,18 @@ use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 
 use crate::capture::{self, Poll, Source};
-use crate::http;
 use crate::link::{self, LinkType, Skip};
-use crate::model::{self, Detected, EndHow, Event, Handshake, Timestamp};
-use crate::tcp::{self, Close, FlowId};
-use crate::ws::{self, DeflateParams, Stamp};
+use crate::model::{self, Event, Timestamp};
+use crate::tcp::{self, FlowId};
+use crate::ws;
+use layer::Next;
+pub use layer::{Context, Layer, Shared, Stats};
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Ports whose traffic is WebSocket from the first byte (`--decode-as`).
     pub decode_as: Vec<u16>,
     pub ws_limits: Option<ws::Limits>,
-}
-
-/// What did not become an event, so that nothing is dropped silently.
-#[derive(Clone, Debug, Default)]
-pub struct Stats {
-    pub packets: u64,
-    pub not_tcp: u64,
-    pub malformed: u64,
-    pub ip_fragments: u64,
-    /// TCP connections that carried data which is neither HTTP nor a known WebSocket.
-    pub other_flows: u64,
-    /// Server-side ports of those connections (the lower port), for the `--decode-as` hint.
-    pub other_ports: BTreeSet<u16>,
-    /// HTTP conversations abandoned because bytes were missing before the upgrade finished.
-    pub http_gaps: u64,
-    /// Connection directions that ended inside a frame header (no frame to show for it).
-    pub cut_headers: u64,
 }
 
 impl Stats {
@@ -63,6 +53,12 @@ impl Stats {
             notes.push(format!(
                 "{} HTTP connection(s) lost bytes before any upgrade finished and were not decoded",
                 self.http_gaps
+            ));
+        }
+        if self.http_broken > 0 {
+            notes.push(format!(
+                "{} HTTP connection(s) stopped being HTTP before any upgrade (see the anomalies)",
+                self.http_broken
             ));
         }
         if self.cut_headers > 0 {
@@ -87,46 +83,27 @@ impl Stats {
     }
 }
 
-enum State {
-    Http {
-        conversation: http::Conversation,
-        /// On a `--decode-as` port: if this is not HTTP, it is WebSocket.
-        decode_as: bool,
-    },
-    WebSocket {
-        ws: Box<ws::Connection>,
-        /// The connection event was written (decode-as connections wait for their first frame
-        /// to tell client from server).
-        announced: bool,
-    },
-    Ignored,
-}
-
 struct Flow {
     /// Endpoints by direction index: `ends[0]` sends `Dir::AtoB`.
     ends: [SocketAddr; 2],
-    state: State,
+    /// The layer the connection's bytes go to; `None` once nothing on it is decoded.
+    layer: Option<Box<dyn Layer>>,
 }
 
 /// Per-flow routing, kept apart from the tracker so that the tracker's callback can borrow it.
 struct Router {
     flows: HashMap<FlowId, Flow>,
-    next_conn: u32,
-    options: Options,
-    limits: ws::Limits,
-    stats: Stats,
+    decode_as: Vec<u16>,
+    shared: Shared,
     to_ignore: Vec<FlowId>,
-    ws_out: Vec<ws::Output>,
-    http_out: Vec<http::Output>,
-    /// Buffers of events handed back with [`Pipeline::recycle`], shared by all connections.
-    buffers: ws::Buffers,
 }
 
 pub struct Pipeline {
     link: LinkType,
     tracker: tcp::Tracker,
     router: Router,
-    stamp: Stamp,
+    /// Time and number of the last packet: connections still open at the end end there.
+    last: (Timestamp, u64),
 }
 
 impl Pipeline {
@@ -136,40 +113,55 @@ impl Pipeline {
             tracker: tcp::Tracker::new(tcp::Limits::default()),
             router: Router {
                 flows: HashMap::new(),
-                next_conn: 0,
-                limits: options.ws_limits.unwrap_or_default(),
-                options,
-                stats: Stats::default(),
+                decode_as: options.decode_as,
+                shared: Shared {
+                    ws_limits: options.ws_limits.unwrap_or_default(),
+                    ..Shared::default()
+                },
                 to_ignore: Vec::new(),
-                ws_out: Vec::new(),
-                http_out: Vec::new(),
-                buffers: ws::Buffers::default(),
             },
-            stamp: Stamp::default(),
+            last: (Timestamp::default(), 0),
         }
     }
 
     pub fn stats(&self) -> &Stats {
-        &self.router.stats
+        &self.router.shared.stats
     }
 
     /// Decodes one captured packet (numbered from 1, as Wireshark does); events go to `out`.
     pub fn packet(&mut self, number: u64, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
-        self.stamp = Stamp { ts, packet: number };
+        self.last = (ts, number);
         let router = &mut self.router;
-        router.stats.packets += 1;
+        let stats = &mut router.shared.stats;
+        stats.packets += 1;
         let segment = match link::decode(self.link, data) {
             Ok(segment) => segment,
-            Err(skip) => {
-                match skip {
-                    Skip::NotTcp => router.stats.not_tcp += 1,
-                    Skip::IpFragment => router.stats.ip_fragments += 1,
-                    Skip::Malformed => router.stats.malformed += 1,
-                }
+            Err(Skip::NotTcp) => {
+                stats.not_tcp += 1;
+                return;
+            }
+            Err(Skip::IpFragment) => {
+                stats.ip_fragments += 1;
+                return;
+            }
+            Err(Skip::Malformed(m)) => {
+                stats.malformed += 1;
+                out.push(Event::Anomaly(model::Anomaly {
+                    ts,
+                    packet: number,
+                    layer: match m.header {
+                        link::Header::Link => model::Layer::Link,
+                        link::Header::Ip => model::Layer::Ip,
+                        link::Header::Tcp => model::Layer::Tcp,
+                    },
+                    offset: m.offset as u64,
+                    endpoints: None,
+                    reason: m.reason,
+                }));
                 return;
             }
         };
-        let stamp = self.stamp;
+        let stamp = (ts, number);
         self.tracker
             .push(&segment, &mut |ev| router.handle(ev, stamp, out));
         for flow in router.to_ignore.drain(..) {
@@ -181,7 +173,7 @@ impl Pipeline {
     /// the next frames into. A consumer that keeps its events simply never calls this; one that
     /// writes them and hands each back decodes a stream without a heap allocation per packet.
     pub fn recycle(&mut self, ev: Event) {
-        let buffers = &mut self.router.buffers;
+        let buffers = &mut self.router.shared.buffers;
         match ev {
             Event::Frame(f) => buffers.put_bytes(f.payload),
             Event::Message(m) => {
@@ -192,7 +184,8 @@ impl Pipeline {
             | Event::Rejected(_)
             | Event::Http(_)
             | Event::Gap(_)
-            | Event::End(_) => {}
+            | Event::End(_)
+            | Event::Anomaly(_) => {}
         }
     }
 
@@ -208,270 +201,81 @@ impl Pipeline {
             first,
             stopped,
             error,
-            stats: self.router.stats,
+            stats: self.router.shared.stats,
         }
     }
 
     /// The capture ended: connections still open end with `eof`.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
         let router = &mut self.router;
-        let stamp = self.stamp;
-        self.tracker.finish(&mut |ev| router.handle(ev, stamp, out));
+        let last = self.last;
+        self.tracker.finish(&mut |ev| router.handle(ev, last, out));
     }
 }
 
 impl Router {
-    fn handle(&mut self, ev: tcp::Event<'_>, stamp: Stamp, out: &mut Vec<Event>) {
-        match ev {
+    fn handle(&mut self, ev: tcp::Event<'_>, (ts, packet): (Timestamp, u64), out: &mut Vec<Event>) {
+        let flow = match ev {
             tcp::Event::Opened { flow, a, b, .. } => {
                 let decode_as = self
-                    .options
                     .decode_as
                     .iter()
                     .any(|p| *p == a.port() || *p == b.port());
-                let state = State::Http {
-                    conversation: http::Conversation::default(),
-                    decode_as,
-                };
+                let layer: Box<dyn Layer> = Box::new(http::Http::new(decode_as));
                 self.flows.insert(
                     flow,
                     Flow {
                         ends: [a, b],
-                        state,
+                        layer: Some(layer),
                     },
                 );
+                return;
             }
-            tcp::Event::Data { flow, dir, bytes } => {
-                self.data(flow, dir.index(), bytes, stamp, out)
-            }
-            tcp::Event::Gap { flow, dir, len } => self.gap(flow, dir.index(), len, stamp, out),
-            tcp::Event::Closed { flow, how } => {
-                let Some(f) = self.flows.remove(&flow) else {
-                    return;
-                };
-                if let State::WebSocket { mut ws, announced } = f.state {
-                    let header_bytes = ws.finish(stamp, &mut self.buffers, &mut self.ws_out);
-                    if header_bytes > 0 {
-                        self.stats.cut_headers += 1;
-                    }
-                    if announced {
-                        emit_ws(&mut self.ws_out, out);
-                        let how = match how {
-                            Close::Fin => EndHow::Fin,
-                            Close::Rst => EndHow::Rst,
-                            Close::Eof => EndHow::Eof,
-                        };
-                        out.push(Event::End(model::End {
-                            conn: ws.conn,
-                            ts: stamp.ts,
-                            packet: stamp.packet,
-                            how,
-                        }));
-                    }
-                    self.ws_out.clear();
-                }
-            }
+            tcp::Event::Data { flow, .. }
+            | tcp::Event::Gap { flow, .. }
+            | tcp::Event::Closed { flow, .. } => flow,
+        };
+        let closed = matches!(ev, tcp::Event::Closed { .. });
+        let Some(f) = (if closed {
+            self.flows.remove(&flow)
+        } else {
+            self.flows.get_mut(&flow).map(|f| Flow {
+                ends: f.ends,
+                layer: f.layer.take(),
+            })
+        }) else {
+            return;
+        };
+        let Some(mut layer) = f.layer else {
+            return;
+        };
+        let mut cx = Context {
+            ts,
+            packet,
+            ends: f.ends,
+            out,
+            shared: &mut self.shared,
+            next: Next::Stay,
+        };
+        match ev {
+            tcp::Event::Data { dir, bytes, .. } => layer.feed(dir, bytes, &mut cx),
+            tcp::Event::Gap { dir, len, .. } => layer.gap(dir, len, &mut cx),
+            tcp::Event::Closed { how, .. } => layer.finish(how, &mut cx),
+            tcp::Event::Opened { .. } => {}
         }
-    }
-
-    fn data(&mut self, flow: FlowId, dir: usize, bytes: &[u8], stamp: Stamp, out: &mut Vec<Event>) {
+        if closed {
+            return;
+        }
+        let next = std::mem::replace(&mut cx.next, Next::Stay);
         let Some(f) = self.flows.get_mut(&flow) else {
             return;
         };
-        match &mut f.state {
-            State::Ignored => {}
-            State::WebSocket { ws, announced } => {
-                ws.feed(dir, bytes, stamp, &mut self.buffers, &mut self.ws_out);
-                if !*announced && !self.ws_out.is_empty() {
-                    *announced = true;
-                    ws.conn = self.next_conn;
-                    self.next_conn += 1;
-                    let client = ws.client().unwrap_or(0);
-                    out.push(Event::Connection(model::Connection {
-                        conn: ws.conn,
-                        ts: stamp.ts,
-                        packet: stamp.packet,
-                        client: f.ends[client],
-                        server: f.ends[client ^ 1],
-                        detected: Detected::DecodeAs,
-                        handshake: None,
-                    }));
-                    for o in &mut self.ws_out {
-                        match o {
-                            ws::Output::Frame(fr) => fr.conn = ws.conn,
-                            ws::Output::Message(m) => m.conn = ws.conn,
-                        }
-                    }
-                }
-                emit_ws(&mut self.ws_out, out);
-            }
-            State::Http {
-                conversation,
-                decode_as,
-            } => {
-                conversation.feed(dir, bytes, &mut self.http_out);
-                let decode_as = *decode_as;
-                let mut outputs = std::mem::take(&mut self.http_out);
-                for o in outputs.drain(..) {
-                    self.http_output(flow, o, decode_as, dir, bytes, stamp, out);
-                }
-                self.http_out = outputs;
-            }
+        match next {
+            Next::Stay => f.layer = Some(layer),
+            Next::HandOver(next) => f.layer = Some(next),
+            Next::Ignore => self.to_ignore.push(flow),
         }
     }
-
-    #[allow(clippy::too_many_arguments)]
-    fn http_output(
-        &mut self,
-        flow: FlowId,
-        output: http::Output,
-        decode_as: bool,
-        dir: usize,
-        bytes: &[u8],
-        stamp: Stamp,
-        out: &mut Vec<Event>,
-    ) {
-        let Some(f) = self.flows.get_mut(&flow) else {
-            return;
-        };
-        match output {
-            http::Output::NotHttp if decode_as => {
-                // Not a handshake on a decode-as port: these bytes are already frames.
-                f.state = State::WebSocket {
-                    ws: Box::new(ws::Connection::new(0, None, None, self.limits)),
-                    announced: false,
-                };
-                self.data(flow, dir, bytes, stamp, out);
-            }
-            http::Output::NotHttp => {
-                f.state = State::Ignored;
-                self.to_ignore.push(flow);
-                self.stats.other_flows += 1;
-                if self.stats.other_ports.len() < 16 {
-                    self.stats
-                        .other_ports
-                        .insert(f.ends[0].port().min(f.ends[1].port()));
-                }
-            }
-            http::Output::Rejected {
-                client,
-                request,
-                response,
-            } => {
-                out.push(Event::Rejected(model::Rejected {
-                    ts: stamp.ts,
-                    packet: stamp.packet,
-                    client: f.ends[client],
-                    server: f.ends[client ^ 1],
-                    path: request.path,
-                    status: response.status,
-                    reason: response.reason,
-                    request_head: request.head,
-                    response_head: response.head,
-                }));
-            }
-            http::Output::Plain {
-                client,
-                request,
-                response,
-            } => {
-                out.push(Event::Http(model::Http {
-                    ts: stamp.ts,
-                    packet: stamp.packet,
-                    client: f.ends[client],
-                    server: f.ends[client ^ 1],
-                    method: request.method,
-                    path: request.path,
-                    status: response.status,
-                    reason: response.reason,
-                }));
-            }
-            http::Output::Upgraded {
-                client,
-                request,
-                response,
-                rest,
-            } => {
-                let conn = self.next_conn;
-                self.next_conn += 1;
-                let deflate = response
-                    .extensions
-                    .as_deref()
-                    .and_then(DeflateParams::from_header);
-                let accept_valid = match (&request.key, &response.accept) {
-                    (Some(key), Some(accept)) => http::accept_for(key) == *accept,
-                    _ => false,
-                };
-                out.push(Event::Connection(model::Connection {
-                    conn,
-                    ts: stamp.ts,
-                    packet: stamp.packet,
-                    client: f.ends[client],
-                    server: f.ends[client ^ 1],
-                    detected: Detected::Handshake,
-                    handshake: Some(Handshake {
-                        path: request.path,
-                        host: request.host,
-                        key: request.key,
-                        accept: response.accept,
-                        accept_valid,
-                        subprotocol: response.protocol,
-                        extensions: response.extensions,
-                        request_head: request.head,
-                        response_head: response.head,
-                    }),
-                }));
-                let mut ws = ws::Connection::new(conn, Some(client), deflate, self.limits);
-                // The client's bytes after its request were sent before the server's answer.
-                for d in [client, client ^ 1] {
-                    if !rest[d].is_empty() {
-                        ws.feed(d, &rest[d], stamp, &mut self.buffers, &mut self.ws_out);
-                    }
-                }
-                emit_ws(&mut self.ws_out, out);
-                f.state = State::WebSocket {
-                    ws: Box::new(ws),
-                    announced: true,
-                };
-            }
-        }
-    }
-
-    fn gap(&mut self, flow: FlowId, dir: usize, len: u64, stamp: Stamp, out: &mut Vec<Event>) {
-        let Some(f) = self.flows.get_mut(&flow) else {
-            return;
-        };
-        match &mut f.state {
-            State::WebSocket { ws, announced } => {
-                ws.gap(dir, len, stamp, &mut self.buffers, &mut self.ws_out);
-                if *announced {
-                    let from = ws.side(dir);
-                    emit_ws(&mut self.ws_out, out);
-                    out.push(Event::Gap(model::Gap {
-                        conn: ws.conn,
-                        ts: stamp.ts,
-                        packet: stamp.packet,
-                        from,
-                        bytes: len,
-                    }));
-                }
-            }
-            State::Http { .. } => {
-                // Without those bytes the HTTP messages cannot be followed to an upgrade.
-                f.state = State::Ignored;
-                self.to_ignore.push(flow);
-                self.stats.http_gaps += 1;
-            }
-            State::Ignored => {}
-        }
-    }
-}
-
-fn emit_ws(ws_out: &mut Vec<ws::Output>, out: &mut Vec<Event>) {
-    out.extend(ws_out.drain(..).map(|o| match o {
-        ws::Output::Frame(f) => Event::Frame(f),
-        ws::Output::Message(m) => Event::Message(m),
-    }));
 }
 
 /// What the packet loop hands its events to: an output, the terminal UI's index, a test.

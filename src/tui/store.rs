@@ -214,6 +214,8 @@ pub struct Store {
     /// The messages that are more than one plain frame.
     full_messages: Vec<MessageMeta>,
     pub gaps: Vec<model::Gap>,
+    /// What went wrong below WebSocket, in capture order.
+    pub anomalies: Vec<model::Anomaly>,
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
     pub first_ts: Option<Timestamp>,
@@ -248,6 +250,7 @@ impl Store {
             messages: Vec::new(),
             full_messages: Vec::new(),
             gaps: Vec::new(),
+            anomalies: Vec::new(),
             conn_frames: Vec::new(),
             first_ts: None,
             payload_bytes: 0,
@@ -310,6 +313,7 @@ impl Store {
                     c.end = Some(e);
                 }
             }
+            Event::Anomaly(a) => self.anomalies.push(a),
             Event::Frame(_) | Event::Message(_) => {}
         }
     }

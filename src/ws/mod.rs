@@ -210,6 +210,14 @@ impl Connection {
         header_bytes
     }
 
+    /// Direction `dir` is picked up at an unknown place in its stream: its framing is found
+    /// again at the next plausible frame header, and its compression history is unknown.
+    pub fn lose_sync(&mut self, dir: usize) {
+        let d = &mut self.dirs[dir & 1];
+        d.reader.lose_sync();
+        d.history_lost = true;
+    }
+
     /// Who sends on direction `dir` (the server until the client is known).
     pub fn side(&self, dir: usize) -> Side {
         match self.client {

@@ -172,6 +172,15 @@ impl Reader {
         }
     }
 
+    /// Where frames start is unknown from here on (the stream is picked up in the middle):
+    /// framing is found again at the next plausible header that starts a piece of the stream.
+    pub fn lose_sync(&mut self) {
+        if self.current.is_none() {
+            self.head_len = 0;
+            self.in_sync = false;
+        }
+    }
+
     /// The stream ended: a frame still open is handed out as truncated. Returns the number of
     /// bytes of a frame header that never completed.
     pub fn finish(&mut self, packet: u64, out: &mut impl FnMut(RawFrame)) -> usize {

@@ -1,0 +1,179 @@
+//! The HTTP layer: a connection's requests and responses through [`http::Conversation`] until
+//! an upgrade hands the connection to the WebSocket layer.
+
+use super::layer::{Context, Layer};
+use super::websocket::WebSocket;
+use crate::http::{self, GiveUp};
+use crate::model::{self, Detected, Event, Handshake};
+use crate::tcp::{Close, Dir};
+use crate::ws::{self, DeflateParams};
+
+pub struct Http {
+    conversation: http::Conversation,
+    /// On a `--decode-as` port: what is not HTTP is WebSocket.
+    decode_as: bool,
+    out: Vec<http::Output>,
+}
+
+impl Http {
+    pub fn new(decode_as: bool) -> Http {
+        Http {
+            conversation: http::Conversation::default(),
+            decode_as,
+            out: Vec::new(),
+        }
+    }
+
+    /// The port a `-d` hint names: the server's when a request was seen, else the lower one.
+    fn server_port(&self, cx: &Context<'_>) -> u16 {
+        match self.conversation.client() {
+            Some(c) => cx.ends[c ^ 1].port(),
+            None => cx.ends[0].port().min(cx.ends[1].port()),
+        }
+    }
+
+    /// The conversation cannot be followed: on a `--decode-as` port its bytes are read as
+    /// WebSocket from the next plausible frame on; elsewhere the connection is left.
+    fn broken(&mut self, dir: Dir, offset: u64, what: String, cx: &mut Context<'_>) {
+        let reason = if self.decode_as {
+            format!("{what}: reading it as WebSocket from the next frame header that fits")
+        } else {
+            format!(
+                "{what}: the connection is not decoded (if it carries WebSocket, add -d {})",
+                self.server_port(cx)
+            )
+        };
+        cx.anomaly(model::Layer::Http, dir, offset, reason);
+        if self.decode_as {
+            let mut ws = WebSocket::decode_as(cx);
+            ws.lose_sync();
+            cx.hand_over(Box::new(ws));
+        } else {
+            cx.ignore();
+        }
+    }
+
+    fn output(&mut self, output: http::Output, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
+        let ends = cx.ends;
+        match output {
+            http::Output::GaveUp {
+                why: GiveUp::NotHttp,
+                ..
+            } if self.decode_as => {
+                // Not a handshake on a decode-as port: these bytes are already frames.
+                let mut ws = WebSocket::decode_as(cx);
+                ws.feed(dir, bytes, cx);
+                cx.hand_over(Box::new(ws));
+            }
+            http::Output::GaveUp {
+                why: GiveUp::NotHttp,
+                ..
+            } => {
+                let stats = &mut cx.shared.stats;
+                stats.other_flows += 1;
+                if stats.other_ports.len() < 16 {
+                    stats.other_ports.insert(ends[0].port().min(ends[1].port()));
+                }
+                cx.ignore();
+            }
+            http::Output::GaveUp { dir, offset, why } => {
+                cx.shared.stats.http_broken += 1;
+                let dir = if dir == 0 { Dir::AtoB } else { Dir::BtoA };
+                self.broken(dir, offset, why.to_string(), cx);
+            }
+            http::Output::Rejected {
+                client,
+                request,
+                response,
+            } => cx.out.push(Event::Rejected(model::Rejected {
+                ts: cx.ts,
+                packet: cx.packet,
+                client: ends[client],
+                server: ends[client ^ 1],
+                path: request.path,
+                status: response.status,
+                reason: response.reason,
+                request_head: request.head,
+                response_head: response.head,
+            })),
+            http::Output::Plain {
+                client,
+                request,
+                response,
+            } => cx.out.push(Event::Http(model::Http {
+                ts: cx.ts,
+                packet: cx.packet,
+                client: ends[client],
+                server: ends[client ^ 1],
+                method: request.method,
+                path: request.path,
+                status: response.status,
+                reason: response.reason,
+            })),
+            http::Output::Upgraded {
+                client,
+                request,
+                response,
+                accept_valid,
+                rest,
+            } => {
+                let conn = cx.shared.conn();
+                let deflate = response
+                    .extensions
+                    .as_deref()
+                    .and_then(DeflateParams::from_header);
+                cx.out.push(Event::Connection(model::Connection {
+                    conn,
+                    ts: cx.ts,
+                    packet: cx.packet,
+                    client: ends[client],
+                    server: ends[client ^ 1],
+                    detected: Detected::Handshake,
+                    handshake: Some(Handshake {
+                        path: request.path,
+                        host: request.host,
+                        key: request.key,
+                        accept: response.accept,
+                        accept_valid,
+                        subprotocol: response.protocol,
+                        extensions: response.extensions,
+                        request_head: request.head,
+                        response_head: response.head,
+                    }),
+                }));
+                let limits = cx.shared.ws_limits;
+                let mut ws =
+                    WebSocket::upgraded(ws::Connection::new(conn, Some(client), deflate, limits));
+                // The client's bytes after its request were sent before the server's answer.
+                for d in [client, client ^ 1] {
+                    if !rest[d].is_empty() {
+                        let dir = if d == 0 { Dir::AtoB } else { Dir::BtoA };
+                        ws.feed(dir, &rest[d], cx);
+                    }
+                }
+                cx.hand_over(Box::new(ws));
+            }
+        }
+    }
+}
+
+impl Layer for Http {
+    fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
+        self.conversation.feed(dir.index(), bytes, &mut self.out);
+        let mut outputs = std::mem::take(&mut self.out);
+        for o in outputs.drain(..) {
+            self.output(o, dir, bytes, cx);
+        }
+        self.out = outputs;
+    }
+
+    fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
+        // Without those bytes the HTTP messages cannot be followed to an upgrade.
+        cx.shared.stats.http_gaps += 1;
+        let offset = self.conversation.offset(dir.index());
+        let what = format!("{len} bytes missing before the WebSocket upgrade finished");
+        self.broken(dir, offset, what, cx);
+    }
+
+    fn finish(&mut self, _how: Close, _cx: &mut Context<'_>) {}
+}

@@ -1,0 +1,119 @@
+//! One protocol layer of one TCP connection, and what every layer is handed.
+//!
+//! A connection's bytes go, in order and per direction, to the layer it is in: HTTP until an
+//! upgrade, then WebSocket (one day TLS below HTTP, and an application protocol above
+//! WebSocket). A layer that learns the connection carries something else hands it on to the
+//! next layer through [`Context::hand_over`]; one that finds nothing to decode says
+//! [`Context::ignore`], and TCP stops keeping its bytes.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+use crate::model::{self, Event, Timestamp};
+use crate::tcp::{Close, Dir};
+use crate::ws;
+
+/// A protocol layer of one connection: bytes of each direction in order, gaps, the end.
+pub trait Layer {
+    /// The next bytes that `dir` sent.
+    fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>);
+    /// `len` bytes that `dir` sent are not in the capture.
+    fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>);
+    /// The connection ended.
+    fn finish(&mut self, how: Close, cx: &mut Context<'_>);
+}
+
+/// What a layer can reach while it handles bytes of one connection.
+pub struct Context<'a> {
+    /// The packet the bytes came in.
+    pub ts: Timestamp,
+    pub packet: u64,
+    /// The connection's endpoints, indexed by [`Dir::index`]: `ends[0]` sends `Dir::AtoB`.
+    pub ends: [SocketAddr; 2],
+    pub out: &'a mut Vec<Event>,
+    pub shared: &'a mut Shared,
+    pub(super) next: Next,
+}
+
+/// What the connection does after a layer's call.
+pub(super) enum Next {
+    Stay,
+    /// From now on, this layer gets the connection's bytes.
+    HandOver(Box<dyn Layer>),
+    /// Nothing here to decode: TCP stops keeping the connection's bytes.
+    Ignore,
+}
+
+impl Context<'_> {
+    /// From the next bytes on, `layer` gets this connection's bytes instead of the caller.
+    pub fn hand_over(&mut self, layer: Box<dyn Layer>) {
+        self.next = Next::HandOver(layer);
+    }
+
+    /// Nothing more to decode on this connection.
+    pub fn ignore(&mut self) {
+        self.next = Next::Ignore;
+    }
+
+    pub fn stamp(&self) -> ws::Stamp {
+        ws::Stamp {
+            ts: self.ts,
+            packet: self.packet,
+        }
+    }
+
+    /// An anomaly in the bytes that `dir` sent, at `offset` in its stream.
+    pub fn anomaly(&mut self, layer: model::Layer, dir: Dir, offset: u64, reason: String) {
+        let i = dir.index();
+        self.out.push(Event::Anomaly(model::Anomaly {
+            ts: self.ts,
+            packet: self.packet,
+            layer,
+            offset,
+            endpoints: Some((self.ends[i], self.ends[i ^ 1])),
+            reason,
+        }));
+    }
+}
+
+/// What all connections share: their numbering, buffers, limits and counters.
+#[derive(Default)]
+pub struct Shared {
+    /// Number of the next WebSocket connection announced.
+    pub next_conn: u32,
+    pub ws_limits: ws::Limits,
+    /// Buffers of events handed back, shared by all connections.
+    pub buffers: ws::Buffers,
+    /// A connection's frames and messages as they are decoded, before they become events.
+    pub ws_out: Vec<ws::Output>,
+    pub stats: Stats,
+}
+
+impl Shared {
+    /// The next connection number.
+    pub fn conn(&mut self) -> u32 {
+        let n = self.next_conn;
+        self.next_conn += 1;
+        n
+    }
+}
+
+/// What did not become an event, so that nothing is dropped silently.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub packets: u64,
+    pub not_tcp: u64,
+    pub malformed: u64,
+    pub ip_fragments: u64,
+    /// TCP connections that carried data which is neither HTTP nor a known WebSocket.
+    pub other_flows: u64,
+    /// Server-side ports of those connections (the lower port), for the `--decode-as` hint.
+    pub other_ports: BTreeSet<u16>,
+    /// HTTP conversations abandoned because bytes were missing before the upgrade finished.
+    pub http_gaps: u64,
+    /// HTTP conversations abandoned for another reason (a malformed head, an answer to no
+    /// request …).
+    pub http_broken: u64,
+    /// Connection directions that ended inside a frame header (no frame to show for it).
+    pub cut_headers: u64,
+}

@@ -1,0 +1,133 @@
+//! The WebSocket layer: a connection's bytes after the handshake (or from the first byte on a
+//! `--decode-as` port) through [`ws::Connection`], its frames and messages as events.
+
+use super::layer::{Context, Layer};
+use crate::model::{self, Detected, EndHow, Event};
+use crate::tcp::{Close, Dir};
+use crate::ws;
+
+pub struct WebSocket {
+    ws: ws::Connection,
+    /// The connection event was written. Without a handshake it waits for the first frame,
+    /// whose mask tells client from server.
+    announced: bool,
+}
+
+impl WebSocket {
+    /// After a handshake: `announced` with the connection number `ws` already carries.
+    pub fn upgraded(ws: ws::Connection) -> WebSocket {
+        WebSocket {
+            ws,
+            announced: true,
+        }
+    }
+
+    /// Without a handshake: announced with the first frame.
+    pub fn decode_as(cx: &Context<'_>) -> WebSocket {
+        WebSocket {
+            ws: ws::Connection::new(0, None, None, cx.shared.ws_limits),
+            announced: false,
+        }
+    }
+
+    /// Each direction is picked up at an unknown place: framing is found again at the next
+    /// plausible frame header.
+    pub fn lose_sync(&mut self) {
+        self.ws.lose_sync(0);
+        self.ws.lose_sync(1);
+    }
+
+    /// Hands what was decoded on as events, announcing the connection first if need be.
+    fn emit(&mut self, cx: &mut Context<'_>) {
+        if !self.announced && !cx.shared.ws_out.is_empty() {
+            self.announced = true;
+            self.ws.conn = cx.shared.conn();
+            let client = self.ws.client().unwrap_or(0);
+            cx.out.push(Event::Connection(model::Connection {
+                conn: self.ws.conn,
+                ts: cx.ts,
+                packet: cx.packet,
+                client: cx.ends[client],
+                server: cx.ends[client ^ 1],
+                detected: Detected::DecodeAs,
+                handshake: None,
+            }));
+            for o in cx.shared.ws_out.iter_mut() {
+                match o {
+                    ws::Output::Frame(f) => f.conn = self.ws.conn,
+                    ws::Output::Message(m) => m.conn = self.ws.conn,
+                }
+            }
+        }
+        if !self.announced {
+            return;
+        }
+        cx.out.extend(cx.shared.ws_out.drain(..).map(|o| match o {
+            ws::Output::Frame(f) => Event::Frame(f),
+            ws::Output::Message(m) => Event::Message(m),
+        }));
+    }
+}
+
+impl Layer for WebSocket {
+    fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
+        let stamp = cx.stamp();
+        let shared = &mut *cx.shared;
+        self.ws.feed(
+            dir.index(),
+            bytes,
+            stamp,
+            &mut shared.buffers,
+            &mut shared.ws_out,
+        );
+        self.emit(cx);
+    }
+
+    fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
+        let stamp = cx.stamp();
+        let shared = &mut *cx.shared;
+        self.ws.gap(
+            dir.index(),
+            len,
+            stamp,
+            &mut shared.buffers,
+            &mut shared.ws_out,
+        );
+        self.emit(cx);
+        if self.announced {
+            cx.out.push(Event::Gap(model::Gap {
+                conn: self.ws.conn,
+                ts: cx.ts,
+                packet: cx.packet,
+                from: self.ws.side(dir.index()),
+                bytes: len,
+            }));
+        }
+    }
+
+    fn finish(&mut self, how: Close, cx: &mut Context<'_>) {
+        let stamp = cx.stamp();
+        let shared = &mut *cx.shared;
+        let header_bytes = self
+            .ws
+            .finish(stamp, &mut shared.buffers, &mut shared.ws_out);
+        if header_bytes > 0 {
+            shared.stats.cut_headers += 1;
+        }
+        self.emit(cx);
+        cx.shared.ws_out.clear();
+        if self.announced {
+            let how = match how {
+                Close::Fin => EndHow::Fin,
+                Close::Rst => EndHow::Rst,
+                Close::Eof => EndHow::Eof,
+            };
+            cx.out.push(Event::End(model::End {
+                conn: self.ws.conn,
+                ts: cx.ts,
+                packet: cx.packet,
+                how,
+            }));
+        }
+    }
+}

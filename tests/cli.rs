@@ -345,3 +345,19 @@ fn teach_without_a_handshake_says_how_to_record_one() {
     let o = wsinspect(&["--teach", "--print", "samples/snaplen.pcap"]);
     assert_one_clear_line(&o, 1, "holds no WebSocket handshake to teach with");
 }
+
+/// CI runs the test command the README gives (as root, so without its `sudo -E`).
+#[test]
+fn ci_runs_the_test_command_the_readme_gives() {
+    let ci: Vec<&str> = include_str!("../.ci/run")
+        .lines()
+        .filter(|l| l.starts_with("cargo test"))
+        .collect();
+    assert_eq!(ci, ["cargo test -- --include-ignored"], ".ci/run");
+    let readme = include_str!("../README.md");
+    let given = format!("sudo -E {}", ci[0]);
+    assert!(
+        readme.lines().any(|l| l.starts_with(&given)),
+        "the README's quick start does not give {given:?}"
+    );
+}

@@ -165,79 +165,122 @@ fn count_stops_after_n_frames() {
     assert_eq!(frames, 3);
 }
 
+/// A field of the README's NDJSON table; `optional` when the README says it is there "only" in
+/// some cases (`text` (only for valid UTF-8 text)).
+#[derive(Debug)]
+struct Field {
+    name: String,
+    optional: bool,
+}
+
+/// The README's `| type | fields |` table: each type with its fields. A fields cell names its
+/// fields in backticks; what follows a field in parentheses explains it (and may hold backticked
+/// values such as `"fin"`), and a colon ends the list and starts a description of the type.
+fn documented_schema() -> Vec<(String, Vec<Field>)> {
+    include_str!("../README.md")
+        .lines()
+        .skip_while(|l| *l != "| type | fields |")
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|row| {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let kind = cells[1].trim_matches('`').to_owned();
+            let mut fields: Vec<Field> = Vec::new();
+            let (mut depth, mut code, mut name) = (0, false, String::new());
+            let mut after = String::new();
+            for c in cells[2].chars() {
+                match (c, code) {
+                    ('`', true) => {
+                        code = false;
+                        if depth == 0 {
+                            fields.push(Field {
+                                name: std::mem::take(&mut name),
+                                optional: false,
+                            });
+                            after.clear();
+                        }
+                    }
+                    ('`', false) => code = true,
+                    (c, true) if depth == 0 => name.push(c),
+                    (_, true) => {}
+                    ('(', false) => depth += 1,
+                    (')', false) => depth -= 1,
+                    (':', false) if depth == 0 => break,
+                    (c, false) => {
+                        after.push(c);
+                        if let Some(last) = fields.last_mut() {
+                            last.optional |= after.trim_start().starts_with("only");
+                        }
+                    }
+                }
+            }
+            (kind, fields)
+        })
+        .collect()
+}
+
+/// Every event type of the README's NDJSON table, from samples that hold one of each: every line
+/// carries the fields documented for its type and no other.
 #[test]
 fn json_lines_follow_the_documented_schema() {
-    let o = wsinspect(&["samples/mixed.pcap", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let schema: [(&str, &[&str]); 4] = [
-        (
+    let schema = documented_schema();
+    let kinds: Vec<&str> = schema.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
             "connection",
-            &[
-                "conn",
-                "ts",
-                "client",
-                "server",
-                "detected",
-                "path",
-                "host",
-                "key",
-                "accept",
-                "accept_valid",
-                "subprotocol",
-                "extensions",
-            ],
-        ),
-        (
+            "rejected",
+            "http",
             "frame",
-            &[
-                "conn",
-                "n",
-                "ts",
-                "from",
-                "fin",
-                "rsv1",
-                "rsv2",
-                "rsv3",
-                "opcode",
-                "masked",
-                "mask_key",
-                "payload_len",
-                "header_len",
-                "payload",
-                "truncated",
-                "problems",
-            ],
-        ),
-        (
             "message",
-            &[
-                "conn",
-                "from",
-                "opcode",
-                "frames",
-                "compressed",
-                "len",
-                "data",
-                "close_code",
-                "close_reason",
-                "problems",
-            ],
-        ),
-        ("end", &["conn", "ts", "how"]),
-    ];
+            "gap",
+            "end"
+        ],
+        "the README's NDJSON table"
+    );
+    // samples/README.md: rejected.pcap holds a refused upgrade, keepalive.pcap a plain HTTP
+    // request, lost-segment.pcap a missing segment; mixed.pcap the rest.
+    let mut lines: Vec<Value> = Vec::new();
+    for sample in ["mixed", "rejected", "keepalive", "lost-segment"] {
+        let o = wsinspect(&[&format!("samples/{sample}.pcap"), "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{sample}: {}", stderr(&o));
+        lines.extend(
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+        );
+    }
+    for (kind, fields) in &schema {
+        let of_kind: Vec<&Value> = lines.iter().filter(|l| l["type"] == **kind).collect();
+        assert!(!of_kind.is_empty(), "no {kind} line in the samples");
+        for l in &of_kind {
+            for f in fields.iter().filter(|f| !f.optional) {
+                assert!(l.get(&f.name).is_some(), "{kind} lacks {}: {l}", f.name);
+            }
+            for key in l.as_object().unwrap().keys() {
+                assert!(
+                    key == "type" || fields.iter().any(|f| f.name == *key),
+                    "{kind} has {key}, which the README does not document: {l}"
+                );
+            }
+        }
+        for f in fields.iter().filter(|f| f.optional) {
+            assert!(
+                of_kind.iter().any(|l| l.get(&f.name).is_some()),
+                "no {kind} line has {}",
+                f.name
+            );
+        }
+    }
+    for l in &lines {
+        assert!(kinds.contains(&l["type"].as_str().unwrap()), "{l}");
+    }
+
+    let o = wsinspect(&["samples/mixed.pcap", "--json"]);
     let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    for (kind, fields) in schema {
-        let of_kind: Vec<&Value> = lines.iter().filter(|l| l["type"] == kind).collect();
-        assert!(!of_kind.is_empty(), "no {kind}");
-        for l in of_kind {
-            for f in fields {
-                assert!(l.get(f).is_some(), "{kind} lacks {f}: {l}");
-            }
-        }
-    }
     // The close the server sent: code and reason read from its payload (the peer logged 4000 "bye").
     let close = lines
         .iter()
@@ -301,4 +344,20 @@ fn teach_print_walks_through_the_first_connection() {
 fn teach_without_a_handshake_says_how_to_record_one() {
     let o = wsinspect(&["--teach", "--print", "samples/snaplen.pcap"]);
     assert_one_clear_line(&o, 1, "holds no WebSocket handshake to teach with");
+}
+
+/// CI runs the test command the README gives (as root, so without its `sudo -E`).
+#[test]
+fn ci_runs_the_test_command_the_readme_gives() {
+    let ci: Vec<&str> = include_str!("../.ci/run")
+        .lines()
+        .filter(|l| l.starts_with("cargo test"))
+        .collect();
+    assert_eq!(ci, ["cargo test -- --include-ignored"], ".ci/run");
+    let readme = include_str!("../README.md");
+    let given = format!("sudo -E {}", ci[0]);
+    assert!(
+        readme.lines().any(|l| l.starts_with(&given)),
+        "the README's quick start does not give {given:?}"
+    );
 }

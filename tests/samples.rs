@@ -624,3 +624,27 @@ fn snaplen_cut_handshake_is_told_and_decode_as_reads_what_is_whole() {
         assert!(got.len() >= 40, "{key:?}: {got}");
     }
 }
+
+#[test]
+fn messages_over_several_segments() {
+    whole_sample("segments", "segments.pcap");
+    // samples/README.md: the messages of 5000, 8000 and 3000 B span 4, 6 and 3 TCP segments,
+    // sent back to back in each direction.
+    let d = decode("segments.pcap", &[]);
+    let spans: Vec<_> = frames(&d)
+        .iter()
+        .filter(|f| f.header.len > 1448)
+        .map(|f| (f.header.len, f.packets.1 - f.packets.0 + 1))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            (5000, 4),
+            (5000, 4),
+            (8000, 6),
+            (8000, 6),
+            (3000, 3),
+            (3000, 3)
+        ]
+    );
+}

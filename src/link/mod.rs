@@ -266,12 +266,95 @@ mod tests {
         assert_eq!((seg.payload.len(), seg.wire_len), (40, 100));
     }
 
+    /// The same TCP segment over IPv6.
+    fn tcp6_packet(payload: &[u8]) -> Vec<u8> {
+        let builder = etherparse::PacketBuilder::ipv6([0; 16], [1; 16], 64)
+            .tcp(40000, 8765, 1000, 512)
+            .ack(77)
+            .psh();
+        let mut out = Vec::new();
+        builder.write(&mut out, payload).unwrap();
+        out
+    }
+
+    /// Every link type's header in front of an IP packet, with the header's length (Ethernet
+    /// with one 802.1Q tag: 14 + 4 bytes; SLL 16; SLL2 20; NULL and LOOP 4; raw IP none).
+    /// `family` is the BSD address family, written little-endian for NULL as an x86 host does,
+    /// big-endian for LOOP.
+    fn framings(
+        ip: &[u8],
+        version: u8,
+        ether_type: [u8; 2],
+        family: u8,
+    ) -> Vec<(LinkType, usize, Vec<u8>)> {
+        let with = |header: Vec<u8>| {
+            let len = header.len();
+            let mut out = header;
+            out.extend_from_slice(ip);
+            (len, out)
+        };
+        let mut ethernet = vec![0; 12];
+        ethernet.extend_from_slice(&[0x81, 0x00, 0x00, 0x05]);
+        ethernet.extend_from_slice(&ether_type);
+        let mut sll = vec![0; 14];
+        sll.extend_from_slice(&ether_type);
+        let mut sll2 = ether_type.to_vec();
+        sll2.extend_from_slice(&[0; 18]);
+        let raw = match version {
+            4 => LinkType::Ipv4,
+            _ => LinkType::Ipv6,
+        };
+        [
+            (LinkType::Ethernet, ethernet),
+            (LinkType::LinuxSll, sll),
+            (LinkType::LinuxSll2, sll2),
+            (LinkType::Null, vec![family, 0, 0, 0]),
+            (LinkType::Loop, vec![0, 0, 0, family]),
+            (LinkType::Raw, vec![]),
+            (raw, vec![]),
+        ]
+        .into_iter()
+        .map(|(link, header)| {
+            let (len, packet) = with(header);
+            (link, len, packet)
+        })
+        .collect()
+    }
+
     #[test]
     fn every_truncation_of_a_packet_is_handled() {
-        let pkt = tcp_packet(b"hello");
-        for cut in 0..pkt.len() {
-            let _ = decode(LinkType::Raw, &pkt[..cut]);
-            let _ = decode(LinkType::Ethernet, &pkt[..cut]);
+        let payload = b"hello, world";
+        let full = payload.len() as u32;
+        // IPv4 and TCP headers without options are 20 bytes each (RFC 791, RFC 9293); IPv6's is
+        // 40 (RFC 8200). AF_INET is 2 everywhere; AF_INET6 is 24 on NetBSD and OpenBSD.
+        let versions = [
+            (tcp_packet(payload), 4, [0x08, 0x00], 2, 20 + 20),
+            (tcp6_packet(payload), 6, [0x86, 0xdd], 24, 40 + 20),
+        ];
+        for (ip, version, ether_type, family, headers) in versions {
+            for (link, link_len, packet) in framings(&ip, version, ether_type, family) {
+                assert_eq!(packet.len(), link_len + headers + payload.len());
+                for cut in 0..=packet.len() {
+                    let got = decode(link, &packet[..cut]).map(|s| {
+                        (
+                            s.src.port(),
+                            s.dst.port(),
+                            s.seq,
+                            s.ack,
+                            s.payload,
+                            s.wire_len,
+                        )
+                    });
+                    let want = match cut.checked_sub(link_len + headers) {
+                        // Cut inside the link, IP or TCP header: nothing to decode.
+                        None => Err(Skip::Malformed),
+                        // Cut inside the payload: what was captured, and the length the IP
+                        // header gives, so the missing tail can be reported.
+                        Some(kept) => Ok((40000, 8765, 1000, Some(77), &payload[..kept], full)),
+                    };
+                    assert_eq!(got, want, "{link:?} IPv{version} cut at {cut}");
+                }
+            }
         }
     }
 

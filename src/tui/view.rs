@@ -831,7 +831,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 pub const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn  g G", "page; first, last"),
-    ("Tab  Shift-Tab", "next, previous pane"),
+    ("Tab  → l", "next pane"),
+    ("Shift-Tab  ← h", "previous pane"),
     ("Enter", "connections → list → details"),
     ("m", "frames ↔ messages"),
     ("t", "time: relative, absolute (UTC), delta"),
@@ -845,6 +846,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("z", "zoom the focused pane"),
     ("space", "pause, resume a live view"),
     ("mouse", "click to select, wheel to scroll"),
+    ("?", "these keys"),
     ("q  Ctrl-C", "quit"),
 ];
 

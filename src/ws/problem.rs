@@ -273,6 +273,24 @@ mod tests {
         );
     }
 
+    /// The README's `| name | meaning |` table lists the names `problems` may hold, in the order
+    /// of [`Problem::ALL`]: each row's first cell names one or more in backticks.
+    #[test]
+    fn the_readme_documents_every_problem_and_no_other() {
+        let documented: Vec<&str> = include_str!("../../README.md")
+            .lines()
+            .skip_while(|l| *l != "| name | meaning |")
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .flat_map(|row| {
+                let names = row.split('|').nth(1).unwrap_or_default();
+                names.split('`').skip(1).step_by(2)
+            })
+            .collect();
+        let named: Vec<&str> = Problem::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(named, documented, "the README's table of problems");
+    }
+
     #[test]
     fn close_codes_follow_rfc_6455_section_7_4() {
         for ok in [

@@ -234,14 +234,16 @@ fn json_lines_follow_the_documented_schema() {
             "frame",
             "message",
             "gap",
-            "end"
+            "end",
+            "anomaly"
         ],
         "the README's NDJSON table"
     );
     // samples/README.md: rejected.pcap holds a refused upgrade, keepalive.pcap a plain HTTP
-    // request, lost-segment.pcap a missing segment; mixed.pcap the rest.
+    // request, lost-segment.pcap a missing segment, snaplen.pcap a handshake cut short;
+    // mixed.pcap the rest.
     let mut lines: Vec<Value> = Vec::new();
-    for sample in ["mixed", "rejected", "keepalive", "lost-segment"] {
+    for sample in ["mixed", "rejected", "keepalive", "lost-segment", "snaplen"] {
         let o = wsinspect(&[&format!("samples/{sample}.pcap"), "--json"]);
         assert_eq!(o.status.code(), Some(0), "{sample}: {}", stderr(&o));
         lines.extend(

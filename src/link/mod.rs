@@ -332,22 +332,31 @@ mod tests {
             (tcp6_packet(payload), 6, [0x86, 0xdd], 24, 40 + 20),
         ];
         for (ip, version, ether_type, family, headers) in versions {
+            let ip_len = headers - 20;
             for (link, link_len, packet) in framings(&ip, version, ether_type, family) {
                 assert_eq!(packet.len(), link_len + headers + payload.len());
                 for cut in 0..=packet.len() {
-                    let got = decode(link, &packet[..cut]).map(|s| {
-                        (
-                            s.src.port(),
-                            s.dst.port(),
-                            s.seq,
-                            s.ack,
-                            s.payload,
-                            s.wire_len,
-                        )
-                    });
+                    let got = decode(link, &packet[..cut])
+                        .map(|s| {
+                            (
+                                s.src.port(),
+                                s.dst.port(),
+                                s.seq,
+                                s.ack,
+                                s.payload,
+                                s.wire_len,
+                            )
+                        })
+                        .map_err(|e| match e {
+                            Skip::Malformed(m) => Some((m.header, m.offset)),
+                            _ => None,
+                        });
                     let want = match cut.checked_sub(link_len + headers) {
-                        // Cut inside the link, IP or TCP header: nothing to decode.
-                        None => Err(Skip::Malformed),
+                        // Cut inside the link, IP or TCP header: nothing to decode, and the
+                        // header that is cut short is named with where it starts.
+                        None if cut < link_len => Err(Some((Header::Link, 0))),
+                        None if cut < link_len + ip_len => Err(Some((Header::Ip, link_len))),
+                        None => Err(Some((Header::Tcp, link_len + ip_len))),
                         // Cut inside the payload: what was captured, and the length the IP
                         // header gives, so the missing tail can be reported.
                         Some(kept) => Ok((40000, 8765, 1000, Some(77), &payload[..kept], full)),

@@ -20,4 +20,5 @@ pub mod run;
 pub mod tcp;
 pub mod teach;
 pub mod tui;
+pub mod vocab;
 pub mod ws;

@@ -3,58 +3,10 @@
 //! Events own their data so that a sink (text, JSON, the terminal UI) can keep or send them on;
 //! they carry the capture packet numbers they came from so every view can point back into the file.
 
-use std::fmt;
 use std::net::SocketAddr;
 
+pub use crate::vocab::{Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
-
-/// A capture timestamp, kept at the precision the capture was written with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Timestamp {
-    pub secs: i64,
-    pub nanos: u32,
-    /// Digits after the decimal point that the capture really holds: 6 for microsecond
-    /// captures, 9 for nanosecond ones.
-    pub digits: u8,
-}
-
-impl Timestamp {
-    /// Seconds elapsed since `earlier`, for relative times in text output.
-    pub fn since(self, earlier: Timestamp) -> f64 {
-        let secs = self.secs.saturating_sub(earlier.secs) as f64;
-        secs + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
-    }
-}
-
-impl fmt::Display for Timestamp {
-    /// Seconds since the epoch with exactly the capture's precision, e.g. `1700000000.123456`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = u32::from(self.digits.min(9));
-        let frac = self.nanos / 10u32.pow(9 - digits);
-        if digits == 0 {
-            write!(f, "{}", self.secs)
-        } else {
-            write!(f, "{}.{:0width$}", self.secs, frac, width = digits as usize)
-        }
-    }
-}
-
-/// Which peer sent something: the client sent the upgrade request (or, without a handshake in
-/// the capture, masks its frames).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    Client,
-    Server,
-}
-
-impl Side {
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::Client => "client",
-            Side::Server => "server",
-        }
-    }
-}
 
 /// How a WebSocket connection was recognised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

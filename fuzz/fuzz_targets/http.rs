@@ -8,6 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wsinspect::http::Conversation;
+use wsinspect::vocab::Dir;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&cuts, mut rest)) = data.split_first() else {
@@ -15,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut conversation = Conversation::default();
     let mut out = Vec::new();
-    let mut dir = 0;
+    let mut dir = Dir::AtoB;
     let mut step = 0u32;
     while !rest.is_empty() {
         // Chunk lengths from 1 to 256, varied by the first byte.
@@ -23,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         let (chunk, tail) = rest.split_at(len.min(rest.len()));
         conversation.feed(dir, chunk, &mut out);
         rest = tail;
-        dir ^= 1;
+        dir = dir.reverse();
         step += 1;
     }
 });

@@ -9,6 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wsinspect::model::Timestamp;
+use wsinspect::vocab::Dir;
 use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Stamp};
 
 /// Small limits, so that the fuzzer can reach them.
@@ -29,13 +30,13 @@ fuzz_target!(|data: &[u8]| {
     });
     let handshake = setup & 4 == 0;
     let mut conn = if handshake {
-        Connection::new(0, Some(0), deflate, LIMITS)
+        Connection::new(0, Some(Dir::AtoB), deflate, LIMITS)
     } else {
         Connection::new(0, None, None, LIMITS)
     };
     let mut bufs = Buffers::default();
     let mut out = Vec::new();
-    let (mut dir, mut packet) = (0, 1u64);
+    let (mut dir, mut packet) = (Dir::AtoB, 1u64);
     let chunk = 1 + usize::from(setup >> 3) * 8;
     while !rest.is_empty() {
         let (bytes, tail) = rest.split_at(chunk.min(rest.len()));
@@ -52,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
         }
         check(&mut out);
         rest = tail;
-        dir ^= 1;
+        dir = dir.reverse();
         packet += 1;
     }
     let stamp = Stamp {

@@ -13,6 +13,8 @@ use std::collections::VecDeque;
 use base64::Engine;
 use sha1::{Digest, Sha1};
 
+use crate::vocab::Dir;
+
 /// Longest request or response head accepted; longer ones mean this is not HTTP worth reading.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// Bytes a client may send after its upgrade request before the answer arrives.
@@ -53,10 +55,10 @@ pub struct Response {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Output {
-    /// Index of the client's direction, the handshake, and each direction's bytes that followed
-    /// it (indexed by direction).
+    /// The client's direction, the handshake, and each direction's bytes that followed it
+    /// (indexed by direction).
     Upgraded {
-        client: usize,
+        client: Dir,
         request: Request,
         response: Response,
         /// `Sec-WebSocket-Accept` is the one the request's key asks for (RFC 6455 section 4.2.2).
@@ -64,24 +66,20 @@ pub enum Output {
         rest: [Vec<u8>; 2],
     },
     Rejected {
-        client: usize,
+        client: Dir,
         request: Request,
         response: Response,
     },
     /// A request that asked for no upgrade, and its answer (keep-alive requests before an
     /// upgrade, a page fetched from the same server, long-polling).
     Plain {
-        client: usize,
+        client: Dir,
         request: Request,
         response: Response,
     },
     /// Nothing more is read: direction `dir`'s bytes from `offset` on are not HTTP that leads
     /// to an upgrade.
-    GaveUp {
-        dir: usize,
-        offset: u64,
-        why: GiveUp,
-    },
+    GaveUp { dir: Dir, offset: u64, why: GiveUp },
 }
 
 /// Why an HTTP conversation was given up.
@@ -140,7 +138,7 @@ enum Chunk {
 
 #[derive(Default)]
 pub struct Conversation {
-    client: Option<usize>,
+    client: Option<Dir>,
     buf: [Vec<u8>; 2],
     body: [Option<Body>; 2],
     pending: VecDeque<Request>,
@@ -152,8 +150,7 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    pub fn feed(&mut self, dir: usize, bytes: &[u8], out: &mut Vec<Output>) {
-        let dir = dir & 1;
+    pub fn feed(&mut self, dir: Dir, bytes: &[u8], out: &mut Vec<Output>) {
         if self.finished || bytes.is_empty() {
             return;
         }
@@ -181,29 +178,29 @@ impl Conversation {
         }
     }
 
-    /// Index of the client's direction, once a request was seen.
-    pub fn client(&self) -> Option<usize> {
+    /// The client's direction, once a request was seen.
+    pub fn client(&self) -> Option<Dir> {
         self.client
     }
 
     /// Bytes of direction `dir` fed so far: the stream offset of the next ones.
-    pub fn offset(&self, dir: usize) -> u64 {
-        self.fed[dir & 1]
+    pub fn offset(&self, dir: Dir) -> u64 {
+        self.fed[dir]
     }
 
     /// Stops reading; the bytes of `dir` still unparsed are where it went wrong.
-    fn give_up(&mut self, dir: usize, why: GiveUp, out: &mut Vec<Output>) {
+    fn give_up(&mut self, dir: Dir, why: GiveUp, out: &mut Vec<Output>) {
         let offset = self.fed[dir].saturating_sub(self.buf[dir].len() as u64);
         self.give_up_at(dir, offset, why, out);
     }
 
-    fn give_up_at(&mut self, dir: usize, offset: u64, why: GiveUp, out: &mut Vec<Output>) {
+    fn give_up_at(&mut self, dir: Dir, offset: u64, why: GiveUp, out: &mut Vec<Output>) {
         self.finished = true;
         self.buf = Default::default();
         out.push(Output::GaveUp { dir, offset, why });
     }
 
-    fn read_requests(&mut self, dir: usize, out: &mut Vec<Output>) {
+    fn read_requests(&mut self, dir: Dir, out: &mut Vec<Output>) {
         while !self.finished
             && !self.awaiting_upgrade
             && self.body[dir].is_none()
@@ -252,8 +249,8 @@ impl Conversation {
         }
     }
 
-    fn read_responses(&mut self, client: usize, out: &mut Vec<Output>) {
-        let dir = client ^ 1;
+    fn read_responses(&mut self, client: Dir, out: &mut Vec<Output>) {
+        let dir = client.reverse();
         while !self.finished && self.body[dir].is_none() && !self.buf[dir].is_empty() {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut res = httparse::Response::new(&mut headers);
@@ -463,7 +460,10 @@ Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSoc
 Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
 Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
 
-    fn run(pieces: &[(usize, &[u8])]) -> Vec<Output> {
+    const A: Dir = Dir::AtoB;
+    const B: Dir = Dir::BtoA;
+
+    fn run(pieces: &[(Dir, &[u8])]) -> Vec<Output> {
         let mut c = Conversation::default();
         let mut out = Vec::new();
         for (dir, bytes) in pieces {
@@ -477,10 +477,10 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
         for cut in 0..REQUEST.len() {
             for cut2 in [0, 10, RESPONSE.len() - 3] {
                 let out = run(&[
-                    (1, &REQUEST[..cut]),
-                    (1, &REQUEST[cut..]),
-                    (0, &RESPONSE[..cut2]),
-                    (0, &RESPONSE[cut2..]),
+                    (B, &REQUEST[..cut]),
+                    (B, &REQUEST[cut..]),
+                    (A, &RESPONSE[..cut2]),
+                    (A, &RESPONSE[cut2..]),
                 ]);
                 let [
                     Output::Upgraded {
@@ -494,7 +494,7 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
                 else {
                     panic!("cut {cut}/{cut2}: {out:?}");
                 };
-                assert_eq!((*client, request.path.as_str()), (1, "/chat"));
+                assert_eq!((*client, request.path.as_str()), (B, "/chat"));
                 assert_eq!(request.host.as_deref(), Some("server.example.com"));
                 assert_eq!(response.protocol.as_deref(), Some("chat"));
                 assert_eq!(
@@ -509,8 +509,8 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
                 } else {
                     RESPONSE.len()
                 };
-                assert_eq!(rest[0], &RESPONSE[head_end..piece_end]);
-                assert!(rest[1].is_empty());
+                assert_eq!(rest[A], &RESPONSE[head_end..piece_end]);
+                assert!(rest[B].is_empty());
             }
         }
     }
@@ -518,7 +518,7 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
     #[test]
     fn rejected_then_upgraded_on_the_same_connection() {
         let reject = b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 5\r\n\r\nnope!";
-        let out = run(&[(0, REQUEST), (1, reject), (0, REQUEST), (1, RESPONSE)]);
+        let out = run(&[(A, REQUEST), (B, reject), (A, REQUEST), (B, RESPONSE)]);
         assert!(
             matches!(&out[0], Output::Rejected { response, .. } if response.status == 426 && response.reason == "Upgrade Required")
         );
@@ -529,7 +529,7 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
     fn keep_alive_requests_with_bodies_before_the_upgrade() {
         let get = b"POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
         let ok = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-        let out = run(&[(0, get), (1, ok), (0, REQUEST), (1, RESPONSE)]);
+        let out = run(&[(A, get), (B, ok), (A, REQUEST), (B, RESPONSE)]);
         assert!(
             matches!(out.as_slice(), [Output::Plain { request, response, .. }, Output::Upgraded { .. }]
                 if request.method == "POST" && request.path == "/x" && response.status == 200),
@@ -544,8 +544,8 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
             offset: 0,
             why: GiveUp::NotHttp,
         };
-        assert_eq!(run(&[(0, b"SSH-2.0-OpenSSH\r\n")]), vec![not_http(0)]);
-        assert_eq!(run(&[(1, b"\x16\x03\x01\x02\x00")]), vec![not_http(1)]);
+        assert_eq!(run(&[(A, b"SSH-2.0-OpenSSH\r\n")]), vec![not_http(A)]);
+        assert_eq!(run(&[(B, b"\x16\x03\x01\x02\x00")]), vec![not_http(B)]);
     }
 
     #[test]
@@ -555,12 +555,12 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
         let get = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
         let ok = b"HTTP/1.1 204 No Content\r\n\r\n";
         let bad = b"GET /b HTTP/1.1\r\nBad Header: 1\r\n\r\n";
-        let out = run(&[(0, get), (1, ok), (0, bad)]);
+        let out = run(&[(A, get), (B, ok), (A, bad)]);
         assert!(matches!(out[0], Output::Plain { .. }), "{out:?}");
         assert_eq!(
             out[1],
             Output::GaveUp {
-                dir: 0,
+                dir: A,
                 offset: get.len() as u64,
                 why: GiveUp::Malformed {
                     head: "request",
@@ -568,11 +568,11 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
                 }
             }
         );
-        let unasked = run(&[(0, get), (1, ok), (1, ok)]);
+        let unasked = run(&[(A, get), (B, ok), (B, ok)]);
         assert_eq!(
             unasked[1],
             Output::GaveUp {
-                dir: 1,
+                dir: B,
                 offset: ok.len() as u64,
                 why: GiveUp::Unrequested
             }
@@ -586,9 +586,9 @@ Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x05Hello";
         ) {
             let mut c = Conversation::default();
             let mut out = Vec::new();
-            c.feed(0, b"GET / HTTP/1.1\r\n", &mut out);
+            c.feed(A, b"GET / HTTP/1.1\r\n", &mut out);
             for (dir, bytes) in &pieces {
-                c.feed(*dir, bytes, &mut out);
+                c.feed(Dir::BOTH[*dir], bytes, &mut out);
             }
         }
     }

@@ -27,7 +27,7 @@ impl Http {
     /// The port a `-d` hint names: the server's when a request was seen, else the lower one.
     fn server_port(&self, cx: &Context<'_>) -> u16 {
         match self.conversation.client() {
-            Some(c) => cx.ends[c ^ 1].port(),
+            Some(c) => cx.ends[c.reverse()].port(),
             None => cx.ends[0].port().min(cx.ends[1].port()),
         }
     }
@@ -78,7 +78,6 @@ impl Http {
             }
             http::Output::GaveUp { dir, offset, why } => {
                 cx.shared.stats.http_broken += 1;
-                let dir = if dir == 0 { Dir::AtoB } else { Dir::BtoA };
                 self.broken(dir, offset, why.to_string(), cx);
             }
             http::Output::Rejected {
@@ -89,7 +88,7 @@ impl Http {
                 ts: cx.ts,
                 packet: cx.packet,
                 client: ends[client],
-                server: ends[client ^ 1],
+                server: ends[client.reverse()],
                 path: request.path,
                 status: response.status,
                 reason: response.reason,
@@ -104,7 +103,7 @@ impl Http {
                 ts: cx.ts,
                 packet: cx.packet,
                 client: ends[client],
-                server: ends[client ^ 1],
+                server: ends[client.reverse()],
                 method: request.method,
                 path: request.path,
                 status: response.status,
@@ -127,7 +126,7 @@ impl Http {
                     ts: cx.ts,
                     packet: cx.packet,
                     client: ends[client],
-                    server: ends[client ^ 1],
+                    server: ends[client.reverse()],
                     detected: Detected::Handshake,
                     handshake: Some(Handshake {
                         path: request.path,
@@ -145,10 +144,9 @@ impl Http {
                 let mut ws =
                     WebSocket::upgraded(ws::Connection::new(conn, Some(client), deflate, limits));
                 // The client's bytes after its request were sent before the server's answer.
-                for d in [client, client ^ 1] {
-                    if !rest[d].is_empty() {
-                        let dir = if d == 0 { Dir::AtoB } else { Dir::BtoA };
-                        ws.feed(dir, &rest[d], cx);
+                for dir in [client, client.reverse()] {
+                    if !rest[dir].is_empty() {
+                        ws.feed(dir, &rest[dir], cx);
                     }
                 }
                 cx.hand_over(Box::new(ws));
@@ -159,7 +157,7 @@ impl Http {
 
 impl Layer for Http {
     fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
-        self.conversation.feed(dir.index(), bytes, &mut self.out);
+        self.conversation.feed(dir, bytes, &mut self.out);
         let mut outputs = std::mem::take(&mut self.out);
         for o in outputs.drain(..) {
             self.output(o, dir, bytes, cx);
@@ -170,7 +168,7 @@ impl Layer for Http {
     fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
         // Without those bytes the HTTP messages cannot be followed to an upgrade.
         cx.shared.stats.http_gaps += 1;
-        let offset = self.conversation.offset(dir.index());
+        let offset = self.conversation.offset(dir);
         let what = format!("{len} bytes missing before the WebSocket upgrade finished");
         self.broken(dir, offset, what, cx);
     }

@@ -28,7 +28,7 @@ pub struct Context<'a> {
     /// The packet the bytes came in.
     pub ts: Timestamp,
     pub packet: u64,
-    /// The connection's endpoints, indexed by [`Dir::index`]: `ends[0]` sends `Dir::AtoB`.
+    /// The connection's endpoints, indexed by direction: `ends[Dir::AtoB]` sends `AtoB`.
     pub ends: [SocketAddr; 2],
     pub out: &'a mut Vec<Event>,
     pub shared: &'a mut Shared,
@@ -64,13 +64,12 @@ impl Context<'_> {
 
     /// An anomaly in the bytes that `dir` sent, at `offset` in its stream.
     pub fn anomaly(&mut self, layer: model::Layer, dir: Dir, offset: u64, reason: String) {
-        let i = dir.index();
         self.out.push(Event::Anomaly(model::Anomaly {
             ts: self.ts,
             packet: self.packet,
             layer,
             offset,
-            endpoints: Some((self.ends[i], self.ends[i ^ 1])),
+            endpoints: Some((self.ends[dir], self.ends[dir.reverse()])),
             reason,
         }));
     }

@@ -33,8 +33,9 @@ impl WebSocket {
     /// Each direction is picked up at an unknown place: framing is found again at the next
     /// plausible frame header.
     pub fn lose_sync(&mut self) {
-        self.ws.lose_sync(0);
-        self.ws.lose_sync(1);
+        for dir in Dir::BOTH {
+            self.ws.lose_sync(dir);
+        }
     }
 
     /// Hands what was decoded on as events, announcing the connection first if need be.
@@ -42,13 +43,13 @@ impl WebSocket {
         if !self.announced && !cx.shared.ws_out.is_empty() {
             self.announced = true;
             self.ws.conn = cx.shared.conn();
-            let client = self.ws.client().unwrap_or(0);
+            let client = self.ws.client().unwrap_or(Dir::AtoB);
             cx.out.push(Event::Connection(model::Connection {
                 conn: self.ws.conn,
                 ts: cx.ts,
                 packet: cx.packet,
                 client: cx.ends[client],
-                server: cx.ends[client ^ 1],
+                server: cx.ends[client.reverse()],
                 detected: Detected::DecodeAs,
                 handshake: None,
             }));
@@ -73,33 +74,23 @@ impl Layer for WebSocket {
     fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
         let stamp = cx.stamp();
         let shared = &mut *cx.shared;
-        self.ws.feed(
-            dir.index(),
-            bytes,
-            stamp,
-            &mut shared.buffers,
-            &mut shared.ws_out,
-        );
+        self.ws
+            .feed(dir, bytes, stamp, &mut shared.buffers, &mut shared.ws_out);
         self.emit(cx);
     }
 
     fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>) {
         let stamp = cx.stamp();
         let shared = &mut *cx.shared;
-        self.ws.gap(
-            dir.index(),
-            len,
-            stamp,
-            &mut shared.buffers,
-            &mut shared.ws_out,
-        );
+        self.ws
+            .gap(dir, len, stamp, &mut shared.buffers, &mut shared.ws_out);
         self.emit(cx);
         if self.announced {
             cx.out.push(Event::Gap(model::Gap {
                 conn: self.ws.conn,
                 ts: cx.ts,
                 packet: cx.packet,
-                from: self.ws.side(dir.index()),
+                from: self.ws.side(dir),
                 bytes: len,
             }));
         }

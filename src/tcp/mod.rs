@@ -52,6 +52,8 @@ use std::collections::VecDeque;
 use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 
+/// Direction within a flow; `AtoB` runs from `a` to `b` of [`Event::Opened`].
+pub use crate::vocab::Dir;
 use assembler::{Piece, Stream, WINDOW};
 pub use seq::SeqNumber;
 
@@ -75,29 +77,6 @@ pub struct Segment<'a> {
 
 /// Flows are numbered from 0 in order of first appearance.
 pub type FlowId = u64;
-
-/// Direction within a flow; `AtoB` runs from `a` to `b` of [`Event::Opened`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dir {
-    AtoB,
-    BtoA,
-}
-
-impl Dir {
-    pub fn reverse(self) -> Dir {
-        match self {
-            Dir::AtoB => Dir::BtoA,
-            Dir::BtoA => Dir::AtoB,
-        }
-    }
-
-    pub fn index(self) -> usize {
-        match self {
-            Dir::AtoB => 0,
-            Dir::BtoA => 1,
-        }
-    }
-}
 
 /// How a flow ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

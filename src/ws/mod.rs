@@ -21,6 +21,7 @@ pub use frame::{FrameHeader, LengthForm, Opcode, is_control, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
 use crate::model::{self, Side, Timestamp};
+use crate::vocab::Dir;
 use deflate::{Inflater, Outcome};
 use reader::{Expect, RawFrame, Reader};
 
@@ -71,12 +72,12 @@ struct Direction {
     history_lost: bool,
 }
 
-/// One WebSocket connection: two directions, indexed 0 and 1 by the caller.
+/// One WebSocket connection: two directions of bytes.
 pub struct Connection {
     pub conn: u32,
-    /// Which direction index is the client's; found from the first frame's mask when the
+    /// Which direction is the client's; found from the first frame's mask when the
     /// handshake is not in the capture.
-    client: Option<usize>,
+    client: Option<Dir>,
     dirs: [Direction; 2],
     next_n: u64,
     limits: Limits,
@@ -88,19 +89,19 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// `client`: the direction index of the peer that sent the upgrade, if it was seen.
+    /// `client`: the direction of the peer that sent the upgrade, if it was seen.
     /// `deflate`: permessage-deflate as the server accepted it. Without a handshake, pass
     /// `None` for both: compressed frames (RSV1) are then inflated on a best-effort basis.
     pub fn new(
         conn: u32,
-        client: Option<usize>,
+        client: Option<Dir>,
         deflate: Option<DeflateParams>,
         limits: Limits,
     ) -> Self {
         let handshake = client.is_some();
-        let dir = |index: usize| {
+        let dir = |dir: Dir| {
             let takeover = match (deflate, client) {
-                (Some(p), Some(c)) if c == index => !p.client_no_context_takeover,
+                (Some(p), Some(c)) if c == dir => !p.client_no_context_takeover,
                 (Some(p), Some(_)) => !p.server_no_context_takeover,
                 _ => true,
             };
@@ -114,7 +115,7 @@ impl Connection {
         Connection {
             conn,
             client,
-            dirs: [dir(0), dir(1)],
+            dirs: Dir::BOTH.map(dir),
             next_n: 0,
             limits,
             cut: Vec::new(),
@@ -122,11 +123,11 @@ impl Connection {
         }
     }
 
-    pub fn client(&self) -> Option<usize> {
+    pub fn client(&self) -> Option<Dir> {
         self.client
     }
 
-    fn expect(&self, dir: usize) -> Expect {
+    fn expect(&self, dir: Dir) -> Expect {
         Expect {
             masked: self.client.map(|c| c == dir),
             rsv1_allowed: self.dirs[dir].inflater.is_some(),
@@ -137,13 +138,12 @@ impl Connection {
     /// taken from `bufs`.
     pub fn feed(
         &mut self,
-        dir: usize,
+        dir: Dir,
         bytes: &[u8],
         stamp: Stamp,
         bufs: &mut Buffers,
         out: &mut Vec<Output>,
     ) {
-        let dir = dir & 1;
         let expect = self.expect(dir);
         let mut cut = std::mem::take(&mut self.cut);
         self.dirs[dir]
@@ -155,7 +155,7 @@ impl Connection {
     /// Judges the frames the reader cut, in order, and keeps the buffer for next time.
     fn judge(
         &mut self,
-        dir: usize,
+        dir: Dir,
         mut cut: Vec<RawFrame>,
         stamp: Stamp,
         bufs: &mut Buffers,
@@ -169,13 +169,12 @@ impl Connection {
 
     pub fn gap(
         &mut self,
-        dir: usize,
+        dir: Dir,
         len: u64,
         stamp: Stamp,
         bufs: &mut Buffers,
         out: &mut Vec<Output>,
     ) {
-        let dir = dir & 1;
         let mut cut = std::mem::take(&mut self.cut);
         self.dirs[dir]
             .reader
@@ -195,7 +194,7 @@ impl Connection {
     /// (they make no frame, so the caller reports them).
     pub fn finish(&mut self, stamp: Stamp, bufs: &mut Buffers, out: &mut Vec<Output>) -> usize {
         let mut header_bytes = 0;
-        for dir in 0..2 {
+        for dir in Dir::BOTH {
             let mut cut = std::mem::take(&mut self.cut);
             header_bytes += self.dirs[dir]
                 .reader
@@ -212,14 +211,14 @@ impl Connection {
 
     /// Direction `dir` is picked up at an unknown place in its stream: its framing is found
     /// again at the next plausible frame header, and its compression history is unknown.
-    pub fn lose_sync(&mut self, dir: usize) {
-        let d = &mut self.dirs[dir & 1];
+    pub fn lose_sync(&mut self, dir: Dir) {
+        let d = &mut self.dirs[dir];
         d.reader.lose_sync();
         d.history_lost = true;
     }
 
     /// Who sends on direction `dir` (the server until the client is known).
-    pub fn side(&self, dir: usize) -> Side {
+    pub fn side(&self, dir: Dir) -> Side {
         match self.client {
             Some(c) if c == dir => Side::Client,
             _ => Side::Server,
@@ -228,7 +227,7 @@ impl Connection {
 
     fn frame(
         &mut self,
-        dir: usize,
+        dir: Dir,
         raw: RawFrame,
         stamp: Stamp,
         bufs: &mut Buffers,
@@ -239,7 +238,7 @@ impl Connection {
             self.client = Some(if raw.header.mask.is_some() {
                 dir
             } else {
-                dir ^ 1
+                dir.reverse()
             });
         }
         let from = self.side(dir);
@@ -320,7 +319,7 @@ impl Connection {
     /// `self.done`, to be handed out after the frame.
     fn assemble(
         &mut self,
-        dir: usize,
+        dir: Dir,
         n: u64,
         raw: &RawFrame,
         frame_problems: &mut Vec<Problem>,
@@ -398,7 +397,7 @@ impl Connection {
     /// Turns a finished message into its final form: inflated, text checked, close read.
     fn close_message(
         &mut self,
-        dir: usize,
+        dir: Dir,
         mut msg: OpenMessage,
         stamp: Stamp,
         bufs: &mut Buffers,
@@ -489,20 +488,26 @@ fn push_once(problems: &mut Vec<Problem>, p: Problem) {
 mod tests {
     use super::*;
 
-    /// A connection whose client (direction 0) sent the upgrade; frames are fed whole.
+    /// A connection whose client (direction 0, `AtoB`) sent the upgrade; frames are fed whole.
     fn run(
         deflate: Option<&str>,
         frames: &[(usize, &[u8])],
     ) -> (Vec<model::Frame>, Vec<model::Message>) {
         let params = deflate.and_then(DeflateParams::from_header);
-        let mut c = Connection::new(0, Some(0), params, Limits::default());
+        let mut c = Connection::new(0, Some(Dir::AtoB), params, Limits::default());
         let mut out = Vec::new();
         for (i, (dir, bytes)) in frames.iter().enumerate() {
             let stamp = Stamp {
                 packet: i as u64 + 1,
                 ..Stamp::default()
             };
-            c.feed(*dir, bytes, stamp, &mut Buffers::default(), &mut out);
+            c.feed(
+                Dir::BOTH[*dir],
+                bytes,
+                stamp,
+                &mut Buffers::default(),
+                &mut out,
+            );
         }
         c.finish(Stamp::default(), &mut Buffers::default(), &mut out);
         let mut fs = Vec::new();
@@ -668,7 +673,7 @@ mod tests {
         let mut c = Connection::new(0, None, None, Limits::default());
         let mut out = Vec::new();
         c.feed(
-            1,
+            Dir::BtoA,
             &[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00],
             Stamp::default(),
             &mut Buffers::default(),

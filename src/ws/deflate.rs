@@ -49,8 +49,16 @@ pub enum Outcome {
     /// Output stopped at the limit; the rest was inflated and thrown away so that the shared
     /// window stays right for the next message.
     Limited,
+    /// Output stopped at the limit, and so did the inflating thrown away after it: the window
+    /// is unknown from here on, as if history had been lost.
+    Abandoned,
     Failed,
 }
+
+/// Bytes a message may inflate to beyond the output limit, thrown away only to keep the
+/// window right. DEFLATE expands a thousandfold at most: without this bound a 16 MiB message
+/// would cost 16 GiB of inflating (seconds of CPU) for 32 KiB of window.
+pub const DISCARD_LIMIT: usize = 256 << 20;
 
 /// Inflates the messages of one direction. With context takeover, the LZ77 window carries over
 /// from message to message, so every compressed message of the direction must pass through here
@@ -73,12 +81,20 @@ impl Inflater {
         }
     }
 
-    /// Inflates one whole message into `out`, writing at most `limit` bytes.
-    pub fn inflate(&mut self, compressed: &[u8], limit: usize, out: &mut Vec<u8>) -> Outcome {
+    /// Inflates one whole message into `out`, writing at most `limit` bytes and inflating
+    /// at most `discard` more only to keep the window right.
+    pub fn inflate(
+        &mut self,
+        compressed: &[u8],
+        limit: usize,
+        discard: usize,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
         if !self.takeover {
             self.state.reset(false);
         }
         let mut outcome = Outcome::Whole;
+        let mut discarded = 0usize;
         for mut input in [compressed, &TAIL[..]] {
             loop {
                 let (in_before, out_before) = (self.state.total_in(), self.state.total_out());
@@ -103,6 +119,13 @@ impl Inflater {
                     outcome = Outcome::Limited;
                     if !self.takeover {
                         return outcome;
+                    }
+                    discarded = discarded.saturating_add(made - room);
+                    if discarded > discard {
+                        // The window cannot be kept right at a bearable cost: start afresh,
+                        // and let the next message that refers back fail as without history.
+                        self.state.reset(false);
+                        return Outcome::Abandoned;
                     }
                 }
                 if status == Status::StreamEnd {
@@ -140,7 +163,12 @@ mod tests {
     fn rfc_7692_hello() {
         let mut out = Vec::new();
         let mut inf = Inflater::new(true);
-        let r = inf.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], 1000, &mut out);
+        let r = inf.inflate(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            1000,
+            DISCARD_LIMIT,
+            &mut out,
+        );
         assert_eq!((r, out.as_slice()), (Outcome::Whole, &b"Hello"[..]));
     }
 
@@ -152,17 +180,18 @@ mod tests {
         inf.inflate(
             &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
             1000,
+            DISCARD_LIMIT,
             &mut first,
         );
         let mut second = Vec::new();
-        let r = inf.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], 1000, &mut second);
+        let r = inf.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], 1000, 0, &mut second);
         assert_eq!((r, second.as_slice()), (Outcome::Whole, &b"Hello"[..]));
 
         // Without the history, the back-reference cannot be resolved.
         let mut fresh = Inflater::new(false);
         let mut out = Vec::new();
         assert_eq!(
-            fresh.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], 1000, &mut out),
+            fresh.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], 1000, 0, &mut out),
             Outcome::Failed
         );
     }
@@ -176,6 +205,7 @@ mod tests {
                 0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
             ],
             1000,
+            0,
             &mut out,
         );
         assert_eq!((r, out.as_slice()), (Outcome::Whole, &b"Hello"[..]));
@@ -196,7 +226,18 @@ mod tests {
         );
         let body = &packed[..packed.len() - 4];
         let mut out = Vec::new();
-        let r = Inflater::new(true).inflate(body, 1000, &mut out);
+        let r = Inflater::new(true).inflate(body, 1000, DISCARD_LIMIT, &mut out);
         assert_eq!((r, out.len()), (Outcome::Limited, 1000));
+
+        // Inflating only to throw away is bounded too: past it, the window is given up.
+        let mut inf = Inflater::new(true);
+        out.clear();
+        let r = inf.inflate(body, 1000, 64 << 10, &mut out);
+        assert_eq!((r, out.len()), (Outcome::Abandoned, 1000));
+        // RFC 7692 7.2.3.2's second "Hello" refers back 5 bytes: into the history that was
+        // given up, which the inflater must not pretend to have.
+        out.clear();
+        let r = inf.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], 1000, 0, &mut out);
+        assert_eq!((r, out.as_slice()), (Outcome::Failed, &b""[..]));
     }
 }

@@ -408,17 +408,23 @@ impl Connection {
             && let Some(inflater) = d.inflater.as_mut()
         {
             let mut data = bufs.bytes();
-            let outcome = inflater.inflate(&msg.data, limit, &mut data);
+            let outcome = inflater.inflate(&msg.data, limit, deflate::DISCARD_LIMIT, &mut data);
             // The compressed bytes are no longer needed when the inflated ones replace them
             // (the frames keep their own copies); the unused buffer goes back either way.
             let spare = match outcome {
-                Outcome::Whole | Outcome::Limited => std::mem::replace(&mut msg.data, data),
+                Outcome::Whole | Outcome::Limited | Outcome::Abandoned => {
+                    std::mem::replace(&mut msg.data, data)
+                }
                 Outcome::Failed => data,
             };
             bufs.put_bytes(spare);
             match outcome {
                 Outcome::Whole => {}
                 Outcome::Limited => msg.problems.push(Problem::InflateLimit),
+                Outcome::Abandoned => {
+                    msg.problems.push(Problem::InflateLimit);
+                    d.history_lost = true;
+                }
                 Outcome::Failed if d.history_lost => msg.problems.push(Problem::InflateNoHistory),
                 Outcome::Failed => msg.problems.push(Problem::InflateFailed),
             }

@@ -152,6 +152,10 @@ impl Source for Live {
         }
     }
 
+    fn is_live(&self) -> bool {
+        true
+    }
+
     fn live_stats(&mut self) -> Option<LiveStats> {
         Some(self.stats())
     }

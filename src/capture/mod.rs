@@ -7,10 +7,12 @@
 
 mod file;
 mod live;
+mod memory;
 mod prefetch;
 
 pub use file::File;
 pub use live::{DEFAULT_BUFFER_KIB, Live, LiveOptions, LiveStats, Waker, interfaces};
+pub use memory::Memory;
 pub use prefetch::Prefetched;
 
 use std::path::PathBuf;
@@ -126,6 +128,10 @@ pub trait Source {
     /// The next packet; an error ends the source (a file cut off inside a packet, a failed
     /// capture), after every packet before it was handed out.
     fn next_packet(&mut self) -> Result<Poll<'_>, Error>;
+    /// Packets arrive as they happen (an interface), rather than as fast as they can be read.
+    fn is_live(&self) -> bool {
+        false
+    }
     /// Bytes read so far and in all, for a progress bar; `None` when there is no end to know.
     fn progress(&self) -> Option<(u64, u64)> {
         None

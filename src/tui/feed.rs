@@ -157,7 +157,7 @@ pub fn spawn(
     waker: Option<capture::Waker>,
     options: Options,
 ) -> Result<Feeding, Error> {
-    let live = source.progress().is_none();
+    let live = source.is_live();
     // Live: roomy, so that a burst does not block the capture while the UI draws.
     let (tx, rx) = sync_channel(if live { 4096 } else { 64 });
     let (writer, reader) = spill::new();
@@ -232,4 +232,45 @@ pub fn live(opts: LiveOptions, options: Options) -> Result<Feeding, Error> {
             }
         });
     Ok(feeding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Memory, Poll};
+
+    /// The decoding thread fed a live source that goes quiet between packets: the UI gets the
+    /// start, every event of the capture as an entry, the kernel's counters, and the end.
+    #[test]
+    fn a_live_source_reaches_the_ui_whole() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/echo.pcap");
+        let mut file = capture::File::open(&path, None).unwrap();
+        let link = file.link();
+        let mut packets = Vec::new();
+        while let Ok(Poll::Packet(p)) = file.next_packet() {
+            packets.push(Some((p.ts, p.data.to_vec())));
+            packets.push(None);
+        }
+        let count = packets.len() / 2;
+        let mut again = capture::File::open(&path, None).unwrap();
+        let (events, _) = crate::pipeline::collect(&mut again, Options::default());
+
+        let source = Memory::live(link, packets);
+        let feeding = spawn("lo".into(), Box::new(source), None, Options::default()).unwrap();
+        assert!(feeding.live);
+        let (mut started, mut entries, mut counters, mut done) = (false, 0, None, None);
+        while done.is_none() {
+            match feeding.rx.recv_timeout(Duration::from_secs(10)).unwrap() {
+                Feed::Start(_) => started = true,
+                Feed::Entries(e) => entries += e.len(),
+                Feed::Live(s) => counters = Some(s.received),
+                Feed::Done { notes, error } => done = Some((notes, error)),
+                Feed::Progress { .. } | Feed::Note(_) => {}
+            }
+        }
+        assert!(started);
+        assert_eq!(entries, events.len());
+        assert_eq!(counters, Some(count as u32));
+        assert_eq!(done, Some((Vec::new(), None)));
+    }
 }

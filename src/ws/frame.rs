@@ -12,6 +12,15 @@ pub enum LengthForm {
 }
 
 impl LengthForm {
+    /// Bytes of extended payload length after the first two bytes of the header.
+    pub fn extended_bytes(self) -> usize {
+        match self {
+            LengthForm::Short => 0,
+            LengthForm::Medium => 2,
+            LengthForm::Long => 8,
+        }
+    }
+
     pub fn bits(self) -> u8 {
         match self {
             LengthForm::Short => 7,
@@ -66,6 +75,49 @@ pub fn is_control(opcode: u8) -> bool {
     opcode & 0x08 != 0
 }
 
+/// A field of the frame header (RFC 6455 section 5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Fin,
+    Rsv1,
+    Rsv2,
+    Rsv3,
+    Opcode,
+    Mask,
+    /// The 7-bit length, or 126/127 saying which extended length follows.
+    PayloadLen,
+    /// 16 or 64 bits, only when the 7-bit length is 126 or 127.
+    ExtendedPayloadLen,
+    /// Only when MASK is set.
+    MaskingKey,
+}
+
+impl Field {
+    /// The name RFC 6455's diagram gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Fin => "FIN",
+            Field::Rsv1 => "RSV1",
+            Field::Rsv2 => "RSV2",
+            Field::Rsv3 => "RSV3",
+            Field::Opcode => "opcode",
+            Field::Mask => "MASK",
+            Field::PayloadLen => "Payload len",
+            Field::ExtendedPayloadLen => "Extended payload length",
+            Field::MaskingKey => "Masking-key",
+        }
+    }
+}
+
+/// Where one field of a particular header sits: the bytes it occupies and, within a single
+/// byte, which bits (`0xff` for fields of whole bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub field: Field,
+    pub bytes: std::ops::Range<usize>,
+    pub bits: u8,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameHeader {
     pub fin: bool,
@@ -89,18 +141,18 @@ impl FrameHeader {
     pub fn parse(buf: &[u8]) -> Option<FrameHeader> {
         let [b0, b1, ..] = *buf else { return None };
         let masked = b1 & 0x80 != 0;
-        let (len, length_form, ext) = match b1 & 0x7f {
+        let (len, length_form) = match b1 & 0x7f {
             126 => {
                 let bytes: [u8; 2] = buf.get(2..4)?.try_into().ok()?;
-                (u64::from(u16::from_be_bytes(bytes)), LengthForm::Medium, 2)
+                (u64::from(u16::from_be_bytes(bytes)), LengthForm::Medium)
             }
             127 => {
                 let bytes: [u8; 8] = buf.get(2..10)?.try_into().ok()?;
-                (u64::from_be_bytes(bytes), LengthForm::Long, 8)
+                (u64::from_be_bytes(bytes), LengthForm::Long)
             }
-            short => (u64::from(short), LengthForm::Short, 0),
+            short => (u64::from(short), LengthForm::Short),
         };
-        let key_at = 2 + ext;
+        let key_at = 2 + length_form.extended_bytes();
         let mask = if masked {
             Some(buf.get(key_at..key_at + 4)?.try_into().ok()?)
         } else {
@@ -121,6 +173,49 @@ impl FrameHeader {
 
     pub fn opcode(&self) -> Opcode {
         Opcode::from_u8(self.opcode)
+    }
+
+    /// The fields this header holds, in wire order, each with its bytes and bits: the one
+    /// description of the layout that every view of a header reads.
+    pub fn layout(&self) -> Vec<Span> {
+        let one = |field, byte: usize, bits| Span {
+            field,
+            bytes: byte..byte + 1,
+            bits,
+        };
+        let mut spans = vec![
+            one(Field::Fin, 0, 0x80),
+            one(Field::Rsv1, 0, 0x40),
+            one(Field::Rsv2, 0, 0x20),
+            one(Field::Rsv3, 0, 0x10),
+            one(Field::Opcode, 0, 0x0f),
+            one(Field::Mask, 1, 0x80),
+            one(Field::PayloadLen, 1, 0x7f),
+        ];
+        let ext = self.length_form.extended_bytes();
+        if ext > 0 {
+            spans.push(Span {
+                field: Field::ExtendedPayloadLen,
+                bytes: 2..2 + ext,
+                bits: 0xff,
+            });
+        }
+        if self.mask.is_some() {
+            spans.push(Span {
+                field: Field::MaskingKey,
+                bytes: 2 + ext..6 + ext,
+                bits: 0xff,
+            });
+        }
+        spans
+    }
+
+    /// The bytes of `field` in this header, if it has it.
+    pub fn bytes_of(&self, field: Field) -> Option<std::ops::Range<usize>> {
+        self.layout()
+            .into_iter()
+            .find(|s| s.field == field)
+            .map(|s| s.bytes)
     }
 
     pub fn is_control(&self) -> bool {
@@ -211,6 +306,47 @@ mod tests {
             assert_eq!(out, wire);
             assert_eq!(out.len(), usize::from(h.header_len));
         }
+    }
+
+    /// RFC 6455 5.7's examples, read through the layout: the masked "Hello" has its key at
+    /// bytes 2-5 (37 fa 21 3d); the 256-byte binary its 16-bit length at 2-3 (01 00); the
+    /// 64 KiB binary its 64-bit length at 2-9.
+    #[test]
+    fn layout_points_at_the_bytes_of_each_field() {
+        let masked = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d];
+        let h = FrameHeader::parse(&masked).unwrap();
+        let key = h.bytes_of(Field::MaskingKey).unwrap();
+        assert_eq!(&masked[key], &[0x37, 0xfa, 0x21, 0x3d]);
+        assert_eq!(h.bytes_of(Field::ExtendedPayloadLen), None);
+        let fields: Vec<(&str, u8)> = h
+            .layout()
+            .iter()
+            .filter(|s| s.bytes == (0..1))
+            .map(|s| (s.field.name(), masked[0] & s.bits))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("FIN", 0x80),
+                ("RSV1", 0),
+                ("RSV2", 0),
+                ("RSV3", 0),
+                ("opcode", 1)
+            ]
+        );
+
+        let medium = [0x82, 0x7e, 0x01, 0x00];
+        let h = FrameHeader::parse(&medium).unwrap();
+        let ext = h.bytes_of(Field::ExtendedPayloadLen).unwrap();
+        assert_eq!(&medium[ext], &[0x01, 0x00]);
+        assert_eq!(h.bytes_of(Field::MaskingKey), None);
+
+        let long = [0x82, 0x7f, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00];
+        let h = FrameHeader::parse(&long).unwrap();
+        assert_eq!(h.bytes_of(Field::ExtendedPayloadLen), Some(2..10));
+        // The fields cover the header exactly, each byte once (bit fields share theirs).
+        let end = h.layout().iter().map(|s| s.bytes.end).max();
+        assert_eq!(end, Some(usize::from(h.header_len)));
     }
 
     // RFC 6455 section 5.7 examples.

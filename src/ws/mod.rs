@@ -17,7 +17,7 @@ mod reader;
 
 pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
-pub use frame::{FrameHeader, LengthForm, Opcode, is_control, unmask};
+pub use frame::{Field, FrameHeader, LengthForm, Opcode, Span, is_control, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
 use crate::model::{self, Side, Timestamp};

@@ -12,6 +12,7 @@
 pub mod capture;
 pub mod cli;
 pub mod http;
+pub mod index;
 pub mod link;
 pub mod model;
 pub mod output;

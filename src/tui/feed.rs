@@ -15,8 +15,8 @@ use crate::model::{Event, Timestamp};
 use crate::pipeline::{Options, Pipeline};
 
 use super::Error;
-use super::spill;
 use super::store::{Entry, Ingest};
+use crate::index::spill;
 
 /// What the decoding thread tells the UI.
 pub enum Feed {

@@ -13,8 +13,8 @@ use regex::bytes::Regex;
 
 use super::app::Mode;
 use super::filter::{self, Matched};
-use super::spill::Span;
 use super::store::Store;
+use crate::index::spill::Span;
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
 pub struct Hits {

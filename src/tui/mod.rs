@@ -10,7 +10,6 @@ pub mod details;
 pub mod feed;
 pub mod filter;
 mod hits;
-pub mod spill;
 pub mod store;
 pub mod view;
 

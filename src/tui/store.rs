@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::filter::Subject;
-use super::spill::{self, Span};
+use crate::index::spill::{self, Span};
 use crate::model::{self, EndHow, Event, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 

@@ -11,9 +11,9 @@ use crate::ws::{self, Opcode};
 
 use super::details::{self, Details};
 use super::feed::Feed;
-use super::filter::{self, Filter, Subject};
 use super::hits::{Hits, Missing, Pending};
 use super::store::{Entry, Store};
+use crate::query::filter::{self, Filter, Subject};
 use crate::teach::{self, Step, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

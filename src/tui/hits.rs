@@ -12,9 +12,9 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use regex::bytes::Regex;
 
 use super::app::Mode;
-use super::filter::{self, Matched};
 use super::store::Store;
 use crate::index::spill::Span;
+use crate::query::filter::{self, Matched};
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
 pub struct Hits {

@@ -8,7 +8,6 @@
 pub mod app;
 pub mod details;
 pub mod feed;
-pub mod filter;
 mod hits;
 pub mod store;
 pub mod view;

@@ -6,9 +6,9 @@
 
 use std::borrow::Cow;
 
-use super::filter::Subject;
 use crate::index::spill::{self, Span};
 use crate::model::{self, EndHow, Event, Side, Timestamp};
+use crate::query::filter::Subject;
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection as the connections pane lists it.

@@ -1,0 +1,6 @@
+//! Asking the index questions: the display filter's language, parsed once and tested against a
+//! frame, a message or a gap.
+
+pub mod filter;
+
+pub use filter::{Filter, Matched, Subject};

@@ -7,10 +7,10 @@
 
 use std::time::Instant;
 
+use wsinspect::index::Store;
 use wsinspect::pipeline::Options;
 use wsinspect::tui::app::App;
 use wsinspect::tui::feed::{self, Feed};
-use wsinspect::tui::store::Store;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {

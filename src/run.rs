@@ -206,7 +206,7 @@ fn print_lesson(input: Input, options: Options) -> Result<(), Error> {
     };
     let mut file = capture::File::open(&path, filter.as_deref())?;
     let mut pipeline = Pipeline::new(file.link(), options);
-    let mut store = crate::tui::store::Store::default();
+    let mut store = crate::index::Store::default();
     let mut events = Vec::new();
     let mut number = 0u64;
     let mut cut = None;

@@ -2,5 +2,6 @@
 //! frame, a message or a gap.
 
 pub mod filter;
+mod subject;
 
 pub use filter::{Filter, Matched, Subject};

@@ -13,9 +13,9 @@ mod tests;
 use sha1::{Digest, Sha1};
 
 use crate::http::GUID;
+use crate::index::{FrameMeta, Store};
 use crate::model::{Frame, Side};
 use crate::output::escape_plain;
-use crate::tui::store::{FrameMeta, Store};
 use crate::ws::{LengthForm, Opcode, close_code_meaning};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or

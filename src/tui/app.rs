@@ -12,7 +12,7 @@ use crate::ws::{self, Opcode};
 use super::details::{self, Details};
 use super::feed::Feed;
 use super::hits::{Hits, Missing, Pending};
-use super::store::{Entry, Store};
+use crate::index::{Entry, Store, Unit};
 use crate::query::filter::{self, Filter, Subject};
 use crate::teach::{self, Step, Target};
 
@@ -42,12 +42,6 @@ pub enum Right {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Frames,
-    Messages,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Clock {
     /// Seconds since the first packet, as Wireshark's default.
     Relative,
@@ -73,10 +67,10 @@ pub enum Row {
 
 impl Row {
     /// Frame (or message) `i`.
-    fn of(mode: Mode, i: u32) -> Row {
+    fn of(mode: Unit, i: u32) -> Row {
         match mode {
-            Mode::Frames => Row::Frame(i),
-            Mode::Messages => Row::Message(i),
+            Unit::Frames => Row::Frame(i),
+            Unit::Messages => Row::Message(i),
         }
     }
 }
@@ -179,7 +173,7 @@ pub struct App {
     pub live: bool,
     /// 0: all connections; then the WebSocket connections in order; then rejected upgrades.
     pub conn_sel: usize,
-    pub mode: Mode,
+    pub mode: Unit,
     pub rows: Vec<Row>,
     pub sel: usize,
     pub focus: Pane,
@@ -237,7 +231,7 @@ impl App {
             source_name,
             live,
             conn_sel: 0,
-            mode: Mode::Frames,
+            mode: Unit::Frames,
             rows: Vec::new(),
             sel: 0,
             focus: Pane::List,
@@ -380,7 +374,7 @@ impl App {
     fn wanted(&self, row: Row) -> bool {
         let kind_ok = matches!(
             (row, self.mode),
-            (Row::Gap(_), _) | (Row::Frame(_), Mode::Frames) | (Row::Message(_), Mode::Messages)
+            (Row::Gap(_), _) | (Row::Frame(_), Unit::Frames) | (Row::Message(_), Unit::Messages)
         );
         if !kind_ok {
             return false;
@@ -395,7 +389,7 @@ impl App {
 
     /// For every frame (or message), whether the list shows it. The filter's text conditions
     /// are answered from `filter_hits` (see [`App::rebuild`]), not by reading payloads here.
-    fn matching(&self, mode: Mode) -> Vec<bool> {
+    fn matching(&self, mode: Unit) -> Vec<bool> {
         let store = &self.store;
         let conn = self.conn_filter();
         let filter = self.filter.as_ref();
@@ -406,8 +400,8 @@ impl App {
         (0..self.count(mode))
             .map(|i| {
                 let mut s = match mode {
-                    Mode::Frames => store.frame_subject(i),
-                    Mode::Messages => store.message_subject(i),
+                    Unit::Frames => Subject::frame(store, i),
+                    Unit::Messages => Subject::message(store, i),
                 };
                 if conn.is_some_and(|c| c != s.conn) {
                     return false;
@@ -429,7 +423,7 @@ impl App {
 
     /// Makes sure the filter's text conditions are answered for every frame (or message),
     /// reading the payloads not seen yet.
-    fn fill_filter_hits(&mut self, mode: Mode) {
+    fn fill_filter_hits(&mut self, mode: Unit) {
         let Some(f) = self.filter.as_ref().filter(|f| f.needs_data()) else {
             return;
         };
@@ -440,10 +434,10 @@ impl App {
     }
 
     /// Frames (or messages) the store holds.
-    fn count(&self, mode: Mode) -> u32 {
+    fn count(&self, mode: Unit) -> u32 {
         (match mode {
-            Mode::Frames => self.store.frames.len(),
-            Mode::Messages => self.store.message_count(),
+            Unit::Frames => self.store.frames.len(),
+            Unit::Messages => self.store.message_count(),
         }) as u32
     }
 
@@ -454,10 +448,10 @@ impl App {
         let keep = self.rows.get(self.sel).copied();
         let mut rows = Vec::new();
         match self.mode {
-            Mode::Frames => {
+            Unit::Frames => {
                 // Frames and gaps in capture order: a gap goes before the first frame that
                 // completed after it.
-                let keep_frame = self.matching(Mode::Frames);
+                let keep_frame = self.matching(Unit::Frames);
                 let mut gaps = (0..self.store.gaps.len() as u32).peekable();
                 for f in 0..self.store.frames.len() as u32 {
                     let packet = self.store.frames[f as usize].packets.1;
@@ -474,8 +468,8 @@ impl App {
                 }
                 rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
             }
-            Mode::Messages => {
-                let keep_message = self.matching(Mode::Messages);
+            Unit::Messages => {
+                let keep_message = self.matching(Unit::Messages);
                 let mut gaps = (0..self.store.gaps.len() as u32).peekable();
                 for m in 0..self.store.message_count() as u32 {
                     let ts = self.store.message_meta(m).ts;
@@ -503,9 +497,9 @@ impl App {
     pub fn subject(&self, row: Row, with_data: bool) -> Subject<'_> {
         let s = &self.store;
         let (mut subject, span) = match row {
-            Row::Frame(i) => (s.frame_subject(i), s.readable_span(i)),
-            Row::Message(i) => (s.message_subject(i), s.message_data(i)),
-            Row::Gap(i) => return s.gap_subject(i),
+            Row::Frame(i) => (Subject::frame(s, i), s.readable_span(i)),
+            Row::Message(i) => (Subject::message(s, i), s.message_data(i)),
+            Row::Gap(i) => return Subject::gap(s, i),
         };
         if with_data {
             subject.data = s.spill.get(span).into();
@@ -707,8 +701,8 @@ impl App {
             },
             Action::ToggleMode => {
                 self.mode = match self.mode {
-                    Mode::Frames => Mode::Messages,
-                    Mode::Messages => Mode::Frames,
+                    Unit::Frames => Unit::Messages,
+                    Unit::Messages => Unit::Frames,
                 };
                 self.follow_mode_switch();
             }
@@ -859,8 +853,8 @@ impl App {
         };
         self.rebuild();
         let want = match self.mode {
-            Mode::Messages => Row::Message(target),
-            Mode::Frames => Row::Frame(target),
+            Unit::Messages => Row::Message(target),
+            Unit::Frames => Row::Frame(target),
         };
         if let Some(i) = self.rows.iter().position(|r| *r == want) {
             self.sel = i;
@@ -1042,8 +1036,8 @@ impl App {
     /// Selects the next (or previous) row among `hits`; what to tell the user.
     fn step_to_hit(&mut self, hits: &Hits, forward: bool) -> String {
         let hit = |row: Row| match row {
-            Row::Frame(i) => hits.of(Mode::Frames).get(i as usize) > Some(&0),
-            Row::Message(i) => hits.of(Mode::Messages).get(i as usize) > Some(&0),
+            Row::Frame(i) => hits.of(Unit::Frames).get(i as usize) > Some(&0),
+            Row::Message(i) => hits.of(Unit::Messages).get(i as usize) > Some(&0),
             Row::Gap(_) => false,
         };
         let n = self.rows.len();
@@ -1122,8 +1116,8 @@ impl App {
     /// The list's title: what it shows and for which connection.
     pub fn list_title(&self) -> String {
         let what = match self.mode {
-            Mode::Frames => "Frames",
-            Mode::Messages => "Messages",
+            Unit::Frames => "Frames",
+            Unit::Messages => "Messages",
         };
         let conn = match self.conn_filter() {
             None => "all connections".to_owned(),

@@ -9,7 +9,7 @@ use crate::model::{Frame, Gap, Message, Side, Timestamp};
 use crate::output::escape_plain;
 use crate::ws::{LengthForm, Opcode, close_code_meaning};
 
-use super::store::Store;
+use crate::index::Store;
 
 /// One line of the field tree.
 pub struct Field {

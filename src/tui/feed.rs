@@ -15,8 +15,8 @@ use crate::model::{Event, Timestamp};
 use crate::pipeline::{Options, Pipeline};
 
 use super::Error;
-use super::store::{Entry, Ingest};
 use crate::index::spill;
+use crate::index::{Entry, Ingest};
 
 /// What the decoding thread tells the UI.
 pub enum Feed {

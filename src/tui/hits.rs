@@ -11,9 +11,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 
 use regex::bytes::Regex;
 
-use super::app::Mode;
-use super::store::Store;
 use crate::index::spill::Span;
+use crate::index::{Store, Unit};
 use crate::query::filter::{self, Matched};
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
@@ -44,7 +43,7 @@ impl Missing {
 /// Answers being worked out on threads of their own. Dropping it stops them.
 pub struct Pending {
     key: String,
-    mode: Mode,
+    mode: Unit,
     from: u32,
     result: Receiver<Vec<Matched>>,
     stop: Arc<AtomicBool>,
@@ -83,25 +82,25 @@ impl Hits {
     }
 
     /// The answers known for frames (or messages), by index in the store.
-    pub fn of(&self, mode: Mode) -> &[Matched] {
+    pub fn of(&self, mode: Unit) -> &[Matched] {
         match mode {
-            Mode::Frames => &self.frames,
-            Mode::Messages => &self.messages,
+            Unit::Frames => &self.frames,
+            Unit::Messages => &self.messages,
         }
     }
 
-    fn of_mut(&mut self, mode: Mode) -> &mut Vec<Matched> {
+    fn of_mut(&mut self, mode: Unit) -> &mut Vec<Matched> {
         match mode {
-            Mode::Frames => &mut self.frames,
-            Mode::Messages => &mut self.messages,
+            Unit::Frames => &mut self.frames,
+            Unit::Messages => &mut self.messages,
         }
     }
 
     /// What is still to be worked out for `mode`.
-    pub fn missing(&self, store: &Store, mode: Mode) -> Missing {
+    pub fn missing(&self, store: &Store, mode: Unit) -> Missing {
         let (count, bytes) = match mode {
-            Mode::Frames => (store.frames.len(), store.payload_bytes),
-            Mode::Messages => (store.message_count(), store.message_bytes),
+            Unit::Frames => (store.frames.len(), store.payload_bytes),
+            Unit::Messages => (store.message_count(), store.message_bytes),
         };
         let from = self.of(mode).len() as u32;
         let to = (count as u32).max(from);
@@ -113,7 +112,7 @@ impl Hits {
     }
 
     /// Works out what is missing here and now.
-    pub fn fill(&mut self, store: &Store, mode: Mode, missing: Missing) {
+    pub fn fill(&mut self, store: &Store, mode: Unit, missing: Missing) {
         let found = store.spill.scan(
             (missing.to - missing.from) as usize,
             |i| span_of(store, mode, missing.from + i as u32),
@@ -126,7 +125,7 @@ impl Hits {
 
     /// Starts working out what is missing on threads of their own; `None` if no thread can be
     /// started.
-    pub fn start(&self, store: &Store, mode: Mode, missing: Missing) -> Option<Pending> {
+    pub fn start(&self, store: &Store, mode: Unit, missing: Missing) -> Option<Pending> {
         // The thread cannot look at the store, which goes on growing: it gets where the
         // payloads are.
         let spans: Vec<Span> = (missing.from..missing.to)
@@ -161,7 +160,7 @@ impl Hits {
 
     /// Takes answers worked out for frames (or messages) from `from`, if they follow on from
     /// what is known.
-    fn extend(&mut self, mode: Mode, from: u32, found: Vec<Matched>) {
+    fn extend(&mut self, mode: Unit, from: u32, found: Vec<Matched>) {
         let known = self.of_mut(mode);
         if known.len() as u32 == from {
             known.extend(found);
@@ -186,7 +185,7 @@ impl Hits {
 
 impl Pending {
     /// The frames or messages it works on.
-    pub fn mode(&self) -> Mode {
+    pub fn mode(&self) -> Unit {
         self.mode
     }
 }
@@ -199,9 +198,9 @@ impl Drop for Pending {
 
 /// Where the bytes worth searching of frame (or message) `i` are: a compressed frame's are its
 /// message's inflated bytes.
-fn span_of(store: &Store, mode: Mode, i: u32) -> Span {
+fn span_of(store: &Store, mode: Unit, i: u32) -> Span {
     match mode {
-        Mode::Frames => store.readable_span(i),
-        Mode::Messages => store.message_data(i),
+        Unit::Frames => store.readable_span(i),
+        Unit::Messages => store.message_data(i),
     }
 }

@@ -9,7 +9,6 @@ pub mod app;
 pub mod details;
 pub mod feed;
 mod hits;
-pub mod store;
 pub mod view;
 
 #[cfg(test)]
@@ -52,7 +51,7 @@ impl Error {
 /// Runs the UI until the user quits. The capture keeps running while the UI is open.
 pub fn run(source: Source, teach: bool) -> Result<(), Error> {
     let mut app = App::new(source.name.clone(), source.live);
-    app.store = store::Store::reading(source.spill.clone());
+    app.store = crate::index::Store::reading(source.spill.clone());
     app.teach_on_load = teach;
     if let Ok(dir) = std::env::current_dir() {
         app.save_dir = dir;

@@ -4,10 +4,10 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::app::{Action, App, Mode, Pane, Right, Row};
+use super::app::{Action, App, Pane, Right, Row};
 use super::feed::Feed;
-use super::store::{decode_sample, test_frame};
 use super::view;
+use crate::index::{Unit, decode_sample, test_frame};
 use crate::model::{Event, Side};
 
 /// Decodes a sample and hands it to a new App the way the decoding thread does.
@@ -180,7 +180,7 @@ fn messages_join_fragments_and_frames_say_which_part_they_are() {
     assert_shows(&s, "client → cont   2/3");
     assert_shows(&s, "client → cont   3/3  FIN");
     app.update(Action::ToggleMode);
-    assert_eq!(app.mode, Mode::Messages);
+    assert_eq!(app.mode, Unit::Messages);
     let s = screen(&app, 100, 40);
     assert_shows(&s, "×3");
     assert_shows(&s, "fragment one, fragment two, fragment three");

@@ -6,9 +6,8 @@
 
 use std::borrow::Cow;
 
-use crate::index::spill::{self, Span};
+use super::spill::{self, Span};
 use crate::model::{self, EndHow, Event, Side, Timestamp};
-use crate::query::filter::Subject;
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection as the connections pane lists it.
@@ -446,7 +445,7 @@ impl Store {
 
     /// Where the inflated bytes of a frame's compressed message are, if it belongs to one. Asked
     /// for every frame when filtering: a message kept as its frame is never compressed.
-    fn inflated_span(&self, frame: u32) -> Option<Span> {
+    pub fn inflated_span(&self, frame: u32) -> Option<Span> {
         let m = *self.frame_message.get(frame as usize)?;
         match *self.messages.get(m as usize)? {
             Kept::Frame { .. } => None,
@@ -454,73 +453,6 @@ impl Store {
                 let m = &self.full_messages[at as usize];
                 m.compressed.then_some(m.data)
             }
-        }
-    }
-
-    /// What the filter looks at for a frame, without its bytes (see [`Subject::data`]).
-    pub fn frame_subject(&self, i: u32) -> Subject<'_> {
-        let f = &self.frames[i as usize];
-        let h = &f.header;
-        let compressed_message = self.inflated_span(i).is_some();
-        Subject {
-            conn: f.conn,
-            from: f.from,
-            opcode: Some(h.opcode),
-            len: h.len,
-            data: Cow::Borrowed(&[]),
-            matched: None,
-            problems: f.problems,
-            gap: false,
-            fin: h.fin,
-            masked: h.mask.is_some(),
-            rsv1: h.rsv1,
-            compressed: h.rsv1 || compressed_message,
-            fragmented: !h.fin || h.opcode == 0,
-        }
-    }
-
-    /// What the filter looks at for a message, without its bytes.
-    pub fn message_subject(&self, i: u32) -> Subject<'_> {
-        let m = self.message_meta(i);
-        let masked = m
-            .frames
-            .first()
-            .and_then(|n| self.frame_index(m.conn, *n))
-            .is_some_and(|f| self.frames[f as usize].header.mask.is_some());
-        Subject {
-            conn: m.conn,
-            from: m.from,
-            opcode: Some(m.opcode),
-            len: m.data.len() as u64,
-            data: Cow::Borrowed(&[]),
-            matched: None,
-            problems: m.problems,
-            gap: false,
-            fin: true,
-            masked,
-            rsv1: m.compressed,
-            compressed: m.compressed,
-            fragmented: m.frames.len() > 1,
-        }
-    }
-
-    /// What the filter looks at for a gap.
-    pub fn gap_subject(&self, i: u32) -> Subject<'_> {
-        let g = &self.gaps[i as usize];
-        Subject {
-            conn: g.conn,
-            from: g.from,
-            opcode: None,
-            len: g.bytes,
-            data: Cow::Borrowed(&[]),
-            matched: None,
-            problems: Problems::default(),
-            gap: true,
-            fin: false,
-            masked: false,
-            rsv1: false,
-            compressed: false,
-            fragmented: false,
         }
     }
 

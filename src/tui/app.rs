@@ -11,9 +11,9 @@ use crate::ws::{self, Opcode};
 
 use super::details::{self, Details};
 use super::feed::Feed;
-use super::hits::{Hits, Missing, Pending};
 use crate::index::{Entry, Store, Unit};
 use crate::query::filter::{self, Filter, Subject};
+use crate::query::{Hits, Missing, Pending};
 use crate::teach::{self, Step, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -959,7 +959,7 @@ impl App {
             ..
         }) = self.job.as_mut()
             && *text == self.search
-            && pending.mode() == self.mode
+            && pending.unit() == self.mode
         {
             // Still searching: the answer will go this way.
             *way = forward;
@@ -1005,7 +1005,7 @@ impl App {
         match job.purpose {
             Purpose::Search { text, forward } => {
                 if let Some(hits) = self.search_hits.take() {
-                    if self.search == text && self.mode == job.pending.mode() {
+                    if self.search == text && self.mode == job.pending.unit() {
                         self.message = Some(self.step_to_hit(&hits, forward));
                     }
                     self.search_hits = Some(hits);

@@ -8,7 +8,6 @@
 pub mod app;
 pub mod details;
 pub mod feed;
-mod hits;
 pub mod view;
 
 #[cfg(test)]

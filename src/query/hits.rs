@@ -1,9 +1,9 @@
-//! Which payloads hold which text patterns, for the search (`/`) and for a filter's text
-//! conditions (`contains`, `~`). Worked out once for the whole capture, every payload read back
-//! from the spill on two threads, then only for frames that arrived since; kept while the
-//! patterns stay the same, so that `n`, `N`, switching a filter off and on, or adding `and
-//! client` to it answer at once. Over many payloads the work runs in the background, so that
-//! the screen keeps answering keys meanwhile.
+//! Which payloads hold which text patterns, for a search and for a filter's text conditions
+//! (`contains`, `~`). Worked out once for the whole capture, every payload read back from the
+//! spill on two threads, then only for frames that arrived since; kept while the patterns stay
+//! the same, so that the next match, switching a filter off and on, or adding `and client` to it
+//! answer at once. Over many payloads the work can run on threads of its own ([`Hits::start`]),
+//! so that a screen keeps answering keys meanwhile.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,9 +11,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 
 use regex::bytes::Regex;
 
-use crate::index::spill::Span;
-use crate::index::{Store, Unit};
-use crate::query::filter::{self, Matched};
+use super::filter::{self, Matched};
+use crate::index::{Span, Store, Unit};
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
 pub struct Hits {
@@ -43,7 +42,7 @@ impl Missing {
 /// Answers being worked out on threads of their own. Dropping it stops them.
 pub struct Pending {
     key: String,
-    mode: Unit,
+    unit: Unit,
     from: u32,
     result: Receiver<Vec<Matched>>,
     stop: Arc<AtomicBool>,
@@ -82,27 +81,27 @@ impl Hits {
     }
 
     /// The answers known for frames (or messages), by index in the store.
-    pub fn of(&self, mode: Unit) -> &[Matched] {
-        match mode {
+    pub fn of(&self, unit: Unit) -> &[Matched] {
+        match unit {
             Unit::Frames => &self.frames,
             Unit::Messages => &self.messages,
         }
     }
 
-    fn of_mut(&mut self, mode: Unit) -> &mut Vec<Matched> {
-        match mode {
+    fn of_mut(&mut self, unit: Unit) -> &mut Vec<Matched> {
+        match unit {
             Unit::Frames => &mut self.frames,
             Unit::Messages => &mut self.messages,
         }
     }
 
-    /// What is still to be worked out for `mode`.
-    pub fn missing(&self, store: &Store, mode: Unit) -> Missing {
-        let (count, bytes) = match mode {
+    /// What is still to be worked out for `unit`.
+    pub fn missing(&self, store: &Store, unit: Unit) -> Missing {
+        let (count, bytes) = match unit {
             Unit::Frames => (store.frames.len(), store.payload_bytes),
             Unit::Messages => (store.message_count(), store.message_bytes),
         };
-        let from = self.of(mode).len() as u32;
+        let from = self.of(unit).len() as u32;
         let to = (count as u32).max(from);
         Missing {
             from,
@@ -112,24 +111,24 @@ impl Hits {
     }
 
     /// Works out what is missing here and now.
-    pub fn fill(&mut self, store: &Store, mode: Unit, missing: Missing) {
+    pub fn fill(&mut self, store: &Store, unit: Unit, missing: Missing) {
         let found = store.spill.scan(
             (missing.to - missing.from) as usize,
-            |i| span_of(store, mode, missing.from + i as u32),
+            |i| span_of(store, unit, missing.from + i as u32),
             &self.patterns,
             |p, data| filter::matched(p, data),
             &AtomicBool::new(false),
         );
-        self.extend(mode, missing.from, found);
+        self.extend(unit, missing.from, found);
     }
 
     /// Starts working out what is missing on threads of their own; `None` if no thread can be
     /// started.
-    pub fn start(&self, store: &Store, mode: Unit, missing: Missing) -> Option<Pending> {
+    pub fn start(&self, store: &Store, unit: Unit, missing: Missing) -> Option<Pending> {
         // The thread cannot look at the store, which goes on growing: it gets where the
         // payloads are.
         let spans: Vec<Span> = (missing.from..missing.to)
-            .map(|i| span_of(store, mode, i))
+            .map(|i| span_of(store, unit, i))
             .collect();
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, result) = std::sync::mpsc::sync_channel(1);
@@ -151,7 +150,7 @@ impl Hits {
             .ok()?;
         Some(Pending {
             key: self.key.clone(),
-            mode,
+            unit,
             from: missing.from,
             result,
             stop,
@@ -160,8 +159,8 @@ impl Hits {
 
     /// Takes answers worked out for frames (or messages) from `from`, if they follow on from
     /// what is known.
-    fn extend(&mut self, mode: Unit, from: u32, found: Vec<Matched>) {
-        let known = self.of_mut(mode);
+    fn extend(&mut self, unit: Unit, from: u32, found: Vec<Matched>) {
+        let known = self.of_mut(unit);
         if known.len() as u32 == from {
             known.extend(found);
         }
@@ -173,7 +172,7 @@ impl Hits {
         match pending.result.try_recv() {
             Ok(found) => {
                 if pending.key == self.key {
-                    self.extend(pending.mode, pending.from, found);
+                    self.extend(pending.unit, pending.from, found);
                 }
                 Ok(true)
             }
@@ -185,8 +184,8 @@ impl Hits {
 
 impl Pending {
     /// The frames or messages it works on.
-    pub fn mode(&self) -> Unit {
-        self.mode
+    pub fn unit(&self) -> Unit {
+        self.unit
     }
 }
 
@@ -198,8 +197,8 @@ impl Drop for Pending {
 
 /// Where the bytes worth searching of frame (or message) `i` are: a compressed frame's are its
 /// message's inflated bytes.
-fn span_of(store: &Store, mode: Unit, i: u32) -> Span {
-    match mode {
+fn span_of(store: &Store, unit: Unit, i: u32) -> Span {
+    match unit {
         Unit::Frames => store.readable_span(i),
         Unit::Messages => store.message_data(i),
     }

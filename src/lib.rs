@@ -17,6 +17,7 @@ pub mod link;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod present;
 pub mod query;
 pub mod run;
 pub mod tcp;

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use crate::model::{EndHow, Event, Frame, Message, Side, Timestamp};
 use crate::ws::{Opcode, Problem, close_code_meaning};
 
-use super::escape_text;
+use crate::present::escape_text;
 
 /// Characters of payload shown on a line.
 const PREVIEW_CHARS: usize = 60;

@@ -15,7 +15,7 @@ use sha1::{Digest, Sha1};
 use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
 use crate::model::{Frame, Side};
-use crate::output::escape_plain;
+use crate::present::escape;
 use crate::ws::{LengthForm, Opcode, close_code_meaning};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
@@ -208,12 +208,6 @@ pub fn page(store: &Store, target: Target, step: Step, frame: Option<u32>) -> Pa
     }
 }
 
-fn text_of(bytes: &[u8], max: usize) -> String {
-    let mut s = String::new();
-    escape_plain(bytes, max, &mut s);
-    s
-}
-
 /// What each request header is for, in one line.
 fn request_header_note(name: &str) -> &'static str {
     match name.to_ascii_lowercase().as_str() {
@@ -259,7 +253,7 @@ fn annotated(p: &mut Page, head: &[u8], first_note: &str, note: fn(&str) -> &'st
         .unwrap_or(0)
         .min(NOTE_AT);
     for (i, l) in lines.iter().enumerate() {
-        let text = text_of(l, 100);
+        let text = escape::plain(l, 100);
         let why = if i == 0 {
             first_note
         } else {
@@ -421,7 +415,7 @@ fn rejected_answer(store: &Store, index: usize) -> Page {
         format!(
             "{} {}: {}.",
             r.status,
-            text_of(r.reason.as_bytes(), 60),
+            escape::plain(r.reason.as_bytes(), 60),
             refusal(r.status)
         ),
     );
@@ -437,12 +431,12 @@ pub fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
     let mut out = vec![
         code(format!(
             "  key                 {}",
-            text_of(key.as_bytes(), 60)
+            escape::plain(key.as_bytes(), 60)
         )),
         code(format!(
             "  + fixed GUID        {GUID}   (RFC 6455, the same for everyone)"
         )),
-        code(format!("  = {}", text_of(joined.as_bytes(), 100))),
+        code(format!("  = {}", escape::plain(joined.as_bytes(), 100))),
         code(format!("  SHA-1 of that       {}", hex::encode(digest))),
         code(format!("  base64 of the hash  {b64}")),
     ];
@@ -451,14 +445,14 @@ pub fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
             look: Look::Strong,
             text: format!(
                 "  the server sent     {}   ✓ match",
-                text_of(s.as_bytes(), 60)
+                escape::plain(s.as_bytes(), 60)
             ),
         }),
         Some(s) => out.push(Line {
             look: Look::Warning,
             text: format!(
                 "  the server sent     {}   ✗ MISMATCH: a client must close the connection",
-                text_of(s.as_bytes(), 60)
+                escape::plain(s.as_bytes(), 60)
             ),
         }),
         None => out.push(Line {
@@ -666,7 +660,7 @@ fn payload_line(f: &Frame) -> Line {
     let shown = match f.header.opcode() {
         Opcode::Binary => format!("{} …", spaced_hex(&f.payload[..f.payload.len().min(16)])),
         _ if f.header.rsv1 => "(compressed: see the compression step)".into(),
-        _ => format!("\"{}\"", text_of(&f.payload, 60)),
+        _ => format!("\"{}\"", escape::plain(&f.payload, 60)),
     };
     code(format!(" payload ({} bytes): {shown}", f.payload.len()))
 }
@@ -759,7 +753,7 @@ fn frame_row(f: &Frame) -> String {
         match h.opcode {
             _ if h.rsv1 => String::new(),
             2 | 8 => spaced_hex(&f.payload[..f.payload.len().min(8)]),
-            _ => format!("\"{}\"", text_of(&f.payload, 24)),
+            _ => format!("\"{}\"", escape::plain(&f.payload, 24)),
         }
     )
 }
@@ -811,7 +805,10 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
     if m.opcode == 1 {
         p.push(
             Look::Code,
-            format!("  joined: \"{}\"", text_of(&store.spill.get(m.data), 200)),
+            format!(
+                "  joined: \"{}\"",
+                escape::plain(&store.spill.get(m.data), 200)
+            ),
         );
     }
     p
@@ -830,7 +827,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
             Look::Plain,
             format!(
                 "Agreed in the handshake: Sec-WebSocket-Extensions: {}",
-                text_of(ext.as_bytes(), 80)
+                escape::plain(ext.as_bytes(), 80)
             ),
         );
     }
@@ -856,7 +853,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
                 format!(
                     "  inflated ({} bytes): \"{}\"",
                     data.len(),
-                    text_of(&data, 120)
+                    escape::plain(&data, 120)
                 ),
             );
             if !data.is_empty() {
@@ -953,7 +950,7 @@ fn close_page(store: &Store, f: &Frame) -> Page {
                         if reason.is_empty() {
                             String::new()
                         } else {
-                            format!(", reason \"{}\"", text_of(reason, 60))
+                            format!(", reason \"{}\"", escape::plain(reason, 60))
                         }
                     ),
                 );

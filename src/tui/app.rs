@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::capture::LiveStats;
 use crate::model::{Event, Side, Timestamp};
-use crate::output::escape_plain;
+use crate::present::escape_plain;
 use crate::ws::{self, Opcode};
 
 use super::details::{self, Details};

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::model::{Frame, Gap, Message, Side, Timestamp};
-use crate::output::escape_plain;
+use crate::present::escape_plain;
 use crate::ws::{LengthForm, Opcode, close_code_meaning};
 
 use crate::index::Store;

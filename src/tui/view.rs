@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 use crate::model::Side;
-use crate::output::escape_plain;
+use crate::present::escape_plain;
 use crate::ws::{self, Opcode};
 
 use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row, printable};

@@ -1,0 +1,9 @@
+//! How decoded things are written for people, the same in every output: escaped text from the
+//! wire.
+//!
+//! In: bytes and the decoder's words (`model`, `ws`). Out: strings, or text appended to one.
+//! Never: decides what to show or where; knows nothing of the terminal, files or styles.
+
+pub mod escape;
+
+pub use escape::{escape_plain, escape_text};

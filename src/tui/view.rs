@@ -11,11 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 use crate::model::Side;
-use crate::present::escape_plain;
+use crate::present::{escape_plain, time};
 use crate::ws::{self, Opcode};
 
 use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row, printable};
-use super::details;
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
 
@@ -355,7 +354,7 @@ fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
             let start = app.store.first_ts.unwrap_or(ts);
             format!("{:.6}", ts.since(start))
         }
-        Clock::Absolute => details::time_of_day(ts),
+        Clock::Absolute => time::time_of_day(ts),
         Clock::Delta => {
             let before = prev.map_or(ts, |p| app.row_ts(p));
             format!("{:.6}", ts.since(before))

@@ -7,10 +7,10 @@
 use std::borrow::Cow;
 
 use super::spill::{self, Span};
-use crate::model::{self, EndHow, Event, Side, Timestamp};
+use crate::model::{self, Event, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
-/// A connection as the connections pane lists it.
+/// A connection, with running counts of what it carried.
 pub struct Conn {
     pub info: model::Connection,
     pub frames: u64,
@@ -22,28 +22,6 @@ pub struct Conn {
     /// The first close frame seen on the connection: its code (if any) and who sent it.
     pub close: Option<(Option<u16>, model::Side)>,
     pub end: Option<model::End>,
-}
-
-impl Conn {
-    /// Open, closed with a code, reset, or still open at the end of the capture.
-    pub fn state(&self) -> String {
-        let close = match self.close {
-            Some((Some(code), side)) => format!("close {code} by {}", side.name()),
-            Some((None, side)) => format!("close by {}", side.name()),
-            None => String::new(),
-        };
-        let end = match self.end.as_ref().map(|e| e.how) {
-            Some(EndHow::Fin) => "closed",
-            Some(EndHow::Rst) => "reset",
-            Some(EndHow::Eof) => "open at end",
-            None => "open",
-        };
-        if close.is_empty() {
-            end.to_owned()
-        } else {
-            format!("{end}, {close}")
-        }
-    }
 }
 
 /// Marks a frame whose message has not completed (yet).

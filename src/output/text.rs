@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Message, Side, Timestamp};
-use crate::ws::{Opcode, Problem, close_code_meaning};
+use crate::model::{EndHow, Event, Frame, Message, Timestamp};
+use crate::present::words::{CloseCode, direction};
+use crate::ws::{Opcode, Problem};
 
 use crate::present::escape_text;
 
@@ -59,13 +60,6 @@ fn conn_column(line: &mut String, conn: Option<u32>) {
     }
     let used = line.len() - start;
     line.extend(std::iter::repeat_n(' ', 4usize.saturating_sub(used)));
-}
-
-fn arrow(from: Side) -> &'static str {
-    match from {
-        Side::Client => "client → server",
-        Side::Server => "server → client",
-    }
 }
 
 impl<W: Write> super::Sink for Text<W> {
@@ -141,7 +135,7 @@ impl<W: Write> super::Sink for Text<W> {
                 }
                 self.line.push_str("                   ");
                 conn_column(&mut self.line, Some(m.conn));
-                let _ = write!(self.line, "└ message: {} ", arrow(m.from));
+                let _ = write!(self.line, "└ message: {} ", direction(m.from));
                 message_summary(m, &mut self.line);
                 self.line.push('\n');
                 self.problem_lines(&m.problems);
@@ -151,7 +145,7 @@ impl<W: Write> super::Sink for Text<W> {
                 let _ = writeln!(
                     self.line,
                     "{} GAP: {} bytes missing from the capture",
-                    arrow(g.from),
+                    direction(g.from),
                     g.bytes
                 );
             }
@@ -175,7 +169,7 @@ impl<W: Write> super::Sink for Text<W> {
 fn frame_line(f: &Frame, line: &mut String) {
     use std::fmt::Write;
     let h = &f.header;
-    let _ = write!(line, "{} {:<12} ", arrow(f.from), h.opcode().name());
+    let _ = write!(line, "{} {:<12} ", direction(f.from), h.opcode().name());
     // Flags and key in fixed-width columns, written straight into the line.
     let flags_start = line.len();
     for (on, name) in [
@@ -222,7 +216,7 @@ fn preview(opcode: Opcode, data: &[u8], line: &mut String) {
         Opcode::Close => match data {
             [a, b, reason @ ..] => {
                 let code = u16::from_be_bytes([*a, *b]);
-                let _ = write!(line, "{code} ({}) \"", close_code_meaning(code));
+                let _ = write!(line, "{} \"", CloseCode(code));
                 escape_text(reason, PREVIEW_CHARS, line);
                 line.push('"');
             }

@@ -15,8 +15,8 @@ use sha1::{Digest, Sha1};
 use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
 use crate::model::{Frame, Side};
-use crate::present::escape;
-use crate::ws::{LengthForm, Opcode, close_code_meaning};
+use crate::present::{escape, words};
+use crate::ws::{LengthForm, Opcode};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
 /// underlined in text, checks say "match" or "MISMATCH".
@@ -471,10 +471,7 @@ fn code(text: String) -> Line {
 }
 
 fn frame_intro(f: &Frame) -> String {
-    let dir = match f.from {
-        Side::Client => "client → server",
-        Side::Server => "server → client",
-    };
+    let dir = words::direction(f.from);
     let packets = if f.packets.0 == f.packets.1 {
         format!("packet {}", f.packets.1)
     } else {
@@ -743,10 +740,7 @@ fn frame_row(f: &Frame) -> String {
         "  frame {:>3}  packet {:>5}  {:<6} {:<13} FIN={}  {:>6} bytes  {}",
         f.n,
         f.packets.1,
-        match f.from {
-            Side::Client => "client",
-            Side::Server => "server",
-        },
+        f.from.name(),
         format!("{} ({})", Opcode::from_u8(h.opcode).name(), h.opcode),
         u8::from(h.fin),
         h.len,
@@ -945,8 +939,8 @@ fn close_page(store: &Store, f: &Frame) -> Page {
                 p.push(
                     Look::Strong,
                     format!(
-                        "     code {code} ({}){}",
-                        close_code_meaning(code),
+                        "     code {}{}",
+                        words::CloseCode(code),
                         if reason.is_empty() {
                             String::new()
                         } else {

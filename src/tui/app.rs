@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use crate::capture::LiveStats;
 use crate::model::{Event, Side, Timestamp};
-use crate::present::escape_plain;
-use crate::ws::{self, Opcode};
+use crate::present::{escape_plain, words};
+use crate::ws::Opcode;
 
 use super::details::{self, Details};
 use super::feed::Feed;
@@ -1194,7 +1194,7 @@ pub fn preview(opcode: Opcode, data: &[u8], out: &mut String) {
         Opcode::Close => match data {
             [a, b, reason @ ..] => {
                 let code = u16::from_be_bytes([*a, *b]);
-                let _ = write!(out, "{code} {} \"", ws::close_code_meaning(code));
+                let _ = write!(out, "{} \"", words::CloseCode(code));
                 escape_plain(reason, 80, out);
                 out.push('"');
             }

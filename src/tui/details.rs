@@ -5,10 +5,11 @@
 
 use std::ops::Range;
 
-use crate::model::{Frame, Gap, Message, Side};
+use crate::model::{Frame, Gap, Message};
 use crate::present::escape_plain;
 use crate::present::time::utc;
-use crate::ws::{LengthForm, Opcode, close_code_meaning};
+use crate::present::words::{CloseCode, direction};
+use crate::ws::{LengthForm, Opcode};
 
 use crate::index::Store;
 
@@ -59,13 +60,6 @@ impl Details {
                 problem: true,
             });
         }
-    }
-}
-
-pub fn side_words(from: Side) -> &'static str {
-    match from {
-        Side::Client => "client → server",
-        Side::Server => "server → client",
     }
 }
 
@@ -120,7 +114,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             "Frame {} of connection #{}, {}",
             f.n,
             f.conn,
-            side_words(f.from)
+            direction(f.from)
         ),
         Some(0..d.wire.len()),
     );
@@ -279,7 +273,7 @@ pub fn message(m: &Message) -> Details {
     };
     d.line(
         0,
-        format!("Message of connection #{}, {}", m.conn, side_words(m.from)),
+        format!("Message of connection #{}, {}", m.conn, direction(m.from)),
         None,
     );
     d.line(1, format!("Time: {} (last frame)", utc(m.ts)), None);
@@ -306,7 +300,7 @@ pub fn message(m: &Message) -> Details {
     if let Some(code) = m.close_code {
         d.line(
             1,
-            format!("Close code: {code} ({})", close_code_meaning(code)),
+            format!("Close code: {}", CloseCode(code)),
             Some(0..2.min(m.data.len())),
         );
         let mut reason = String::from("Close reason: \"");
@@ -328,7 +322,7 @@ pub fn gap(g: &Gap) -> Details {
     let mut d = Details::default();
     d.line(
         0,
-        format!("Gap in connection #{}, {}", g.conn, side_words(g.from)),
+        format!("Gap in connection #{}, {}", g.conn, direction(g.from)),
         None,
     );
     d.line(
@@ -353,10 +347,7 @@ fn preview_line(d: &mut Details, depth: u8, opcode: Opcode, data: &[u8]) {
         Opcode::Close => match data {
             [a, b, reason @ ..] => {
                 let code = u16::from_be_bytes([*a, *b]);
-                let mut s = format!(
-                    "Close code: {code} ({}), reason \"",
-                    close_code_meaning(code)
-                );
+                let mut s = format!("Close code: {}, reason \"", CloseCode(code));
                 escape_plain(reason, 200, &mut s);
                 s.push('"');
                 d.line(depth, s, range);

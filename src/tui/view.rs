@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 use crate::model::Side;
-use crate::present::{escape_plain, time};
+use crate::present::{escape_plain, time, words};
 use crate::ws::{self, Opcode};
 
 use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row, printable};
@@ -154,7 +154,7 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
                 " · {} frames, {} B · {}",
                 c.frames,
                 c.bytes,
-                c.state()
+                words::connection_state(c.close, c.end.as_ref().map(|e| e.how))
             ));
             if c.problems > 0 {
                 text.push_str(&format!(" · ! {} problems", c.problems));
@@ -253,11 +253,8 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         if all {
             text.push_str(&format!("{:<conn_w$}", format!("#{}", s.conn)));
         }
-        // Words and an arrow in 8 columns: the client sends to the right.
-        text.push_str(match s.from {
-            Side::Client => "client → ",
-            Side::Server => "← server ",
-        });
+        text.push_str(words::arrow(s.from));
+        text.push(' ');
         let opcode = s.opcode.map_or("gap", |o| short_opcode(Opcode::from_u8(o)));
         text.push_str(&format!("{opcode:<6} "));
         let (frag, flags) = match row {

@@ -5,14 +5,11 @@
 use std::io::{self, Write};
 
 use crate::model::{EndHow, Event, Frame, Message, Timestamp};
-use crate::present::words::{CloseCode, direction};
+use crate::present::preview::{self, Room, preview};
+use crate::present::words::direction;
 use crate::ws::{Opcode, Problem};
 
 use crate::present::escape_text;
-
-/// Characters of payload shown on a line.
-const PREVIEW_CHARS: usize = 60;
-const PREVIEW_BYTES: usize = 24;
 
 pub struct Text<W: Write> {
     out: W,
@@ -142,12 +139,9 @@ impl<W: Write> super::Sink for Text<W> {
             }
             Event::Gap(g) => {
                 self.lead(g.packet, g.ts, Some(g.conn));
-                let _ = writeln!(
-                    self.line,
-                    "{} GAP: {} bytes missing from the capture",
-                    direction(g.from),
-                    g.bytes
-                );
+                let _ = write!(self.line, "{} ", direction(g.from));
+                preview::gap(g.bytes, &mut self.line);
+                self.line.push('\n');
             }
             Event::End(e) => {
                 self.lead(e.packet, e.ts, Some(e.conn));
@@ -202,50 +196,11 @@ fn frame_line(f: &Frame, line: &mut String) {
     }
     let _ = write!(line, "len {:>6} ", h.len);
     if h.rsv1 && h.opcode != 0 && !h.is_control() {
-        let _ = write!(line, "[compressed, {} bytes]", f.payload.len());
+        preview::compressed(f.payload.len(), line);
     } else if h.opcode == 0 && f.payload.is_empty() {
         // nothing to preview
     } else {
-        preview(h.opcode(), &f.payload, line);
-    }
-}
-
-fn preview(opcode: Opcode, data: &[u8], line: &mut String) {
-    use std::fmt::Write;
-    match opcode {
-        Opcode::Close => match data {
-            [a, b, reason @ ..] => {
-                let code = u16::from_be_bytes([*a, *b]);
-                let _ = write!(line, "{} \"", CloseCode(code));
-                escape_text(reason, PREVIEW_CHARS, line);
-                line.push('"');
-            }
-            _ if data.is_empty() => line.push_str("(no code)"),
-            _ => hex_preview(data, line),
-        },
-        Opcode::Binary => hex_preview(data, line),
-        _ if data.is_empty() => line.push_str("\"\""),
-        _ if std::str::from_utf8(data).is_ok()
-            || opcode == Opcode::Text
-            || opcode == Opcode::Continuation =>
-        {
-            line.push('"');
-            escape_text(data, PREVIEW_CHARS, line);
-            line.push('"');
-        }
-        _ => hex_preview(data, line),
-    }
-}
-
-/// Lowercase hex of the first bytes, written straight into the line (no string per frame).
-fn hex_preview(data: &[u8], line: &mut String) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in &data[..data.len().min(PREVIEW_BYTES)] {
-        line.push(char::from(DIGITS[usize::from(b >> 4)]));
-        line.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    if data.len() > PREVIEW_BYTES {
-        line.push('…');
+        preview(h.opcode(), &f.payload, Room::LINE, line);
     }
 }
 
@@ -263,5 +218,5 @@ fn message_summary(m: &Message, line: &mut String) {
         line.push_str(", inflated");
     }
     let _ = write!(line, ", {} bytes ", m.data.len());
-    preview(opcode, &m.data, line);
+    preview(opcode, &m.data, Room::LINE, line);
 }

@@ -15,7 +15,7 @@ use sha1::{Digest, Sha1};
 use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
 use crate::model::{Frame, Side};
-use crate::present::{escape, words};
+use crate::present::{escape, hex, words};
 use crate::ws::{LengthForm, Opcode};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
@@ -437,7 +437,7 @@ pub fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
             "  + fixed GUID        {GUID}   (RFC 6455, the same for everyone)"
         )),
         code(format!("  = {}", escape::plain(joined.as_bytes(), 100))),
-        code(format!("  SHA-1 of that       {}", hex::encode(digest))),
+        code(format!("  SHA-1 of that       {}", ::hex::encode(digest))),
         code(format!("  base64 of the hash  {b64}")),
     ];
     match sent {
@@ -616,7 +616,7 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
             " bytes 2-{}: extended payload length ({} bits) = {} = {} bytes",
             1 + ext,
             ext * 8,
-            spaced_hex(&header[2..2 + ext]),
+            hex::spaced(&header[2..2 + ext]),
             f.header.len
         )));
     }
@@ -625,7 +625,7 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
             " bytes {}-{}: masking key = {}",
             2 + ext,
             5 + ext,
-            spaced_hex(&k)
+            hex::spaced(&k)
         )));
     }
     out.push(code(format!(
@@ -645,17 +645,9 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
     out
 }
 
-fn spaced_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn payload_line(f: &Frame) -> Line {
     let shown = match f.header.opcode() {
-        Opcode::Binary => format!("{} …", spaced_hex(&f.payload[..f.payload.len().min(16)])),
+        Opcode::Binary => format!("{} …", hex::spaced(&f.payload[..f.payload.len().min(16)])),
         _ if f.header.rsv1 => "(compressed: see the compression step)".into(),
         _ => format!("\"{}\"", escape::plain(&f.payload, 60)),
     };
@@ -696,7 +688,7 @@ pub fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
         }];
     };
     let mut out = vec![
-        code(format!(" masking key: {}", spaced_hex(&key))),
+        code(format!(" masking key: {}", hex::spaced(&key))),
         code("    i   on the wire       key[i mod 4]      XOR = unmasked    char".into()),
     ];
     for (i, plain) in f.payload.iter().enumerate().take(limit) {
@@ -705,7 +697,7 @@ pub fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
         // A space would be invisible on a projector.
         let ch = match *plain {
             b' ' => '␠',
-            b => crate::tui::app::printable(b),
+            b => hex::printable(b),
         };
         out.push(code(format!(
             " {i:>4}   {wire:02x} {wire:08b}  ⊕  {k:02x} {k:08b}  =  {plain:02x} {plain:08b}   {ch}"
@@ -746,7 +738,7 @@ fn frame_row(f: &Frame) -> String {
         h.len,
         match h.opcode {
             _ if h.rsv1 => String::new(),
-            2 | 8 => spaced_hex(&f.payload[..f.payload.len().min(8)]),
+            2 | 8 => hex::spaced(&f.payload[..f.payload.len().min(8)]),
             _ => format!("\"{}\"", escape::plain(&f.payload, 24)),
         }
     )
@@ -835,7 +827,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
         format!(
             "  on the wire ({} bytes): {}{}",
             f.payload.len(),
-            spaced_hex(&f.payload[..f.payload.len().min(24)]),
+            hex::spaced(&f.payload[..f.payload.len().min(24)]),
             if f.payload.len() > 24 { " …" } else { "" }
         ),
     );

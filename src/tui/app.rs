@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use crate::capture::LiveStats;
 use crate::model::{Event, Side, Timestamp};
-use crate::present::{escape_plain, words};
+use crate::present::preview::{self, Room, preview};
+use crate::present::{escape_plain, hex};
 use crate::ws::Opcode;
 
 use super::details::{self, Details};
@@ -1139,25 +1140,30 @@ impl App {
                 if compressed && h.rsv1 {
                     // The first frame of a compressed message shows the message inflated.
                     let data = s.spill.head(s.readable_span(i), PREVIEW_BYTES);
-                    preview(Opcode::Text, &data, out);
+                    preview(Opcode::Text, &data, Room::COLUMN, out);
                 } else if h.rsv1 || compressed {
-                    out.push_str(&format!("[compressed, {} bytes]", f.payload.len()));
+                    preview::compressed(f.payload.len(), out);
                 } else {
                     let op = match (h.opcode(), message) {
                         (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
                         (op, _) => op,
                     };
-                    preview(op, &s.spill.head(f.payload, PREVIEW_BYTES), out);
+                    preview(
+                        op,
+                        &s.spill.head(f.payload, PREVIEW_BYTES),
+                        Room::COLUMN,
+                        out,
+                    );
                 }
             }
             Row::Message(i) => {
                 let m = self.store.message_meta(i);
                 let data = self.store.spill.head(m.data, PREVIEW_BYTES);
-                preview(Opcode::from_u8(m.opcode), &data, out);
+                preview(Opcode::from_u8(m.opcode), &data, Room::COLUMN, out);
             }
             Row::Gap(i) => {
                 let g = &self.store.gaps[i as usize];
-                out.push_str(&format!("GAP: {} bytes missing from the capture", g.bytes));
+                preview::gap(g.bytes, out);
             }
         }
     }
@@ -1186,33 +1192,6 @@ impl App {
 
 /// Bytes read back for a one-line preview: more than a wide terminal shows.
 const PREVIEW_BYTES: usize = 512;
-
-/// A one-line preview: text quoted and escaped, binary as hex, a close as code and reason.
-pub fn preview(opcode: Opcode, data: &[u8], out: &mut String) {
-    use std::fmt::Write;
-    match opcode {
-        Opcode::Close => match data {
-            [a, b, reason @ ..] => {
-                let code = u16::from_be_bytes([*a, *b]);
-                let _ = write!(out, "{} \"", words::CloseCode(code));
-                escape_plain(reason, 80, out);
-                out.push('"');
-            }
-            [] => out.push_str("(no code)"),
-            _ => out.push_str(&hex::encode(data)),
-        },
-        Opcode::Binary => {
-            for b in data.iter().take(32) {
-                let _ = write!(out, "{b:02x}");
-            }
-            if data.len() > 32 {
-                out.push('…');
-            }
-        }
-        _ if data.is_empty() => out.push_str("(empty)"),
-        _ => escape_plain(data, 120, out),
-    }
-}
 
 /// Payload as lines for reading. Bytes that are not text are shown as a hex dump, so nothing
 /// from the wire reaches the terminal raw.
@@ -1243,33 +1222,5 @@ pub fn payload_text(data: &[u8], text: bool) -> Vec<String> {
             })
             .collect();
     }
-    data.chunks(16)
-        .enumerate()
-        .map(|(i, chunk)| {
-            use std::fmt::Write;
-            let mut s = format!("{:04x}  ", i * 16);
-            for (j, b) in chunk.iter().enumerate() {
-                let _ = write!(s, "{b:02x} ");
-                if j == 7 {
-                    s.push(' ');
-                }
-            }
-            s.extend(std::iter::repeat_n(
-                ' ',
-                (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8),
-            ));
-            s.push(' ');
-            s.extend(chunk.iter().map(|b| printable(*b)));
-            s
-        })
-        .collect()
-}
-
-/// A byte as a hex dump's character column shows it.
-pub fn printable(b: u8) -> char {
-    if b.is_ascii_graphic() || b == b' ' {
-        b as char
-    } else {
-        '.'
-    }
+    hex::dump(data)
 }

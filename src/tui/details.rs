@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use crate::model::{Frame, Gap, Message};
 use crate::present::escape_plain;
+use crate::present::hex;
 use crate::present::time::utc;
 use crate::present::words::{CloseCode, direction};
 use crate::ws::{LengthForm, Opcode};
@@ -218,10 +219,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
         let key_at = 2 + ext;
         d.line(
             1,
-            format!(
-                "Masking key: {:02x} {:02x} {:02x} {:02x}",
-                k[0], k[1], k[2], k[3]
-            ),
+            format!("Masking key: {}", hex::spaced(&k)),
             Some(key_at..key_at + 4),
         );
     }

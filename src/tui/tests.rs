@@ -69,7 +69,10 @@ fn echo_at_80_by_24() {
         "9   0.002602 #0   ← server text        FIN        27 Hi Alice, nice to",
     );
     // Close 1000 from the peer's log (payload 03e8).
-    assert_shows(&s, "client → close       FIN         2 1000 (normal closure)");
+    assert_shows(
+        &s,
+        "client → close       FIN         2 1000 (normal closure)",
+    );
     assert_shows(&s, "Frame 0 of connection #0, client → ser");
     // The header bytes: 0x81 (FIN, text), 0x94 (MASK, 20), then the key.
     assert_shows(&s, "0000  81 94 16 f6 b8 52 48 69");

@@ -11,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 use crate::model::Side;
-use crate::present::{escape_plain, time, words};
+use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row, printable};
+use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row};
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
 
@@ -434,7 +434,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     };
     let bytes = if masked_view { &d.wire } else { &d.unmasked };
     // 16 bytes a line when there is room, else 8 (an 80-column terminal's half), else 4.
-    let digits = usize::from(inner.width).min(offset_digits(bytes.len()));
+    let digits = usize::from(inner.width).min(hex::offset_digits(bytes.len()));
     let per_line = match usize::from(inner.width) {
         w if w >= digits + 2 + 16 * 3 + 2 + 16 => 16,
         w if w >= digits + 2 + 8 * 3 + 8 => 8,
@@ -492,35 +492,19 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Hex digits of a dump's offsets: as wide as the largest one, so that columns line up past
-/// 64 KiB, and at least 4.
-fn offset_digits(len: usize) -> usize {
-    ((usize::BITS - len.leading_zeros()).div_ceil(4) as usize).max(4)
-}
-
 fn hex_line(
     bytes: &[u8],
     start: usize,
     per_line: usize,
     style: impl Fn(usize) -> Style,
 ) -> Line<'static> {
-    let digits = offset_digits(bytes.len());
-    let mut spans = vec![Span::raw(format!("{start:0digits$x}  "))];
-    let end = (start + per_line).min(bytes.len());
-    let chunk = &bytes[start..end];
-    // Wide dumps get a gap after 8 bytes, as hexdump -C does.
-    let wide = per_line == 16;
-    for (j, b) in chunk.iter().enumerate() {
-        spans.push(Span::styled(format!("{b:02x}"), style(start + j)));
-        spans.push(Span::raw(if wide && j == 7 { "  " } else { " " }));
-    }
-    let missing = per_line - chunk.len();
-    spans.push(Span::raw(" ".repeat(
-        missing * 3 + usize::from(wide && missing >= 8) + usize::from(wide),
-    )));
-    for (j, b) in chunk.iter().enumerate() {
-        spans.push(Span::styled(printable(*b).to_string(), style(start + j)));
-    }
+    let mut spans = Vec::with_capacity(per_line * 3 + 2);
+    hex::dump_line(bytes, start, per_line, |text, byte| {
+        spans.push(match byte {
+            Some(i) => Span::styled(text.to_owned(), style(i)),
+            None => Span::raw(text.to_owned()),
+        })
+    });
     Line::from(spans)
 }
 

@@ -5,11 +5,10 @@
 use std::io::{self, Write};
 
 use crate::model::{EndHow, Event, Frame, Message, Timestamp};
+use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
 use crate::ws::{Opcode, Problem};
-
-use crate::present::escape_text;
 
 pub struct Text<W: Write> {
     out: W,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::capture::LiveStats;
 use crate::model::{Event, Side, Timestamp};
 use crate::present::preview::{self, Room, preview};
-use crate::present::{escape_plain, hex};
+use crate::present::{escape_plain, payload};
 use crate::ws::Opcode;
 
 use super::details::{self, Details};
@@ -555,7 +555,7 @@ impl App {
             return lines.clone();
         }
         let lines = std::rc::Rc::new(match self.payload() {
-            Some((data, text)) => payload_text(&data, text),
+            Some((data, text)) => payload::lines(&data, text),
             None => vec!["(a gap has no payload)".to_owned()],
         });
         *cache = Some((row, lines.clone()));
@@ -1192,35 +1192,3 @@ impl App {
 
 /// Bytes read back for a one-line preview: more than a wide terminal shows.
 const PREVIEW_BYTES: usize = 512;
-
-/// Payload as lines for reading. Bytes that are not text are shown as a hex dump, so nothing
-/// from the wire reaches the terminal raw.
-pub fn payload_text(data: &[u8], text: bool) -> Vec<String> {
-    if data.is_empty() {
-        return vec!["(empty payload)".to_owned()];
-    }
-    let as_text = text || std::str::from_utf8(data).is_ok();
-    if as_text {
-        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(data)
-            && (json.is_object() || json.is_array())
-            && let Ok(pretty) = serde_json::to_string_pretty(&json)
-        {
-            let mut lines = vec!["JSON, pretty-printed:".to_owned()];
-            lines.extend(pretty.lines().map(|l| {
-                let mut s = String::new();
-                escape_plain(l.as_bytes(), usize::MAX, &mut s);
-                s
-            }));
-            return lines;
-        }
-        return data
-            .split(|b| *b == b'\n')
-            .map(|l| {
-                let mut s = String::new();
-                escape_plain(l, usize::MAX, &mut s);
-                s
-            })
-            .collect();
-    }
-    hex::dump(data)
-}

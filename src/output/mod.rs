@@ -1,4 +1,9 @@
-//! Writing events for people (`text`) and for programs (`json`).
+//! Writing events for people (`text`) and for programs (`json`), one at a time as they are
+//! decoded.
+//!
+//! In: [`Event`]s in capture order. Out: lines on a writer. Never: keeps events or reads them
+//! back (that is `index`), or words a thing its own way: text output's previews, directions and
+//! close codes are `present`'s, as in the terminal UI.
 
 pub mod json;
 pub mod text;

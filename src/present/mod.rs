@@ -1,9 +1,9 @@
-//! How decoded things are written for people, the same in every output: escaped text from the
-//! wire, one-line previews, payloads
-//! to read, hex, times, directions, close codes.
+//! How decoded things are written for people, the same in every output: text from the wire
+//! escaped, one-line previews, payloads to read, hex, times, directions, close codes.
 //!
 //! In: bytes and the decoder's words (`model`, `ws`). Out: strings, or text appended to one.
-//! Never: decides what to show or where; knows nothing of the terminal, files or styles.
+//! Never: chooses what is shown or where, reads the index, or knows the terminal, files, colours
+//! or styles: those are each output's own.
 
 pub mod escape;
 pub mod hex;

@@ -5,7 +5,8 @@
 //!
 //! In: a [`Store`] of decoded events and a connection. Out: [`Page`]s of plain lines, drawn by
 //! the terminal UI or printed for handouts (`--teach --print`). Every number on a page is read
-//! or computed from the capture; nothing is canned except the explanations.
+//! or computed from the capture; nothing is canned except the explanations. Never: draws or
+//! knows the terminal UI; how a line looks is a [`Look`], for whoever shows it.
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,11 @@
 //! The terminal UI: connections, frames or messages, a field tree, bytes, payload and
 //! handshake, browsed with the keyboard or the mouse, from a file or live.
 //!
-//! In: a [`feed::Source`], a thread that decodes and sends events. Out: the screen.
-//! Never: blocks the capture while drawing, sends bytes from the wire to the terminal
-//! unescaped, or leaves the terminal in raw mode (panics included).
+//! In: a [`feed::Source`], a thread that decodes and sends events, kept in an
+//! [`index::Store`](crate::index::Store); filters and searches from `query`, walk-throughs from
+//! `teach`, words and previews from `present`. Out: the screen. Never: blocks the capture while
+//! drawing, sends bytes from the wire to the terminal unescaped, or leaves the terminal in raw
+//! mode (panics included).
 
 pub mod app;
 pub mod details;

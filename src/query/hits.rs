@@ -168,7 +168,7 @@ impl Hits {
 
     /// Takes the answers of `pending` once they have come: `Ok(true)` then, `Ok(false)` while
     /// still at work, `Err` if the work failed.
-    pub fn take(&mut self, pending: &Pending) -> Result<bool, ()> {
+    pub fn take(&mut self, pending: &Pending) -> Result<bool, Failed> {
         match pending.result.try_recv() {
             Ok(found) => {
                 if pending.key == self.key {
@@ -177,10 +177,14 @@ impl Hits {
                 Ok(true)
             }
             Err(TryRecvError::Empty) => Ok(false),
-            Err(TryRecvError::Disconnected) => Err(()),
+            Err(TryRecvError::Disconnected) => Err(Failed),
         }
     }
 }
+
+/// The work in the background ended without its answers (its thread panicked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failed;
 
 impl Pending {
     /// The frames or messages it works on.

@@ -10,4 +10,4 @@ mod hits;
 mod subject;
 
 pub use filter::{Filter, Matched, Subject};
-pub use hits::{Hits, Missing, Pending};
+pub use hits::{Failed, Hits, Missing, Pending};

@@ -14,7 +14,7 @@ use super::details::{self, Details};
 use super::feed::Feed;
 use crate::index::{Entry, Store, Unit};
 use crate::query::filter::{self, Filter, Subject};
-use crate::query::{Hits, Missing, Pending};
+use crate::query::{Failed, Hits, Missing, Pending};
 use crate::teach::{self, Step, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -993,7 +993,7 @@ impl App {
         match hits.map(|h| h.take(&job.pending)) {
             Some(Ok(false)) => return false,
             Some(Ok(true)) => {}
-            Some(Err(())) | None => {
+            Some(Err(Failed)) | None => {
                 if let Some(job) = self.job.take() {
                     self.message = Some(format!("the {} failed: try again", job.purpose.name()));
                 }

@@ -5,17 +5,16 @@ use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 
 use crate::capture::LiveStats;
-use crate::model::{Event, Side, Timestamp};
-use crate::present::preview::{self, Room, preview};
-use crate::present::{escape_plain, payload};
-use crate::ws::Opcode;
-
-use super::details::{self, Details};
-use super::feed::Feed;
 use crate::index::{Entry, Store, Unit};
+use crate::model::{Event, Side};
+use crate::present::{escape_plain, payload};
 use crate::query::filter::{self, Filter, Subject};
 use crate::query::{Failed, Hits, Missing, Pending};
 use crate::teach::{self, Step, Target};
+
+use super::components::row::Row;
+use super::details::{self, Details};
+use super::feed::Feed;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -56,24 +55,6 @@ pub enum Clock {
 pub enum Prompt {
     Filter,
     Search,
-}
-
-/// One row of the frame/message list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Row {
-    Frame(u32),
-    Message(u32),
-    Gap(u32),
-}
-
-impl Row {
-    /// Frame (or message) `i`.
-    fn of(mode: Unit, i: u32) -> Row {
-        match mode {
-            Unit::Frames => Row::Frame(i),
-            Unit::Messages => Row::Message(i),
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -381,7 +362,7 @@ impl App {
             return false;
         }
         let with_data = self.filter.as_ref().is_some_and(Filter::needs_data);
-        let s = self.subject(row, with_data);
+        let s = row.subject(&self.store, with_data);
         if self.conn_filter().is_some_and(|c| c != s.conn) {
             return false;
         }
@@ -414,7 +395,7 @@ impl App {
                     match hits.and_then(|h| h.get(i as usize)) {
                         Some(bits) => s.matched = Some(*bits),
                         // Not worked out (it always is): read the payload.
-                        None => s.data = self.subject(Row::of(mode, i), true).data,
+                        None => s.data = Row::of(mode, i).subject(store, true).data,
                     }
                 }
                 f.matches(&s)
@@ -493,33 +474,6 @@ impl App {
         self.detail_sel = 0;
     }
 
-    /// What the filter and the list look at for a row. `with_data` reads the payload back
-    /// (from the spill file): only the filter's payload conditions and search need it.
-    pub fn subject(&self, row: Row, with_data: bool) -> Subject<'_> {
-        let s = &self.store;
-        let (mut subject, span) = match row {
-            Row::Frame(i) => (Subject::frame(s, i), s.readable_span(i)),
-            Row::Message(i) => (Subject::message(s, i), s.message_data(i)),
-            Row::Gap(i) => return Subject::gap(s, i),
-        };
-        if with_data {
-            subject.data = s.spill.get(span).into();
-        }
-        subject
-    }
-
-    pub fn row_ts(&self, row: Row) -> Timestamp {
-        match row {
-            Row::Frame(i) => self.store.frames[i as usize].ts,
-            Row::Message(i) => self.store.message_meta(i).ts,
-            Row::Gap(i) => self.store.gaps[i as usize].ts,
-        }
-    }
-
-    pub fn row_conn(&self, row: Row) -> u32 {
-        self.subject(row, false).conn
-    }
-
     pub fn selected(&self) -> Option<Row> {
         self.rows.get(self.sel).copied()
     }
@@ -562,22 +516,6 @@ impl App {
         lines
     }
 
-    /// The bytes the payload pane shows and `s` saves: a frame's unmasked payload (inflated
-    /// when its message was compressed), a message's final bytes.
-    pub fn payload(&self) -> Option<(Vec<u8>, bool)> {
-        match self.selected()? {
-            Row::Frame(i) => {
-                let f = &self.store.frames[i as usize];
-                let text = matches!(f.header.opcode(), Opcode::Text)
-                    || (f.header.opcode == 0
-                        && self.store.message_of(i).is_some_and(|m| m.opcode == 1));
-                Some((self.store.spill.get(self.store.readable_span(i)), text))
-            }
-            Row::Message(i) => Some((self.store.data(i), self.store.message_meta(i).opcode == 1)),
-            Row::Gap(_) => None,
-        }
-    }
-
     pub fn start_teach(&mut self, target: Target) {
         self.teach = Some(Teach {
             target,
@@ -600,7 +538,7 @@ impl App {
         }
         let conn = self
             .selected()
-            .map(|r| self.row_conn(r))
+            .map(|r| r.conn(&self.store))
             .or(self.conn_filter().filter(|c| *c != u32::MAX))
             .or((!self.store.conns.is_empty()).then_some(0))?;
         Some(Target::Conn(conn))
@@ -1085,7 +1023,7 @@ impl App {
             self.message = Some("a gap has no payload to save".into());
             return;
         };
-        let conn = self.row_conn(row);
+        let conn = row.conn(&self.store);
         let what = match row {
             Row::Frame(i) => format!("frame{}", self.store.frames[i as usize].n),
             Row::Message(i) => format!("message{i}"),
@@ -1128,67 +1066,18 @@ impl App {
         format!("{what} of {conn}: {}", self.rows.len())
     }
 
-    /// Text of one list row's preview column.
-    pub fn preview(&self, row: Row, out: &mut String) {
-        match row {
-            Row::Frame(i) => {
-                let s = &self.store;
-                let f = &s.frames[i as usize];
-                let h = &f.header;
-                let message = s.message_of(i);
-                let compressed = message.as_ref().is_some_and(|m| m.compressed);
-                if compressed && h.rsv1 {
-                    // The first frame of a compressed message shows the message inflated.
-                    let data = s.spill.head(s.readable_span(i), PREVIEW_BYTES);
-                    preview(Opcode::Text, &data, Room::COLUMN, out);
-                } else if h.rsv1 || compressed {
-                    preview::compressed(f.payload.len(), out);
-                } else {
-                    let op = match (h.opcode(), message) {
-                        (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
-                        (op, _) => op,
-                    };
-                    preview(
-                        op,
-                        &s.spill.head(f.payload, PREVIEW_BYTES),
-                        Room::COLUMN,
-                        out,
-                    );
-                }
-            }
-            Row::Message(i) => {
-                let m = self.store.message_meta(i);
-                let data = self.store.spill.head(m.data, PREVIEW_BYTES);
-                preview(Opcode::from_u8(m.opcode), &data, Room::COLUMN, out);
-            }
-            Row::Gap(i) => {
-                let g = &self.store.gaps[i as usize];
-                preview::gap(g.bytes, out);
-            }
-        }
-    }
-
+    /// Who sent a row, as the list shows it.
     pub fn side_of(&self, row: Row) -> Side {
-        self.subject(row, false).from
+        row.side(&self.store)
     }
 
     /// Which fragment of its message a frame is, e.g. `2/3`; empty for a one-frame message.
     pub fn fragment(&self, row: Row) -> String {
-        let Row::Frame(i) = row else {
-            return String::new();
-        };
-        let f = &self.store.frames[i as usize];
-        match self.store.message_of(i) {
-            Some(m) if m.frames.len() > 1 => {
-                let at = m.frames.iter().position(|n| *n == f.n).map_or(0, |p| p + 1);
-                format!("{at}/{}", m.frames.len())
-            }
-            Some(_) => String::new(),
-            None if !f.header.fin || f.header.opcode == 0 => "…".into(),
-            None => String::new(),
-        }
+        row.fragment(&self.store)
+    }
+
+    /// The bytes the payload pane shows and `s` saves, and whether they are text.
+    pub fn payload(&self) -> Option<(Vec<u8>, bool)> {
+        self.selected()?.payload(&self.store)
     }
 }
-
-/// Bytes read back for a one-line preview: more than a wide terminal shows.
-const PREVIEW_BYTES: usize = 512;

@@ -8,6 +8,7 @@
 //! mode (panics included).
 
 pub mod app;
+pub mod components;
 pub mod details;
 pub mod feed;
 pub mod view;

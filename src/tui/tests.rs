@@ -4,7 +4,8 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::app::{Action, App, Pane, Right, Row};
+use super::app::{Action, App, Pane, Right};
+use super::components::row::Row;
 use super::feed::Feed;
 use super::view;
 use crate::index::{Unit, decode_sample, test_frame};

@@ -14,7 +14,8 @@ use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row};
+use super::app::{App, Areas, Clock, Pane, Prompt, Right};
+use super::components::row::Row;
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
 
@@ -218,7 +219,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
     let offset = scroll_to(&app.list_offset, app.sel, height, app.rows.len());
     let visible = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
     // Columns as narrow as the rows on screen allow, so the preview keeps the rest.
-    let packets: Vec<u64> = visible.iter().map(|r| row_packet(app, *r)).collect();
+    let packets: Vec<u64> = visible.iter().map(|r| r.packet(&app.store)).collect();
     let pkt_w = packets
         .iter()
         .max()
@@ -245,7 +246,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         let (row, i) = (*row, offset + k);
         let prev = i.checked_sub(1).map(|p| app.rows[p]);
         let mut text = String::with_capacity(width);
-        let s = app.subject(row, false);
+        let s = row.subject(&app.store, false);
         let bad = s.gap || !s.problems.is_empty();
         text.push(if bad { '!' } else { ' ' });
         text.push_str(&format!("{packet:>pkt_w$} "));
@@ -288,7 +289,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
             Row::Gap(_) => (String::new(), String::new()),
         };
         text.push_str(&format!("{frag:<4} {flags:<6} {:>6} ", s.len));
-        app.preview(row, &mut text);
+        row.preview(&app.store, &mut text);
         let mut style = Style::new();
         if bad {
             style = style.fg(Color::Red);
@@ -320,22 +321,6 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The capture packet a row points at: where a frame or message completed, where a gap was
-/// noticed.
-fn row_packet(app: &App, row: Row) -> u64 {
-    match row {
-        Row::Frame(fi) => app.store.frames[fi as usize].packets.1,
-        Row::Message(mi) => {
-            let m = app.store.message_meta(mi);
-            m.frames
-                .last()
-                .and_then(|n| app.store.frame_index(m.conn, *n))
-                .map_or(0, |fi| app.store.frames[fi as usize].packets.1)
-        }
-        Row::Gap(gi) => app.store.gaps[gi as usize].packet,
-    }
-}
-
 fn clock_name(c: Clock) -> &'static str {
     match c {
         Clock::Relative => "Time",
@@ -345,7 +330,7 @@ fn clock_name(c: Clock) -> &'static str {
 }
 
 fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
-    let ts = app.row_ts(row);
+    let ts = row.ts(&app.store);
     match app.clock {
         Clock::Relative => {
             let start = app.store.first_ts.unwrap_or(ts);
@@ -353,7 +338,7 @@ fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
         }
         Clock::Absolute => time::time_of_day(ts),
         Clock::Delta => {
-            let before = prev.map_or(ts, |p| app.row_ts(p));
+            let before = prev.map_or(ts, |p| p.ts(&app.store));
             format!("{:.6}", ts.since(before))
         }
     }
@@ -562,7 +547,7 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
     } else {
         let conn = app
             .conn_filter()
-            .or_else(|| app.selected().map(|r| app.row_conn(r)))
+            .or_else(|| app.selected().map(|r| r.conn(&app.store)))
             .or_else(|| (!app.store.conns.is_empty()).then_some(0));
         match conn.and_then(|c| app.store.conns.get(c as usize)) {
             None => lines.push(Line::from("Select a connection.").italic()),

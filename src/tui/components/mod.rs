@@ -1,0 +1,5 @@
+//! Parts of the terminal UI's state that each hold one thing and know how to change it: what a
+//! row of the list is, which rows the list shows, the work done in the background, saving a
+//! payload. The screens put them together; none of them draws.
+
+pub mod row;

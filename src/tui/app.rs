@@ -13,6 +13,7 @@ use crate::query::{Failed, Hits, Missing, Pending};
 use crate::teach::{self, Step, Target};
 
 use super::components::row::Row;
+use super::components::save;
 use super::details::{self, Details};
 use super::feed::Feed;
 
@@ -685,7 +686,9 @@ impl App {
             Action::StartSearch => self.prompt = Some((Prompt::Search, String::new())),
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
-            Action::Save => self.save(),
+            Action::Save => {
+                self.message = Some(save::save(&self.save_dir, &self.store, self.selected()))
+            }
             Action::Teach => match self.teach_target() {
                 Some(target) => self.start_teach(target),
                 None => self.message = Some("no connection to teach with yet".into()),
@@ -1011,45 +1014,6 @@ impl App {
                 ""
             }
         )
-    }
-
-    /// Saves the selected payload to a new file next to where wsinspect was started.
-    fn save(&mut self) {
-        let Some(row) = self.selected() else {
-            self.message = Some("nothing selected to save".into());
-            return;
-        };
-        let Some((data, text)) = self.payload() else {
-            self.message = Some("a gap has no payload to save".into());
-            return;
-        };
-        let conn = row.conn(&self.store);
-        let what = match row {
-            Row::Frame(i) => format!("frame{}", self.store.frames[i as usize].n),
-            Row::Message(i) => format!("message{i}"),
-            Row::Gap(_) => String::new(),
-        };
-        let ext = if text && serde_json::from_slice::<serde_json::Value>(&data).is_ok() {
-            "json"
-        } else if text {
-            "txt"
-        } else {
-            "bin"
-        };
-        let mut path = self
-            .save_dir
-            .join(format!("wsinspect-conn{conn}-{what}.{ext}"));
-        let mut k = 1;
-        while path.exists() && k < 1000 {
-            path = self
-                .save_dir
-                .join(format!("wsinspect-conn{conn}-{what}-{k}.{ext}"));
-            k += 1;
-        }
-        self.message = Some(match std::fs::write(&path, &data) {
-            Ok(()) => format!("saved {} bytes to {}", data.len(), path.display()),
-            Err(e) => format!("cannot save to {}: {e}", path.display()),
-        });
     }
 
     /// The list's title: what it shows and for which connection.

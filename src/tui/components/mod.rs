@@ -3,3 +3,4 @@
 //! payload. The screens put them together; none of them draws.
 
 pub mod row;
+pub mod save;

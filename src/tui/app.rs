@@ -8,10 +8,11 @@ use crate::capture::LiveStats;
 use crate::index::{Entry, Store, Unit};
 use crate::model::{Event, Side};
 use crate::present::{escape_plain, payload};
+use crate::query::Hits;
 use crate::query::filter::{self, Filter, Subject};
-use crate::query::{Failed, Hits, Missing, Pending};
 use crate::teach::{self, Step, Target};
 
+use super::components::jobs::{Done, Jobs, Purpose, Start};
 use super::components::row::Row;
 use super::components::save;
 use super::details::{self, Details};
@@ -99,30 +100,6 @@ pub enum Action {
     FrameBy(i32),
 }
 
-/// Payloads being searched in the background, and what for.
-struct Job {
-    /// What the status bar says meanwhile.
-    label: String,
-    purpose: Purpose,
-    pending: Pending,
-}
-
-enum Purpose {
-    /// Move to the next (or previous) match.
-    Search { text: String, forward: bool },
-    /// Apply the filter.
-    Filter { filter: Filter, text: String },
-}
-
-impl Purpose {
-    fn name(&self) -> &'static str {
-        match self {
-            Purpose::Search { .. } => "search",
-            Purpose::Filter { .. } => "filter",
-        }
-    }
-}
-
 /// The walk-through shown instead of the panes (`T`, or `--teach`).
 pub struct Teach {
     pub target: Target,
@@ -171,14 +148,8 @@ pub struct App {
     pub filter_text: String,
     pub prompt: Option<(Prompt, String)>,
     pub search: String,
-    /// Where the search text was found, kept while the search text stays the same.
-    search_hits: Option<Hits>,
-    /// Where the filter's text conditions hold, kept while they stay the same.
-    filter_hits: Option<Hits>,
-    job: Option<Job>,
-    /// A search or filter that is at least this much work (see [`Missing::work`]) runs in the
-    /// background: about 50 ms of it on two cores.
-    pub background_from: u64,
+    /// Answers kept for the search and the filter, and the job that works them out.
+    pub jobs: Jobs,
     /// A one-off line for the status bar: a saved file, a bad filter, no search match.
     pub message: Option<String>,
     pub detail_sel: usize,
@@ -228,10 +199,7 @@ impl App {
             filter_text: String::new(),
             prompt: None,
             search: String::new(),
-            search_hits: None,
-            filter_hits: None,
-            job: None,
-            background_from: 512 << 20,
+            jobs: Jobs::default(),
             message: None,
             detail_sel: 0,
             right_scroll: 0,
@@ -376,10 +344,7 @@ impl App {
         let store = &self.store;
         let conn = self.conn_filter();
         let filter = self.filter.as_ref();
-        let hits = filter
-            .zip(self.filter_hits.as_ref())
-            .filter(|(f, h)| h.key() == Hits::key_of(f.patterns()))
-            .map(|(_, h)| h.of(mode));
+        let hits = filter.and_then(|f| self.jobs.filter_answers(f, mode));
         (0..self.count(mode))
             .map(|i| {
                 let mut s = match mode {
@@ -407,13 +372,9 @@ impl App {
     /// Makes sure the filter's text conditions are answered for every frame (or message),
     /// reading the payloads not seen yet.
     fn fill_filter_hits(&mut self, mode: Unit) {
-        let Some(f) = self.filter.as_ref().filter(|f| f.needs_data()) else {
-            return;
-        };
-        let mut hits = Hits::reuse(self.filter_hits.take(), f.patterns());
-        let missing = hits.missing(&self.store, mode);
-        hits.fill(&self.store, mode, missing);
-        self.filter_hits = Some(hits);
+        if let Some(f) = &self.filter {
+            self.jobs.fill_filter(&self.store, f, mode);
+        }
     }
 
     /// Frames (or messages) the store holds.
@@ -623,7 +584,7 @@ impl App {
         }
         // A one-off line lasts until the next key; a search in the background says so until
         // it ends.
-        self.message = self.job.as_ref().map(|j| j.label.clone());
+        self.message = self.jobs.label();
         match action {
             Action::Quit => self.quit = true,
             Action::Up => self.move_by(-1),
@@ -713,9 +674,9 @@ impl App {
                 self.move_by(by as isize);
                 self.focus = focus;
             }
-            Action::Cancel if self.job.is_some() => {
-                if let Some(job) = self.job.take() {
-                    self.message = Some(format!("{} stopped", job.purpose.name()));
+            Action::Cancel if self.jobs.busy() => {
+                if let Some(what) = self.jobs.stop() {
+                    self.message = Some(format!("{what} stopped"));
                 }
             }
             Action::Input(_) | Action::Backspace | Action::Submit | Action::Cancel => {
@@ -806,9 +767,7 @@ impl App {
     fn apply_filter(&mut self, text: String) {
         let text = text.trim().to_owned();
         // A filter still being worked out in the background gives way to the one typed now.
-        if matches!(&self.job, Some(j) if matches!(j.purpose, Purpose::Filter { .. })) {
-            self.job = None;
-        }
+        self.jobs.stop_filter();
         if text.is_empty() {
             self.filter = None;
             self.filter_text.clear();
@@ -825,16 +784,24 @@ impl App {
             }
         };
         if f.needs_data() {
-            let hits = Hits::reuse(self.filter_hits.take(), f.patterns());
+            let hits = Hits::reuse(self.jobs.filter_hits.take(), f.patterns());
             let missing = hits.missing(&self.store, self.mode);
-            let later = self.background(&hits, missing, || Purpose::Filter {
-                filter: f.clone(),
-                text: text.clone(),
-            });
-            self.filter_hits = Some(hits);
-            if later.is_none() {
+            let start =
+                self.jobs
+                    .start(&self.store, self.mode, &hits, missing, || Purpose::Filter {
+                        filter: f.clone(),
+                        text: text.clone(),
+                    });
+            self.jobs.filter_hits = Some(hits);
+            match start {
+                // Answered once the filter applies.
+                Some(Start::Now(_)) => {}
                 // At work in the background; the filter applies when it is done.
-                return;
+                Some(Start::Later(label)) => {
+                    self.message = Some(label);
+                    return;
+                }
+                None => return,
             }
         }
         self.set_filter(f, text);
@@ -849,44 +816,6 @@ impl App {
         }
     }
 
-    /// Starts working out `missing` in the background when it is a lot of payload bytes, and
-    /// gives it back otherwise, to be worked out at once. Only one such job runs: a new one
-    /// replaces the one before.
-    fn background(
-        &mut self,
-        hits: &Hits,
-        missing: Missing,
-        purpose: impl FnOnce() -> Purpose,
-    ) -> Option<Missing> {
-        if missing.work() < self.background_from.max(1) {
-            return Some(missing);
-        }
-        let mb = missing.bytes.div_ceil(1_000_000);
-        // Without a thread to be had, the work is done here instead.
-        let pending = hits.start(&self.store, self.mode, missing)?;
-        let purpose = purpose();
-        let mut label = match &purpose {
-            Purpose::Search { text, .. } => {
-                let mut shown = String::new();
-                escape_plain(text.as_bytes(), 40, &mut shown);
-                format!("searching {mb} MB of payloads for \"{shown}\" (Esc stops)")
-            }
-            Purpose::Filter { .. } => format!("filtering {mb} MB of payloads (Esc stops)"),
-        };
-        if let Some(old) = self.job.take()
-            && old.purpose.name() != purpose.name()
-        {
-            label.push_str(&format!("; the {} before is stopped", old.purpose.name()));
-        }
-        self.message = Some(label.clone());
-        self.job = Some(Job {
-            label,
-            purpose,
-            pending,
-        });
-        None
-    }
-
     /// Moves to the next (or previous) row whose payload holds the search text, and says which
     /// of how many matching rows it is. Payloads not yet searched for this text are searched
     /// first: at once when they are few, else in the background (see [`App::poll_job`]).
@@ -895,65 +824,49 @@ impl App {
             self.message = Some("search with / first".into());
             return;
         }
-        if let Some(Job {
-            purpose: Purpose::Search { text, forward: way },
-            pending,
-            ..
-        }) = self.job.as_mut()
-            && *text == self.search
-            && pending.unit() == self.mode
-        {
+        if self.jobs.turn_search(&self.search, self.mode, forward) {
             // Still searching: the answer will go this way.
-            *way = forward;
             return;
         }
         let Some(needle) = filter::needle(&self.search) else {
             self.message = Some("text too long to search for".into());
             return;
         };
-        let mut hits = Hits::reuse(self.search_hits.take(), &[needle]);
+        let mut hits = Hits::reuse(self.jobs.search_hits.take(), &[needle]);
         let missing = hits.missing(&self.store, self.mode);
         let text = self.search.clone();
-        if let Some(now) = self.background(&hits, missing, || Purpose::Search { text, forward }) {
-            hits.fill(&self.store, self.mode, now);
-            self.message = Some(self.step_to_hit(&hits, forward));
+        let purpose = || Purpose::Search { text, forward };
+        match self
+            .jobs
+            .start(&self.store, self.mode, &hits, missing, purpose)
+        {
+            Some(Start::Now(now)) => {
+                hits.fill(&self.store, self.mode, now);
+                self.message = Some(self.step_to_hit(&hits, forward));
+            }
+            Some(Start::Later(label)) => self.message = Some(label),
+            None => {}
         }
-        self.search_hits = Some(hits);
+        self.jobs.search_hits = Some(hits);
     }
 
     /// Takes the answer of the job in the background, if it has come: the selection moves to
     /// the match, or the filter applies. Whether anything changed on screen.
     pub fn poll_job(&mut self) -> bool {
-        let Some(job) = &self.job else {
-            return false;
-        };
-        let hits = match job.purpose {
-            Purpose::Search { .. } => self.search_hits.as_mut(),
-            Purpose::Filter { .. } => self.filter_hits.as_mut(),
-        };
-        match hits.map(|h| h.take(&job.pending)) {
-            Some(Ok(false)) => return false,
-            Some(Ok(true)) => {}
-            Some(Err(Failed)) | None => {
-                if let Some(job) = self.job.take() {
-                    self.message = Some(format!("the {} failed: try again", job.purpose.name()));
-                }
-                return true;
+        match self.jobs.poll() {
+            None => return false,
+            Some(Done::Failed(what)) => {
+                self.message = Some(format!("the {what} failed: try again"))
             }
-        }
-        let Some(job) = self.job.take() else {
-            return false;
-        };
-        match job.purpose {
-            Purpose::Search { text, forward } => {
-                if let Some(hits) = self.search_hits.take() {
-                    if self.search == text && self.mode == job.pending.unit() {
+            Some(Done::Answered(Purpose::Search { text, forward }, unit)) => {
+                if let Some(hits) = self.jobs.search_hits.take() {
+                    if self.search == text && self.mode == unit {
                         self.message = Some(self.step_to_hit(&hits, forward));
                     }
-                    self.search_hits = Some(hits);
+                    self.jobs.search_hits = Some(hits);
                 }
             }
-            Purpose::Filter { filter, text } => {
+            Some(Done::Answered(Purpose::Filter { filter, text }, _)) => {
                 self.message = None;
                 self.set_filter(filter, text);
             }
@@ -963,12 +876,12 @@ impl App {
 
     /// Whether a search or filter is at work in the background.
     pub fn busy(&self) -> bool {
-        self.job.is_some()
+        self.jobs.busy()
     }
 
     /// Waits for the job in the background, and takes its answer.
     pub fn wait_for_job(&mut self) {
-        while self.job.is_some() {
+        while self.jobs.busy() {
             if !self.poll_job() {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }

@@ -281,7 +281,7 @@ fn listed_frames(app: &App) -> Vec<u32> {
 fn a_filter_on_many_payloads_applies_when_the_background_is_done() {
     let mut app = load("echo.pcap", false);
     // Every payload filter counts as long here.
-    app.background_from = 0;
+    app.jobs.background_from = 0;
     type_filter(&mut app, "payload contains \"YOU\"");
     assert!(app.busy());
     assert_eq!(
@@ -380,7 +380,7 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
 fn a_long_search_runs_in_the_background_and_can_be_stopped() {
     let mut app = load("echo.pcap", false);
     // Every search counts as long here.
-    app.background_from = 0;
+    app.jobs.background_from = 0;
     search(&mut app, "YOU");
     let waiting = app.message.clone().unwrap_or_default();
     assert!(

@@ -2,5 +2,6 @@
 //! row of the list is, which rows the list shows, the work done in the background, saving a
 //! payload. The screens put them together; none of them draws.
 
+pub mod jobs;
 pub mod row;
 pub mod save;

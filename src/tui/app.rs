@@ -10,13 +10,14 @@ use crate::model::{Event, Side};
 use crate::present::{escape_plain, payload};
 use crate::query::Hits;
 use crate::query::filter::{self, Filter, Subject};
-use crate::teach::{self, Step, Target};
+use crate::teach::{self, Target};
 
 use super::components::jobs::{Done, Jobs, Purpose, Start};
 use super::components::row::Row;
 use super::components::save;
 use super::details::{self, Details};
 use super::feed::Feed;
+use super::screens::teach::{Ask, Teach};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -98,24 +99,6 @@ pub enum Action {
     StepPrev,
     /// Show another frame of the connection in the current step.
     FrameBy(i32),
-}
-
-/// The walk-through shown instead of the panes (`T`, or `--teach`).
-pub struct Teach {
-    pub target: Target,
-    pub steps: Vec<Step>,
-    pub step: usize,
-    /// The frame the teacher moved to with `[` `]`, instead of the step's own.
-    pub frame: Option<u32>,
-    pub scroll: usize,
-}
-
-impl Teach {
-    /// The frame the current step shows.
-    pub fn frame(&self) -> Option<u32> {
-        self.frame
-            .or(self.steps.get(self.step).and_then(|s| s.frame))
-    }
 }
 
 /// Where each pane was drawn, for mouse clicks; and how many rows it had room for.
@@ -479,13 +462,7 @@ impl App {
     }
 
     pub fn start_teach(&mut self, target: Target) {
-        self.teach = Some(Teach {
-            target,
-            steps: teach::steps(&self.store, target),
-            step: 0,
-            frame: None,
-            scroll: 0,
-        });
+        self.teach = Some(Teach::new(&self.store, target));
     }
 
     /// What `T` teaches: the selected refused upgrade, else the selected row's connection,
@@ -506,49 +483,17 @@ impl App {
         Some(Target::Conn(conn))
     }
 
-    /// Keys while the walk-through is shown.
-    fn update_teach(&mut self, action: Action) {
-        let Some(t) = self.teach.as_mut() else {
-            return;
-        };
-        match action {
-            Action::Quit => self.quit = true,
-            Action::Cancel => self.teach = None,
-            Action::ToggleHelp => self.help = true,
-            Action::StepNext if t.step + 1 < t.steps.len() => {
-                t.step += 1;
-                t.frame = None;
-                t.scroll = 0;
-            }
-            Action::StepPrev if t.step > 0 => {
-                t.step -= 1;
-                t.frame = None;
-                t.scroll = 0;
-            }
-            Action::FrameBy(by) => {
-                let (Target::Conn(conn), Some(current)) = (t.target, t.frame()) else {
-                    return;
-                };
-                let frames = self.store.frames_of(conn);
-                if let Some(at) = frames.iter().position(|f| *f == current) {
-                    let to = (at as i64 + i64::from(by)).clamp(0, frames.len() as i64 - 1);
-                    t.frame = Some(frames[to as usize]);
-                    t.scroll = 0;
-                }
-            }
-            Action::Down => t.scroll += 1,
-            Action::Up => t.scroll = t.scroll.saturating_sub(1),
-            Action::PageDown => t.scroll += 10,
-            Action::PageUp => t.scroll = t.scroll.saturating_sub(10),
-            Action::Top => t.scroll = 0,
-            Action::Scroll(_, by) => t.scroll = (t.scroll as i64 + i64::from(by)).max(0) as usize,
-            _ => {}
-        }
-    }
-
     pub fn update(&mut self, action: Action) {
-        if self.teach.is_some() && !self.help {
-            return self.update_teach(action);
+        if let Some(t) = self.teach.as_mut()
+            && !self.help
+        {
+            match t.update(action, &self.store) {
+                Ask::Nothing => {}
+                Ask::Quit => self.quit = true,
+                Ask::Leave => self.teach = None,
+                Ask::Help => self.help = true,
+            }
+            return;
         }
         if let Some((kind, text)) = self.prompt.as_mut() {
             let kind = *kind;

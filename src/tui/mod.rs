@@ -11,6 +11,7 @@ pub mod app;
 pub mod components;
 pub mod details;
 pub mod feed;
+pub mod screens;
 pub mod view;
 
 #[cfg(test)]

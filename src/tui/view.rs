@@ -16,6 +16,7 @@ use crate::ws::{self, Opcode};
 
 use super::app::{App, Areas, Clock, Pane, Prompt, Right};
 use super::components::row::Row;
+use super::screens::teach::Teach;
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
 
@@ -692,7 +693,7 @@ pub const TEACH_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The walk-through, full screen: large, high-contrast, one step at a time.
-fn teach(f: &mut Frame, app: &App, t: &super::app::Teach, area: Rect) {
+fn teach(f: &mut Frame, app: &App, t: &Teach, area: Rect) {
     use crate::teach::Look;
     let [body, foot] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
     let Some(step) = t.steps.get(t.step) else {

@@ -408,10 +408,15 @@ impl Store {
         list.get(usize::try_from(n).ok()?).copied()
     }
 
+    /// The index of the message a frame belongs to, once it is complete.
+    pub fn message_index(&self, frame: u32) -> Option<u32> {
+        let m = *self.frame_message.get(frame as usize)?;
+        (m != NO_MESSAGE).then_some(m)
+    }
+
     /// The message a frame belongs to, once it is complete.
     pub fn message_of(&self, frame: u32) -> Option<Cow<'_, MessageMeta>> {
-        let m = *self.frame_message.get(frame as usize)?;
-        (m != NO_MESSAGE).then(|| self.message_meta(m))
+        self.message_index(frame).map(|m| self.message_meta(m))
     }
 
     /// Where the bytes worth reading for a frame are: its compressed message's inflated bytes,

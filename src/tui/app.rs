@@ -101,6 +101,30 @@ pub enum Action {
     FrameBy(i32),
 }
 
+/// A row of the connections pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnRow {
+    /// Every connection at once.
+    All,
+    Conn(u32),
+    /// A refused upgrade, by its index in the store.
+    Rejected(usize),
+    /// A plain HTTP request, by its index in the store.
+    Http(usize),
+}
+
+impl ConnRow {
+    /// Whether the list shows what connection `conn` carried: a refused upgrade or a plain
+    /// HTTP request carries no frames.
+    pub fn holds(self, conn: u32) -> bool {
+        match self {
+            ConnRow::All => true,
+            ConnRow::Conn(c) => c == conn,
+            ConnRow::Rejected(_) | ConnRow::Http(_) => false,
+        }
+    }
+}
+
 /// Where each pane was drawn, for mouse clicks; and how many rows it had room for.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Areas {
@@ -221,28 +245,31 @@ impl App {
         1 + self.store.conns.len() + self.store.rejected.len() + self.store.http.len()
     }
 
-    /// The connection the list is narrowed to, if one is selected.
-    pub fn conn_filter(&self) -> Option<u32> {
+    /// What the connections pane has selected.
+    pub fn conn_row(&self) -> ConnRow {
+        let (conns, rejected) = (self.store.conns.len(), self.store.rejected.len());
         match self.conn_sel {
-            0 => None,
-            n if n <= self.store.conns.len() => Some((n - 1) as u32),
-            // A rejected upgrade or a plain HTTP request has no frames.
-            _ => Some(u32::MAX),
+            0 => ConnRow::All,
+            n if n <= conns => ConnRow::Conn((n - 1) as u32),
+            n if n <= conns + rejected => ConnRow::Rejected(n - 1 - conns),
+            n => ConnRow::Http(n - 1 - conns - rejected),
         }
     }
 
     /// The rejected upgrade selected in the connections pane.
     pub fn selected_rejected(&self) -> Option<&crate::model::Rejected> {
-        let n = self.conn_sel.checked_sub(1 + self.store.conns.len())?;
-        self.store.rejected.get(n)
+        match self.conn_row() {
+            ConnRow::Rejected(i) => self.store.rejected.get(i),
+            _ => None,
+        }
     }
 
     /// The plain HTTP request selected in the connections pane.
     pub fn selected_http(&self) -> Option<&crate::model::Http> {
-        let n = self
-            .conn_sel
-            .checked_sub(1 + self.store.conns.len() + self.store.rejected.len())?;
-        self.store.http.get(n)
+        match self.conn_row() {
+            ConnRow::Http(i) => self.store.http.get(i),
+            _ => None,
+        }
     }
 
     /// Takes in what the decoding thread sent.
@@ -315,7 +342,7 @@ impl App {
         }
         let with_data = self.filter.as_ref().is_some_and(Filter::needs_data);
         let s = row.subject(&self.store, with_data);
-        if self.conn_filter().is_some_and(|c| c != s.conn) {
+        if !self.conn_row().holds(s.conn) {
             return false;
         }
         self.filter.as_ref().is_none_or(|f| f.matches(&s))
@@ -325,7 +352,7 @@ impl App {
     /// are answered from `filter_hits` (see [`App::rebuild`]), not by reading payloads here.
     fn matching(&self, mode: Unit) -> Vec<bool> {
         let store = &self.store;
-        let conn = self.conn_filter();
+        let conns = self.conn_row();
         let filter = self.filter.as_ref();
         let hits = filter.and_then(|f| self.jobs.filter_answers(f, mode));
         (0..self.count(mode))
@@ -334,7 +361,7 @@ impl App {
                     Unit::Frames => Subject::frame(store, i),
                     Unit::Messages => Subject::message(store, i),
                 };
-                if conn.is_some_and(|c| c != s.conn) {
+                if !conns.holds(s.conn) {
                     return false;
                 }
                 let Some(f) = filter else {
@@ -468,17 +495,15 @@ impl App {
     /// What `T` teaches: the selected refused upgrade, else the selected row's connection,
     /// else the selected connection, else the first one.
     fn teach_target(&self) -> Option<Target> {
-        if let Some(i) = self
-            .conn_sel
-            .checked_sub(1 + self.store.conns.len())
-            .filter(|i| *i < self.store.rejected.len())
-        {
-            return Some(Target::Rejected(i));
-        }
+        let selected = match self.conn_row() {
+            ConnRow::Rejected(i) => return Some(Target::Rejected(i)),
+            ConnRow::Conn(c) => Some(c),
+            ConnRow::All | ConnRow::Http(_) => None,
+        };
         let conn = self
             .selected()
             .map(|r| r.conn(&self.store))
-            .or(self.conn_filter().filter(|c| *c != u32::MAX))
+            .or(selected)
             .or((!self.store.conns.is_empty()).then_some(0))?;
         Some(Target::Conn(conn))
     }
@@ -689,22 +714,18 @@ impl App {
     /// frame, or the last frame of the selected message.
     fn follow_mode_switch(&mut self) {
         let target = match self.selected() {
-            Some(Row::Frame(i)) => self.store.frame_message[i as usize],
+            Some(Row::Frame(i)) => self.store.message_index(i),
             Some(Row::Message(i)) => {
                 let m = self.store.message_meta(i);
                 m.frames
                     .last()
                     .and_then(|n| self.store.frame_index(m.conn, *n))
-                    .unwrap_or(u32::MAX)
             }
-            _ => u32::MAX,
+            _ => None,
         };
         self.rebuild();
-        let want = match self.mode {
-            Unit::Messages => Row::Message(target),
-            Unit::Frames => Row::Frame(target),
-        };
-        if let Some(i) = self.rows.iter().position(|r| *r == want) {
+        let want = target.map(|t| Row::of(self.mode, t));
+        if let Some(i) = self.rows.iter().position(|r| Some(*r) == want) {
             self.sel = i;
         }
     }
@@ -880,10 +901,12 @@ impl App {
             Unit::Frames => "Frames",
             Unit::Messages => "Messages",
         };
-        let conn = match self.conn_filter() {
-            None => "all connections".to_owned(),
-            Some(u32::MAX) => "an HTTP request without WebSocket".to_owned(),
-            Some(c) => format!("connection #{c}"),
+        let conn = match self.conn_row() {
+            ConnRow::All => "all connections".to_owned(),
+            ConnRow::Conn(c) => format!("connection #{c}"),
+            ConnRow::Rejected(_) | ConnRow::Http(_) => {
+                "an HTTP request without WebSocket".to_owned()
+            }
         };
         format!("{what} of {conn}: {}", self.rows.len())
     }

@@ -14,7 +14,7 @@ use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Areas, Clock, Pane, Prompt, Right};
+use super::app::{App, Areas, Clock, ConnRow, Pane, Prompt, Right};
 use super::components::row::Row;
 use super::screens::teach::Teach;
 
@@ -215,7 +215,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
     if inner.height == 0 {
         return;
     }
-    let all = app.conn_filter().is_none();
+    let all = app.conn_row() == ConnRow::All;
     let height = usize::from(inner.height) - 1;
     let offset = scroll_to(&app.list_offset, app.sel, height, app.rows.len());
     let visible = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
@@ -546,10 +546,14 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
             h.status, h.packet
         )));
     } else {
-        let conn = app
-            .conn_filter()
-            .or_else(|| app.selected().map(|r| r.conn(&app.store)))
-            .or_else(|| (!app.store.conns.is_empty()).then_some(0));
+        let conn = match app.conn_row() {
+            ConnRow::Conn(c) => Some(c),
+            ConnRow::All => app
+                .selected()
+                .map(|r| r.conn(&app.store))
+                .or_else(|| (!app.store.conns.is_empty()).then_some(0)),
+            ConnRow::Rejected(_) | ConnRow::Http(_) => None,
+        };
         match conn.and_then(|c| app.store.conns.get(c as usize)) {
             None => lines.push(Line::from("Select a connection.").italic()),
             Some(c) => match &c.info.handshake {

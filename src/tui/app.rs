@@ -9,10 +9,11 @@ use crate::index::{Entry, Store, Unit};
 use crate::model::{Event, Side};
 use crate::present::{escape_plain, payload};
 use crate::query::Hits;
-use crate::query::filter::{self, Filter, Subject};
+use crate::query::filter::{self, Filter};
 use crate::teach::{self, Target};
 
 use super::components::jobs::{Done, Jobs, Purpose, Start};
+use super::components::list::Scope;
 use super::components::row::Row;
 use super::components::save;
 use super::details::{self, Details};
@@ -293,7 +294,7 @@ impl App {
                     self.store.push_entry(entry);
                     if let Some(row) = row
                         && !self.paused
-                        && self.wanted(row)
+                        && self.scope().wants(row)
                     {
                         self.rows.push(row);
                     }
@@ -331,119 +332,29 @@ impl App {
         }
     }
 
-    /// Whether a row belongs in the list: the mode, the selected connection, the filter.
-    fn wanted(&self, row: Row) -> bool {
-        let kind_ok = matches!(
-            (row, self.mode),
-            (Row::Gap(_), _) | (Row::Frame(_), Unit::Frames) | (Row::Message(_), Unit::Messages)
-        );
-        if !kind_ok {
-            return false;
-        }
-        let with_data = self.filter.as_ref().is_some_and(Filter::needs_data);
-        let s = row.subject(&self.store, with_data);
-        if !self.conn_row().holds(s.conn) {
-            return false;
-        }
-        self.filter.as_ref().is_none_or(|f| f.matches(&s))
-    }
-
-    /// For every frame (or message), whether the list shows it. The filter's text conditions
-    /// are answered from `filter_hits` (see [`App::rebuild`]), not by reading payloads here.
-    fn matching(&self, mode: Unit) -> Vec<bool> {
-        let store = &self.store;
-        let conns = self.conn_row();
-        let filter = self.filter.as_ref();
-        let hits = filter.and_then(|f| self.jobs.filter_answers(f, mode));
-        (0..self.count(mode))
-            .map(|i| {
-                let mut s = match mode {
-                    Unit::Frames => Subject::frame(store, i),
-                    Unit::Messages => Subject::message(store, i),
-                };
-                if !conns.holds(s.conn) {
-                    return false;
-                }
-                let Some(f) = filter else {
-                    return true;
-                };
-                if f.needs_data() {
-                    match hits.and_then(|h| h.get(i as usize)) {
-                        Some(bits) => s.matched = Some(*bits),
-                        // Not worked out (it always is): read the payload.
-                        None => s.data = Row::of(mode, i).subject(store, true).data,
-                    }
-                }
-                f.matches(&s)
-            })
-            .collect()
-    }
-
-    /// Makes sure the filter's text conditions are answered for every frame (or message),
-    /// reading the payloads not seen yet.
-    fn fill_filter_hits(&mut self, mode: Unit) {
-        if let Some(f) = &self.filter {
-            self.jobs.fill_filter(&self.store, f, mode);
-        }
-    }
-
-    /// Frames (or messages) the store holds.
-    fn count(&self, mode: Unit) -> u32 {
-        (match mode {
-            Unit::Frames => self.store.frames.len(),
-            Unit::Messages => self.store.message_count(),
-        }) as u32
-    }
-
     /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
     /// row selected when it is still there.
     pub fn rebuild(&mut self) {
-        self.fill_filter_hits(self.mode);
-        let keep = self.rows.get(self.sel).copied();
-        let mut rows = Vec::new();
-        match self.mode {
-            Unit::Frames => {
-                // Frames and gaps in capture order: a gap goes before the first frame that
-                // completed after it.
-                let keep_frame = self.matching(Unit::Frames);
-                let mut gaps = (0..self.store.gaps.len() as u32).peekable();
-                for f in 0..self.store.frames.len() as u32 {
-                    let packet = self.store.frames[f as usize].packets.1;
-                    while let Some(g) =
-                        gaps.next_if(|g| self.store.gaps[*g as usize].packet <= packet)
-                    {
-                        if self.wanted(Row::Gap(g)) {
-                            rows.push(Row::Gap(g));
-                        }
-                    }
-                    if keep_frame[f as usize] {
-                        rows.push(Row::Frame(f));
-                    }
-                }
-                rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
-            }
-            Unit::Messages => {
-                let keep_message = self.matching(Unit::Messages);
-                let mut gaps = (0..self.store.gaps.len() as u32).peekable();
-                for m in 0..self.store.message_count() as u32 {
-                    let ts = self.store.message_meta(m).ts;
-                    while let Some(g) = gaps.next_if(|g| self.store.gaps[*g as usize].ts <= ts) {
-                        if self.wanted(Row::Gap(g)) {
-                            rows.push(Row::Gap(g));
-                        }
-                    }
-                    if keep_message[m as usize] {
-                        rows.push(Row::Message(m));
-                    }
-                }
-                rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
-            }
+        if let Some(f) = &self.filter {
+            self.jobs.fill_filter(&self.store, f, self.mode);
         }
-        self.rows = rows;
+        let keep = self.rows.get(self.sel).copied();
+        let answers = (self.filter.as_ref()).and_then(|f| self.jobs.filter_answers(f, self.mode));
+        self.rows = self.scope().rows(answers);
         self.sel = keep
             .and_then(|k| self.rows.iter().position(|r| *r == k))
             .unwrap_or(0);
         self.detail_sel = 0;
+    }
+
+    /// What narrows the list now.
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            store: &self.store,
+            unit: self.mode,
+            conns: self.conn_row(),
+            filter: self.filter.as_ref(),
+        }
     }
 
     pub fn selected(&self) -> Option<Row> {

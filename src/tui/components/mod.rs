@@ -3,5 +3,6 @@
 //! payload. The screens put them together; none of them draws.
 
 pub mod jobs;
+pub mod list;
 pub mod row;
 pub mod save;

@@ -81,11 +81,11 @@ fn keystrokes(app: &mut App) -> Vec<(&'static str, f64)> {
         for a in actions {
             app.update(*a);
         }
-        let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
+        let _ = wsinspect::tui::draw(&mut term, app);
         out.push((name, t.elapsed().as_secs_f64() * 1000.0));
         if app.busy() {
             app.wait_for_job();
-            let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
+            let _ = wsinspect::tui::draw(&mut term, app);
             out.push((
                 "  ...its answer on screen",
                 t.elapsed().as_secs_f64() * 1000.0,

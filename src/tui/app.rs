@@ -1,13 +1,15 @@
 //! The terminal UI's state and everything that changes it: keys become an [`Action`],
 //! [`App::update`] applies it, and the view draws `&App`.
 
-use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
+use std::rc::Rc;
+
+use ratatui::layout::Rect;
 
 use crate::capture::LiveStats;
 use crate::index::{Entry, Store, Unit};
 use crate::model::{Event, Side};
-use crate::present::{escape_plain, payload};
+use crate::present::escape_plain;
 use crate::query::Hits;
 use crate::query::filter::{self, Filter};
 use crate::teach::{self, Target};
@@ -16,8 +18,10 @@ use super::components::jobs::{Done, Jobs, Purpose, Start};
 use super::components::list::Scope;
 use super::components::row::Row;
 use super::components::save;
-use super::details::{self, Details};
+use super::components::shown::Shown;
+use super::details::Details;
 use super::feed::Feed;
+use super::layout::{self, Layout, inner, scroll_to};
 use super::screens::teach::{Ask, Teach};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,15 +130,6 @@ impl ConnRow {
     }
 }
 
-/// Where each pane was drawn, for mouse clicks; and how many rows it had room for.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Areas {
-    pub conns: ratatui::layout::Rect,
-    pub list: ratatui::layout::Rect,
-    pub details: ratatui::layout::Rect,
-    pub right: ratatui::layout::Rect,
-}
-
 pub struct App {
     pub store: Store,
     pub source_name: String,
@@ -176,14 +171,10 @@ pub struct App {
     pub teach_on_load: bool,
     /// Where `s` saves payloads.
     pub save_dir: PathBuf,
-    // Drawing state: scroll offsets the view keeps so that the selection stays visible, and
-    // the panes' places for the mouse.
-    pub list_offset: Cell<usize>,
-    pub conn_offset: Cell<usize>,
-    pub detail_offset: Cell<usize>,
-    pub areas: Cell<Areas>,
-    details: RefCell<Option<(Row, std::rc::Rc<Details>)>>,
-    payload_lines: RefCell<Option<(Row, std::rc::Rc<Vec<String>>)>>,
+    /// The panes as the next draw shows them (see [`App::lay_out`]).
+    pub layout: Layout,
+    /// What the selected row shows, once built.
+    shown: Shown,
 }
 
 impl App {
@@ -222,12 +213,8 @@ impl App {
             teach: None,
             teach_on_load: false,
             save_dir: PathBuf::from("."),
-            list_offset: Cell::new(0),
-            conn_offset: Cell::new(0),
-            detail_offset: Cell::new(0),
-            areas: Cell::new(Areas::default()),
-            details: RefCell::new(None),
-            payload_lines: RefCell::new(None),
+            layout: Layout::default(),
+            shown: Shown::default(),
         }
     }
 
@@ -361,42 +348,53 @@ impl App {
         self.rows.get(self.sel).copied()
     }
 
-    /// The details of the selected row, built once per selection.
-    pub fn details(&self) -> Option<std::rc::Rc<Details>> {
-        let row = self.selected()?;
-        let mut cache = self.details.borrow_mut();
-        if let Some((r, d)) = cache.as_ref()
-            && *r == row
-        {
-            return Some(d.clone());
-        }
-        let d = std::rc::Rc::new(match row {
-            Row::Frame(i) => details::frame(&self.store, i, &self.store.frame(i)),
-            Row::Message(i) => details::message(&self.store.message(i)),
-            Row::Gap(i) => details::gap(&self.store.gaps[i as usize]),
-        });
-        *cache = Some((row, d.clone()));
-        Some(d)
+    /// The details of the selected row, built once per selection (see [`App::lay_out`]).
+    pub fn details(&self) -> Option<Rc<Details>> {
+        Some(self.shown.details(&self.store, self.selected()?))
     }
 
     /// The payload pane's lines for the selected row, built once per selection: JSON
     /// pretty-printed when it parses, text escaped line by line, anything else as hex.
-    pub fn payload_lines(&self) -> std::rc::Rc<Vec<String>> {
-        let Some(row) = self.selected() else {
-            return std::rc::Rc::default();
-        };
-        let mut cache = self.payload_lines.borrow_mut();
-        if let Some((r, lines)) = cache.as_ref()
-            && *r == row
-        {
-            return lines.clone();
+    pub fn payload_lines(&self) -> Rc<Vec<String>> {
+        match self.selected() {
+            Some(row) => self.shown.payload(&self.store, row),
+            None => Rc::default(),
         }
-        let lines = std::rc::Rc::new(match self.payload() {
-            Some((data, text)) => payload::lines(&data, text),
-            None => vec!["(a gap has no payload)".to_owned()],
-        });
-        *cache = Some((row, lines.clone()));
-        lines
+    }
+
+    /// Lays the panes out on `screen`, scrolls each so that its selection shows, and builds
+    /// what the selected row shows: the next draw then shows it as it is kept here. The event
+    /// loop calls it before each draw; the walk-through keeps the panes where they were.
+    pub fn lay_out(&mut self, screen: Rect) {
+        if self.teach.is_some() {
+            return;
+        }
+        let a = layout::areas(self, screen);
+        let (conn_rows, rows) = (self.conn_rows(), self.rows.len());
+        let l = &mut self.layout;
+        l.areas = a;
+        if a.conns.height > 0 {
+            let height = usize::from(inner(a.conns).height);
+            l.conn_offset = scroll_to(l.conn_offset, self.conn_sel, height, conn_rows);
+        }
+        if a.list.height > 0 && inner(a.list).height > 0 {
+            // Below the column header.
+            let height = usize::from(inner(a.list).height) - 1;
+            l.list_offset = scroll_to(l.list_offset, self.sel, height, rows);
+        }
+        let Some(row) = self.selected() else {
+            return;
+        };
+        let shows_bytes = a.right.height > 0 && self.right == Right::Bytes;
+        let shows_payload = a.right.height > 0 && self.right == Right::Payload;
+        let details = a.details.height > 0 || shows_bytes;
+        self.shown.keep(&self.store, row, details, shows_payload);
+        if a.details.height > 0 {
+            let height = usize::from(inner(a.details).height);
+            let fields = self.shown.details(&self.store, row).fields.len();
+            let l = &mut self.layout;
+            l.detail_offset = scroll_to(l.detail_offset, self.detail_sel, height, fields);
+        }
     }
 
     pub fn start_teach(&mut self, target: Target) {
@@ -539,14 +537,14 @@ impl App {
             Action::Click(pane, row) => {
                 self.focus = pane;
                 match pane {
-                    Pane::Conns => self.select_conn(self.conn_offset.get() + row),
+                    Pane::Conns => self.select_conn(self.layout.conn_offset + row),
                     Pane::List => {
-                        let i = self.list_offset.get() + row;
+                        let i = self.layout.list_offset + row;
                         if i < self.rows.len() {
                             self.set_sel(i);
                         }
                     }
-                    Pane::Details => self.detail_sel = self.detail_offset.get() + row,
+                    Pane::Details => self.detail_sel = self.layout.detail_offset + row,
                     Pane::Right => {}
                 }
             }
@@ -569,7 +567,7 @@ impl App {
     }
 
     fn page(&self) -> usize {
-        let a = self.areas.get();
+        let a = self.layout.areas;
         let h = match self.focus {
             Pane::Conns => a.conns.height,
             Pane::List => a.list.height,

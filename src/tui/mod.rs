@@ -11,6 +11,7 @@ pub mod app;
 pub mod components;
 pub mod details;
 pub mod feed;
+pub mod layout;
 pub mod screens;
 pub mod view;
 
@@ -20,6 +21,8 @@ mod tests;
 use std::io;
 use std::time::Duration;
 
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode, KeyEvent,
     KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -98,9 +101,7 @@ fn event_loop(
             }
         }
         if dirty {
-            terminal
-                .draw(|f| view::draw(f, app))
-                .map_err(Error::Terminal)?;
+            draw(terminal, app).map_err(Error::Terminal)?;
             dirty = false;
         }
         // While events wait, only look at the keyboard; otherwise wait for either a little.
@@ -122,6 +123,14 @@ fn event_loop(
             }
         }
     }
+    Ok(())
+}
+
+/// Lays the app out for the terminal's size, then draws it: each frame of the event loop.
+pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {
+    let size = terminal.size()?;
+    app.lay_out(Rect::new(0, 0, size.width, size.height));
+    terminal.draw(|f| view::draw(f, app))?;
     Ok(())
 }
 
@@ -203,7 +212,7 @@ fn key_action(app: &App, k: &KeyEvent) -> Option<Action> {
 
 fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
     let at = Position::new(m.column, m.row);
-    let a = app.areas.get();
+    let a = app.layout.areas;
     let panes = [
         (Pane::Conns, a.conns, 1u16),
         // The list's first line inside the border is its column header.

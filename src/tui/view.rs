@@ -14,8 +14,9 @@ use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Areas, Clock, ConnRow, Pane, Prompt, Right};
+use super::app::{App, Clock, ConnRow, Pane, Prompt, Right};
 use super::components::row::Row;
+use super::layout::{self, scroll_to};
 use super::screens::teach::Teach;
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
@@ -29,35 +30,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         }
         return;
     }
-    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let mut areas = Areas::default();
-    if app.zoom {
-        match app.focus {
-            Pane::Conns => areas.conns = main,
-            Pane::List => areas.list = main,
-            Pane::Details => areas.details = main,
-            Pane::Right => areas.right = main,
-        }
-    } else {
-        let conn_height = (app.conn_rows() as u16 + 2).clamp(3, 7);
-        let rest = main.height.saturating_sub(conn_height);
-        let bottom = (rest * 9 / 20).max(5);
-        let [c, l, b] = Layout::vertical([
-            Constraint::Length(conn_height),
-            Constraint::Min(3),
-            Constraint::Length(bottom),
-        ])
-        .areas(main);
-        let [d, r] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(b);
-        areas = Areas {
-            conns: c,
-            list: l,
-            details: d,
-            right: r,
-        };
-    }
-    app.areas.set(areas);
+    let areas = layout::areas(app, area);
     if areas.conns.height > 0 {
         connections(f, app, areas.conns);
     }
@@ -70,7 +43,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     if areas.right.height > 0 {
         right_pane(f, app, areas.right);
     }
-    status_bar(f, app, status);
+    status_bar(f, app, areas.status);
     if app.help {
         help(f, area, KEYS, FILTER_HELP);
     }
@@ -90,23 +63,10 @@ fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
     }
 }
 
-/// Keeps `sel` within the `height` rows shown from the stored offset; returns the new offset.
 /// Columns for "#", the largest connection number and a space; at least 4.
 fn conn_width(app: &App) -> usize {
     let last = app.store.conns.len().saturating_sub(1);
     (last.to_string().len() + 2).max(4)
-}
-
-fn scroll_to(offset: &std::cell::Cell<usize>, sel: usize, height: usize, len: usize) -> usize {
-    // Never leave empty rows at the bottom while there is more above.
-    let mut o = offset.get().min(len.saturating_sub(height));
-    if sel < o {
-        o = sel;
-    } else if height > 0 && sel >= o + height {
-        o = sel + 1 - height;
-    }
-    offset.set(o);
-    o
 }
 
 fn addr_pair(c: &crate::model::Connection) -> String {
@@ -130,7 +90,12 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let height = usize::from(inner.height);
-    let offset = scroll_to(&app.conn_offset, app.conn_sel, height, app.conn_rows());
+    let offset = scroll_to(
+        app.layout.conn_offset,
+        app.conn_sel,
+        height,
+        app.conn_rows(),
+    );
     let mut lines = Vec::with_capacity(height);
     for i in offset..(offset + height).min(app.conn_rows()) {
         let mut text = String::new();
@@ -217,7 +182,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
     }
     let all = app.conn_row() == ConnRow::All;
     let height = usize::from(inner.height) - 1;
-    let offset = scroll_to(&app.list_offset, app.sel, height, app.rows.len());
+    let offset = scroll_to(app.layout.list_offset, app.sel, height, app.rows.len());
     let visible = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
     // Columns as narrow as the rows on screen allow, so the preview keeps the rest.
     let packets: Vec<u64> = visible.iter().map(|r| r.packet(&app.store)).collect();
@@ -366,7 +331,12 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let height = usize::from(inner.height);
-    let offset = scroll_to(&app.detail_offset, app.detail_sel, height, d.fields.len());
+    let offset = scroll_to(
+        app.layout.detail_offset,
+        app.detail_sel,
+        height,
+        d.fields.len(),
+    );
     let width = usize::from(inner.width);
     let lines: Vec<Line> = d
         .fields

@@ -6,3 +6,4 @@ pub mod jobs;
 pub mod list;
 pub mod row;
 pub mod save;
+pub mod shown;

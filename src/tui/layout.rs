@@ -5,7 +5,8 @@
 use ratatui::layout::{Constraint, Layout as Split, Rect};
 use ratatui::widgets::Block;
 
-use super::app::{App, Pane};
+use super::app::App;
+use super::screens::browse::Pane;
 
 /// Where each pane goes; a pane not shown (zoom) has no height.
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,7 +36,7 @@ pub fn areas(app: &App, screen: Rect) -> Areas {
         status,
         ..Areas::default()
     };
-    if app.zoom {
+    if app.browse.zoom {
         match app.focus {
             Pane::Conns => areas.conns = main,
             Pane::List => areas.list = main,

@@ -30,8 +30,9 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use ratatui::layout::{Position, Rect};
 
-use app::{Action, App, Pane};
+use app::{Action, App};
 use feed::Source;
+use screens::browse::Pane;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -75,7 +76,7 @@ pub fn run(source: Source, teach: bool) -> Result<(), Error> {
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     drop(source);
-    if let Some(e) = &app.error {
+    if let Some(e) = &app.status.error {
         eprintln!("wsinspect: {e}");
     }
     result

@@ -4,9 +4,10 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::app::{Action, App, Pane, Right};
+use super::app::{Action, App};
 use super::components::row::Row;
 use super::feed::Feed;
+use super::screens::browse::{Pane, Right};
 use super::view;
 use crate::index::{Unit, decode_sample, test_frame};
 use crate::model::{Event, Side};
@@ -146,7 +147,7 @@ fn a_selected_field_knows_its_bytes() {
 #[test]
 fn handshake_view_shows_both_heads_and_checks_the_accept_key() {
     let mut app = load("echo.pcap", false);
-    app.right = Right::Handshake;
+    app.browse.right = Right::Handshake;
     app.update(Action::ToggleZoom);
     app.focus = Pane::Right;
     let s = screen(&app, 100, 30);
@@ -446,7 +447,7 @@ fn bytes_from_the_wire_never_reach_the_terminal_raw() {
     let mut app = App::new("hostile".into(), false);
     app.feed_events(vec![test_frame(0, 1, true, evil)]);
     for right in [Right::Bytes, Right::Payload] {
-        app.right = right;
+        app.browse.right = right;
         let s = screen(&app, 100, 30);
         for line in &s {
             assert!(
@@ -456,7 +457,7 @@ fn bytes_from_the_wire_never_reach_the_terminal_raw() {
         }
         assert_hides(&s, "\x1b");
     }
-    app.right = Right::Payload;
+    app.browse.right = Right::Payload;
     assert_shows(&screen(&app, 100, 30), "\\u{1b}]0;owned\\u{7}");
 }
 

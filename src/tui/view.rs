@@ -14,9 +14,10 @@ use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Clock, ConnRow, Pane, Prompt, Right};
+use super::app::{App, Prompt};
 use super::components::row::Row;
 use super::layout::{self, scroll_to};
+use super::screens::browse::{Clock, ConnRow, Pane, Right};
 use super::screens::teach::Teach;
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
@@ -92,7 +93,7 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
     let height = usize::from(inner.height);
     let offset = scroll_to(
         app.layout.conn_offset,
-        app.conn_sel,
+        app.browse.conn_sel,
         height,
         app.conn_rows(),
     );
@@ -157,7 +158,7 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
             text.push_str(" (no upgrade)");
             style = style.add_modifier(Modifier::DIM);
         }
-        if i == app.conn_sel {
+        if i == app.browse.conn_sel {
             style = style.patch(SELECTED);
         }
         lines.push(Line::styled(text, style));
@@ -171,7 +172,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         title.push_str(" · filter: ");
         title.push_str(&app.filter_text);
     }
-    if app.paused {
+    if app.browse.paused {
         title.push_str(" · PAUSED");
     }
     let b = block(app, Pane::List, title);
@@ -191,13 +192,17 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         .max()
         .map_or(3, |p| p.to_string().len())
         .max(3);
-    let time_w = match app.clock {
+    let time_w = match app.browse.clock {
         Clock::Absolute => 15,
         _ => 10,
     };
     // As wide as its header, "Conn ", at least.
     let conn_w = conn_width(app).max(5);
-    let mut header = format!(" {:>pkt_w$} {:>time_w$} ", "Pkt", clock_name(app.clock));
+    let mut header = format!(
+        " {:>pkt_w$} {:>time_w$} ",
+        "Pkt",
+        clock_name(app.browse.clock)
+    );
     if all {
         header.push_str(&format!("{:<conn_w$}", "Conn"));
     }
@@ -277,7 +282,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
             "A plain HTTP request carries no frames: see the Handshake view (v)."
         } else if app.filter.is_some() {
             "Nothing matches the filter (f to change it, Esc to clear it)."
-        } else if !app.done {
+        } else if !app.status.done {
             "Waiting for WebSocket frames…"
         } else {
             "No WebSocket frames. If the handshake is not in the capture, try -d PORT."
@@ -297,7 +302,7 @@ fn clock_name(c: Clock) -> &'static str {
 
 fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
     let ts = row.ts(&app.store);
-    match app.clock {
+    match app.browse.clock {
         Clock::Relative => {
             let start = app.store.first_ts.unwrap_or(ts);
             format!("{:.6}", ts.since(start))
@@ -333,7 +338,7 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
     let height = usize::from(inner.height);
     let offset = scroll_to(
         app.layout.detail_offset,
-        app.detail_sel,
+        app.browse.detail_sel,
         height,
         d.fields.len(),
     );
@@ -354,7 +359,7 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
             } else if field.depth == 0 {
                 style = style.add_modifier(Modifier::BOLD);
             }
-            if i == app.detail_sel && app.focus == Pane::Details {
+            if i == app.browse.detail_sel && app.focus == Pane::Details {
                 style = style.patch(SELECTED);
             }
             Line::styled(text, style)
@@ -364,7 +369,7 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn right_pane(f: &mut Frame, app: &App, area: Rect) {
-    match app.right {
+    match app.browse.right {
         Right::Bytes => bytes_pane(f, app, area),
         Right::Payload => payload_pane(f, app, area),
         Right::Handshake => handshake_pane(f, app, area),
@@ -372,7 +377,7 @@ fn right_pane(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
-    let masked_view = app.show_masked;
+    let masked_view = app.browse.show_masked;
     let d = app.details();
     let is_frame = matches!(app.selected(), Some(Row::Frame(_)));
     let title = if !is_frame {
@@ -398,7 +403,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     };
     let highlight = d
         .fields
-        .get(app.detail_sel)
+        .get(app.browse.detail_sel)
         .filter(|_| app.focus == Pane::Details || app.focus == Pane::Right)
         .and_then(|field| field.bytes.clone());
     let key_range = if is_frame && d.header_len >= 6 && d.wire.get(1).is_some_and(|b| b & 0x80 != 0)
@@ -415,7 +420,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
         .map_or(0, |i| 2 + i.len().div_ceil(per_line));
     let height = usize::from(inner.height);
     let max_scroll = (total_lines + inflated_lines).saturating_sub(height);
-    let scroll = app.right_scroll.min(max_scroll);
+    let scroll = app.browse.right_scroll.min(max_scroll);
     for line in scroll..total_lines.min(scroll + height) {
         lines.push(hex_line(bytes, line * per_line, per_line, |i| {
             let mut st = Style::new();
@@ -473,7 +478,10 @@ fn payload_pane(f: &mut Frame, app: &App, area: Rect) {
     }
     let lines = app.payload_lines();
     let height = usize::from(inner.height);
-    let scroll = app.right_scroll.min(lines.len().saturating_sub(height));
+    let scroll = app
+        .browse
+        .right_scroll
+        .min(lines.len().saturating_sub(height));
     let width = usize::from(inner.width);
     let shown: Vec<Line> = lines
         .iter()
@@ -563,7 +571,10 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     let height = usize::from(inner.height);
-    let scroll = app.right_scroll.min(lines.len().saturating_sub(height));
+    let scroll = app
+        .browse
+        .right_scroll
+        .min(lines.len().saturating_sub(height));
     let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -615,29 +626,32 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         s.frames.len(),
         s.message_count()
     ));
-    if let Some(stats) = &app.live_stats {
+    if let Some(stats) = &app.status.live_stats {
         parts.push(format!(
             "{:.0} frames/s · {} dropped",
-            app.rate, stats.dropped
+            app.status.rate, stats.dropped
         ));
     }
-    if app.paused {
+    if app.browse.paused {
         parts.push("PAUSED (space resumes)".into());
     }
     if !app.filter_text.is_empty() {
         parts.push(format!("filter: {}", app.filter_text));
     }
-    if let Some(e) = &app.error {
+    if let Some(e) = &app.status.error {
         parts.push(format!("! {e}"));
-    } else if app.done && !app.notes.is_empty() {
-        parts.push(format!("note: {}", app.notes.join("; ")));
+    } else if app.status.done && !app.status.notes.is_empty() {
+        parts.push(format!("note: {}", app.status.notes.join("; ")));
     }
     if let Some(m) = &app.message {
         parts.push(m.clone());
     }
     parts.push("? help · q quit".into());
     let text = parts.join(" │ ");
-    let loading = app.progress.filter(|(r, t)| !app.done && *t > 0 && r < t);
+    let loading = app
+        .status
+        .progress
+        .filter(|(r, t)| !app.status.done && *t > 0 && r < t);
     match loading {
         Some((read, total)) => {
             let [gauge, rest] =

@@ -4,7 +4,7 @@
 use super::row::Row;
 use crate::index::{Store, Unit};
 use crate::query::{Filter, Matched, Subject};
-use crate::tui::app::ConnRow;
+use crate::tui::screens::browse::ConnRow;
 
 /// What narrows the list.
 pub struct Scope<'a> {

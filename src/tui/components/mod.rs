@@ -7,3 +7,4 @@ pub mod list;
 pub mod row;
 pub mod save;
 pub mod shown;
+pub mod status;

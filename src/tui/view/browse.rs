@@ -1,68 +1,21 @@
-//! Drawing `&App`: connections on top, the frame or message list, then the field tree beside the
-//! bytes (or payload, or handshake), and a status bar. Only visible rows are built.
-//!
-//! Nothing here depends on colour alone: the selection is reversed, problems start with `!`,
-//! control frames are bold and named, the highlighted bytes are reversed and underlined.
+//! The browsing screen's panes: connections, the frame or message list, the field tree, and
+//! the bytes, payload or handshake of the selected row. Only visible rows are built.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Prompt};
-use super::components::row::Row;
-use super::layout::{self, scroll_to};
-use super::screens::browse::{Clock, ConnRow, Pane, Right};
-use super::screens::teach::Teach;
-
-const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
-
-pub fn draw(f: &mut Frame, app: &App) {
-    let area = f.area();
-    if let Some(t) = &app.teach {
-        teach(f, app, t, area);
-        if app.help {
-            help(f, area, TEACH_KEYS, &[]);
-        }
-        return;
-    }
-    let areas = layout::areas(app, area);
-    if areas.conns.height > 0 {
-        connections(f, app, areas.conns);
-    }
-    if areas.list.height > 0 {
-        list(f, app, areas.list);
-    }
-    if areas.details.height > 0 {
-        details_pane(f, app, areas.details);
-    }
-    if areas.right.height > 0 {
-        right_pane(f, app, areas.right);
-    }
-    status_bar(f, app, areas.status);
-    if app.help {
-        help(f, area, KEYS, FILTER_HELP);
-    }
-}
-
-fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
-    let focused = app.focus == pane;
-    let b = Block::bordered().title(if focused {
-        Line::from(format!("▶ {title} ")).bold()
-    } else {
-        Line::from(format!(" {title} "))
-    });
-    if focused {
-        b.border_style(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
-    } else {
-        b
-    }
-}
+use super::{SELECTED, block};
+use crate::tui::app::App;
+use crate::tui::components::row::Row;
+use crate::tui::layout::scroll_to;
+use crate::tui::screens::browse::{Clock, ConnRow, Pane, Right};
 
 /// Columns for "#", the largest connection number and a space; at least 4.
 fn conn_width(app: &App) -> usize {
@@ -74,7 +27,7 @@ fn addr_pair(c: &crate::model::Connection) -> String {
     format!("{} → {}", c.client, c.server)
 }
 
-fn connections(f: &mut Frame, app: &App, area: Rect) {
+pub fn connections(f: &mut Frame, app: &App, area: Rect) {
     let s = &app.store;
     let mut title = format!(
         "Connections: {} WebSocket{}",
@@ -166,7 +119,7 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn list(f: &mut Frame, app: &App, area: Rect) {
+pub fn list(f: &mut Frame, app: &App, area: Rect) {
     let mut title = app.list_title();
     if !app.filter_text.is_empty() {
         title.push_str(" · filter: ");
@@ -324,7 +277,7 @@ fn short_opcode(op: Opcode) -> &'static str {
     }
 }
 
-fn details_pane(f: &mut Frame, app: &App, area: Rect) {
+pub fn details(f: &mut Frame, app: &App, area: Rect) {
     let b = block(app, Pane::Details, "Details".into());
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -368,7 +321,7 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn right_pane(f: &mut Frame, app: &App, area: Rect) {
+pub fn right(f: &mut Frame, app: &App, area: Rect) {
     match app.browse.right {
         Right::Bytes => bytes_pane(f, app, area),
         Right::Payload => payload_pane(f, app, area),
@@ -589,257 +542,4 @@ fn head_lines(head: &[u8], color: Color, out: &mut Vec<Line<'static>>) {
         escape_plain(l, 400, &mut s);
         out.push(Line::styled(s, Style::new().fg(color)));
     }
-}
-
-fn status_bar(f: &mut Frame, app: &App, area: Rect) {
-    if let Some((kind, text)) = &app.prompt {
-        let label = match kind {
-            Prompt::Filter => "Filter",
-            Prompt::Search => "Search",
-        };
-        let mut line = vec![
-            Span::styled(format!("{label}: "), Style::new().bold()),
-            Span::raw(text.clone()),
-            Span::styled("█", Style::new()),
-        ];
-        let hint = match kind {
-            Prompt::Filter => "   Enter apply · Esc cancel · e.g. client and text contains \"hi\"",
-            Prompt::Search => "   Enter find · Esc cancel",
-        };
-        line.push(Span::styled(hint, Style::new().dim()));
-        if let Some(m) = &app.message {
-            line.push(Span::styled(format!("   {m}"), Style::new().fg(Color::Red)));
-        }
-        f.render_widget(Paragraph::new(Line::from(line)), area);
-        return;
-    }
-    let s = &app.store;
-    let mut parts = Vec::new();
-    parts.push(if app.live {
-        format!("live on {}", app.source_name)
-    } else {
-        app.source_name.clone()
-    });
-    parts.push(format!(
-        "{} conn · {} frames · {} msgs",
-        s.conns.len(),
-        s.frames.len(),
-        s.message_count()
-    ));
-    if let Some(stats) = &app.status.live_stats {
-        parts.push(format!(
-            "{:.0} frames/s · {} dropped",
-            app.status.rate, stats.dropped
-        ));
-    }
-    if app.browse.paused {
-        parts.push("PAUSED (space resumes)".into());
-    }
-    if !app.filter_text.is_empty() {
-        parts.push(format!("filter: {}", app.filter_text));
-    }
-    if let Some(e) = &app.status.error {
-        parts.push(format!("! {e}"));
-    } else if app.status.done && !app.status.notes.is_empty() {
-        parts.push(format!("note: {}", app.status.notes.join("; ")));
-    }
-    if let Some(m) = &app.message {
-        parts.push(m.clone());
-    }
-    parts.push("? help · q quit".into());
-    let text = parts.join(" │ ");
-    let loading = app
-        .status
-        .progress
-        .filter(|(r, t)| !app.status.done && *t > 0 && r < t);
-    match loading {
-        Some((read, total)) => {
-            let [gauge, rest] =
-                Layout::horizontal([Constraint::Length(22), Constraint::Min(0)]).areas(area);
-            let ratio = (read as f64 / total as f64).clamp(0.0, 1.0);
-            f.render_widget(
-                Gauge::default()
-                    .ratio(ratio)
-                    .label(format!("loading {:.0}%", ratio * 100.0))
-                    .gauge_style(Style::new().fg(Color::Cyan)),
-                gauge,
-            );
-            f.render_widget(Paragraph::new(format!(" {text}")).reversed(), rest);
-        }
-        None => f.render_widget(Paragraph::new(text).reversed(), area),
-    }
-}
-
-pub const TEACH_KEYS: &[(&str, &str)] = &[
-    ("→  space  Enter", "next step"),
-    ("←  Backspace", "previous step"),
-    ("]  n", "the next frame of the connection"),
-    ("[  N", "the previous frame"),
-    ("↑ ↓  PgUp PgDn", "scroll the step"),
-    ("Esc", "back to browsing (T comes back)"),
-    ("q", "quit"),
-];
-
-/// The walk-through, full screen: large, high-contrast, one step at a time.
-fn teach(f: &mut Frame, app: &App, t: &Teach, area: Rect) {
-    use crate::teach::Look;
-    let [body, foot] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
-    let Some(step) = t.steps.get(t.step) else {
-        return;
-    };
-    let page = crate::teach::page(&app.store, t.target, *step, t.frame);
-    let title = format!(" Step {} of {}: {} ", t.step + 1, t.steps.len(), page.title);
-    let b = Block::bordered()
-        .title(Line::from(title).bold())
-        .border_style(Style::new().add_modifier(Modifier::BOLD));
-    let inner = b.inner(body);
-    f.render_widget(b, body);
-    let height = usize::from(inner.height);
-    let width = usize::from(inner.width).max(20);
-    let mut wrapped = Vec::with_capacity(page.lines.len());
-    for l in &page.lines {
-        let style = match l.look {
-            Look::Plain | Look::Code => Style::new(),
-            Look::Strong => Style::new().add_modifier(Modifier::BOLD),
-            Look::Quiet => Style::new().add_modifier(Modifier::ITALIC),
-            Look::Warning => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        };
-        for piece in wrap(&l.text, width) {
-            wrapped.push(Line::styled(piece, style));
-        }
-    }
-    let total = wrapped.len();
-    let scroll = t.scroll.min(total.saturating_sub(height));
-    let lines: Vec<Line> = wrapped.into_iter().skip(scroll).take(height).collect();
-    f.render_widget(Paragraph::new(lines), inner);
-    let mut hint = String::from(" → next · ← back");
-    if let (crate::teach::Target::Conn(conn), Some(frame)) = (t.target, t.frame()) {
-        let frames = app.store.frames_of(conn);
-        let at = frames.iter().position(|x| *x == frame).map_or(0, |p| p + 1);
-        hint.push_str(&format!(" · [ ] frame {at} of {}", frames.len()));
-    }
-    if total > height {
-        hint.push_str(" · ↑↓ scroll");
-    }
-    hint.push_str(" · Esc browse · ? keys · q quit");
-    f.render_widget(Paragraph::new(hint).reversed(), foot);
-}
-
-/// Breaks a line at spaces to fit `width` columns. Continuations are indented under the
-/// column where the line's last wide gap ends (a note beside a header), or under its own
-/// indentation, so that tables and notes stay readable on a narrow screen.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= width {
-        return vec![text.to_owned()];
-    }
-    let lead = chars.iter().take_while(|c| **c == ' ').count();
-    let gap_end = (0..chars.len().min(width).saturating_sub(3))
-        .rev()
-        .filter(|&i| {
-            chars[i..i + 3].iter().all(|c| *c == ' ') && chars.get(i + 3).is_some_and(|c| *c != ' ')
-        })
-        .map(|i| i + 3)
-        .next();
-    let indent = match gap_end {
-        Some(g) if g > lead && g < width * 2 / 3 => g,
-        _ => (lead + 2).min(width / 3),
-    };
-    let mut out = Vec::new();
-    let mut rest: &[char] = &chars;
-    let mut first = true;
-    while !rest.is_empty() {
-        let room = if first { width } else { width - indent };
-        if rest.len() <= room {
-            let mut line = if first {
-                String::new()
-            } else {
-                " ".repeat(indent)
-            };
-            line.extend(rest.iter());
-            out.push(line);
-            break;
-        }
-        // Break at the last space that fits, or hard at the edge for a long word.
-        let cut = rest[..room]
-            .iter()
-            .rposition(|c| *c == ' ')
-            .filter(|p| *p > 0)
-            .unwrap_or(room);
-        let mut line = if first {
-            String::new()
-        } else {
-            " ".repeat(indent)
-        };
-        line.extend(rest[..cut].iter());
-        out.push(line.trim_end().to_owned());
-        rest = &rest[cut..];
-        while rest.first() == Some(&' ') {
-            rest = &rest[1..];
-        }
-        first = false;
-    }
-    out
-}
-
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑ ↓  j k", "move in the focused pane"),
-    ("PgUp PgDn  g G", "page; first, last"),
-    ("Tab  Shift-Tab", "next, previous pane"),
-    ("Enter", "connections → list → details"),
-    ("m", "frames ↔ messages"),
-    ("t", "time: relative, absolute (UTC), delta"),
-    ("v", "bytes → payload → handshake"),
-    ("x", "bytes: payload unmasked ↔ as on the wire"),
-    ("f", "filter (Esc clears it)"),
-    ("/  n  N", "search payloads; next, previous"),
-    ("Esc", "stop a long search or payload filter"),
-    ("s", "save the selected payload to a file"),
-    ("T", "teach: walk through the connection step by step"),
-    ("z", "zoom the focused pane"),
-    ("space", "pause, resume a live view"),
-    ("mouse", "click to select, wheel to scroll"),
-    ("q  Ctrl-C", "quit"),
-];
-
-pub const FILTER_HELP: &[&str] = &[
-    "client  server  text  binary  ping  pong  close  cont  control  data",
-    "len > 1000   conn == 2   opcode != ping   from == client",
-    "text contains \"error\"   text ~ \"^\\{\"   problems   problem == invalid-utf8",
-    "fin  masked  rsv1  compressed  fragmented  gap   and or not ( )",
-];
-
-fn help(f: &mut Frame, area: Rect, keys: &[(&str, &str)], filters: &[&str]) {
-    let w = area.width.min(76);
-    let h = area.height.min((keys.len() + filters.len() + 5) as u16);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, popup);
-    let mut lines: Vec<Line> = keys
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>16}  "), Style::new().bold()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    if !filters.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from("Filter words:").bold());
-        lines.extend(filters.iter().map(|l| Line::from(format!("  {l}"))));
-    }
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .borders(Borders::ALL)
-                .title(" Keys (any key closes) ")
-                .border_style(Style::new().bold()),
-        ),
-        popup,
-    );
 }

@@ -1,10 +1,11 @@
 //! Which rows the frame/message list shows: frames or messages with the gaps between them, in
 //! capture order, of the selected connection, through the filter.
 
-use super::row::Row;
 use crate::index::{Store, Unit};
 use crate::query::{Filter, Matched, Subject};
-use crate::tui::screens::browse::ConnRow;
+
+use super::super::screens::browse::ConnRow;
+use super::row::Row;
 
 /// What narrows the list.
 pub struct Scope<'a> {

@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use super::row::Row;
 use crate::index::Store;
+
+use super::row::Row;
 
 /// Saves the payload of `row` to a new file in `dir`, never over an existing one; what to tell
 /// the user.

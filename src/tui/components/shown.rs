@@ -3,10 +3,11 @@
 
 use std::rc::Rc;
 
-use super::row::Row;
 use crate::index::Store;
 use crate::present::payload;
-use crate::tui::details::{self, Details};
+
+use super::super::details::{self, Details};
+use super::row::Row;
 
 /// The selected row's details and payload lines, once built.
 #[derive(Default)]

@@ -3,7 +3,8 @@
 
 use crate::index::Store;
 use crate::teach::{self, Step, Target};
-use crate::tui::app::Action;
+
+use super::super::app::Action;
 
 /// The walk-through shown instead of the panes (`T`, or `--teach`).
 pub struct Teach {

@@ -11,11 +11,11 @@ use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
+use super::super::app::App;
+use super::super::components::row::Row;
+use super::super::layout::scroll_to;
+use super::super::screens::browse::{Clock, ConnRow, Pane, Right};
 use super::{SELECTED, block};
-use crate::tui::app::App;
-use crate::tui::components::row::Row;
-use crate::tui::layout::scroll_to;
-use crate::tui::screens::browse::{Clock, ConnRow, Pane, Right};
 
 /// Columns for "#", the largest connection number and a space; at least 4.
 fn conn_width(app: &App) -> usize {

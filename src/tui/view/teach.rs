@@ -7,8 +7,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::teach::{self, Look, Target};
-use crate::tui::app::App;
-use crate::tui::screens::teach::Teach;
+
+use super::super::app::App;
+use super::super::screens::teach::Teach;
 
 pub const TEACH_KEYS: &[(&str, &str)] = &[
     ("→  space  Enter", "next step"),

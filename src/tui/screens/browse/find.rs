@@ -1,22 +1,19 @@
 //! Narrowing and searching the list: the filter typed at `f`, the search typed at `/` and
 //! repeated with `n` and `N`. Their text conditions are answered from kept answers, worked out
-//! at once or, over many payloads, in the background (see
-//! [`Jobs`](crate::tui::components::jobs::Jobs)).
+//! at once or, over many payloads, in the background (see `components::jobs`).
 
 use crate::index::Unit;
 use crate::present::escape_plain;
 use crate::query::{Filter, Hits, filter};
-use crate::tui::app::{App, Prompt};
-use crate::tui::components::jobs::{Purpose, Start};
-use crate::tui::components::row::Row;
 
-use super::Pane;
+use super::jobs::{Purpose, Start};
+use super::{App, Pane, Prompt, Row};
 
 impl App {
     /// Applies the filter typed at `f` (none when empty); a bad one goes back to the prompt
     /// with what is wrong. Over many payloads its text conditions are answered in the
     /// background first.
-    pub(in crate::tui) fn apply_filter(&mut self, text: String) {
+    pub(crate) fn apply_filter(&mut self, text: String) {
         let text = text.trim().to_owned();
         // A filter still being worked out in the background gives way to the one typed now.
         self.jobs.stop_filter();
@@ -60,7 +57,7 @@ impl App {
     }
 
     /// Applies a filter whose text conditions are answered.
-    pub(in crate::tui) fn set_filter(&mut self, f: Filter, text: String) {
+    pub(crate) fn set_filter(&mut self, f: Filter, text: String) {
         self.filter = Some(f);
         self.filter_text = text;
         self.rebuild();
@@ -72,7 +69,7 @@ impl App {
     /// Moves to the next (or previous) row whose payload holds the search text, and says which
     /// of how many matching rows it is. Payloads not yet searched for this text are searched
     /// first: at once when they are few, else in the background (see [`App::poll_job`]).
-    pub(in crate::tui) fn find(&mut self, forward: bool) {
+    pub(crate) fn find(&mut self, forward: bool) {
         if self.search.is_empty() {
             self.message = Some("search with / first".into());
             return;
@@ -104,7 +101,7 @@ impl App {
     }
 
     /// Selects the next (or previous) row among `hits`; what to tell the user.
-    pub(in crate::tui) fn step_to_hit(&mut self, hits: &Hits, forward: bool) -> String {
+    pub(crate) fn step_to_hit(&mut self, hits: &Hits, forward: bool) -> String {
         let hit = |row: Row| match row {
             Row::Frame(i) => hits.of(Unit::Frames).get(i as usize) > Some(&0),
             Row::Message(i) => hits.of(Unit::Messages).get(i as usize) > Some(&0),

@@ -7,9 +7,10 @@ mod find;
 use crate::index::Unit;
 use crate::model::{Http, Rejected};
 use crate::teach::Target;
-use crate::tui::app::{Action, App, Prompt};
-use crate::tui::components::row::Row;
-use crate::tui::components::save;
+
+use super::super::app::{Action, App, Prompt};
+use super::super::components::row::Row;
+use super::super::components::{jobs, save};
 
 /// A pane of the browsing screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +106,7 @@ impl Default for Browse {
 
 impl App {
     /// Keys on the browsing screen.
-    pub(in crate::tui) fn browse(&mut self, action: Action) {
+    pub(crate) fn browse(&mut self, action: Action) {
         // A one-off line lasts until the next key; a search in the background says so until
         // it ends.
         self.message = self.jobs.label();

@@ -6,6 +6,11 @@
 //! `teach`, words and previews from `present`. Out: the screen. Never: blocks the capture while
 //! drawing, sends bytes from the wire to the terminal unescaped, or leaves the terminal in raw
 //! mode (panics included).
+//!
+//! Keys become an [`app::Action`]; [`app::App::update`] hands it to the screen shown
+//! (`screens`), whose state is made of `components`; [`app::App::lay_out`] places the panes
+//! (`layout`) before each draw; `view` draws `&App` and changes nothing. `feed` is the decoding
+//! thread, `details` the field tree of a selected row.
 
 pub mod app;
 pub mod components;

@@ -7,10 +7,10 @@
 
 use std::time::Instant;
 
+use wsinspect::index::Store;
 use wsinspect::pipeline::Options;
 use wsinspect::tui::app::App;
 use wsinspect::tui::feed::{self, Feed};
-use wsinspect::tui::store::Store;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -81,11 +81,11 @@ fn keystrokes(app: &mut App) -> Vec<(&'static str, f64)> {
         for a in actions {
             app.update(*a);
         }
-        let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
+        let _ = wsinspect::tui::draw(&mut term, app);
         out.push((name, t.elapsed().as_secs_f64() * 1000.0));
         if app.busy() {
             app.wait_for_job();
-            let _ = term.draw(|f| wsinspect::tui::view::draw(f, app));
+            let _ = wsinspect::tui::draw(&mut term, app);
             out.push((
                 "  ...its answer on screen",
                 t.elapsed().as_secs_f64() * 1000.0,

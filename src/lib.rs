@@ -3,19 +3,31 @@
 //!
 //! ```text
 //! capture ──packet──▶ link ──TCP segment──▶ tcp ──(flow, direction, bytes | gap)──▶ http (upgrade)
-//!     ──bytes after 101──▶ ws (frames, messages) ──event──▶ model ──▶ output (text | json) | tui
+//!     ──bytes after 101──▶ ws (frames, messages) ──event──▶ model ─┬─▶ output (text | json)
+//!                                                                  └─▶ index ──▶ query, teach ──▶ tui
+//!
+//!                   present: the words, previews, hex and times that output, teach and tui write
 //! ```
 //!
 //! The decoding stages (`link`, `tcp`, `http`, `ws`) know nothing of pcap, files or the terminal:
-//! they are pure and fuzzable. Only `capture` knows pcap; only `output` and `tui` write, and only `tui` knows the terminal.
+//! they are pure and fuzzable. Only `capture` knows pcap; only `output` and `tui` write, and only
+//! `tui` knows the terminal.
+//!
+//! What the terminal UI browses serves every output: `index` keeps the events (frames as small
+//! summaries, their bytes in a spill file), `query` filters and searches them, `teach` walks
+//! through one connection of them, and `present` says everything the same way wherever it is
+//! written. None of them knows the UI.
 
 pub mod capture;
 pub mod cli;
 pub mod http;
+pub mod index;
 pub mod link;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod present;
+pub mod query;
 pub mod run;
 pub mod tcp;
 pub mod teach;

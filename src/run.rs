@@ -213,7 +213,7 @@ fn print_lesson(input: Input, options: Options) -> Result<(), Error> {
         Input::Live(opts) => return Err(Error::NothingToTeach(opts.iface)),
     };
     let mut file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
-    let mut store = Keep(crate::tui::store::Store::default());
+    let mut store = Keep(crate::index::Store::default());
     let ended = drive(&mut file, options, &mut store, &AtomicBool::new(false))?;
     let mut store = store.0;
     store.first_ts = ended.first;
@@ -229,7 +229,7 @@ fn print_lesson(input: Input, options: Options) -> Result<(), Error> {
 }
 
 /// Keeps every event in the browsing store.
-struct Keep(crate::tui::store::Store);
+struct Keep(crate::index::Store);
 
 impl Consumer for Keep {
     type Error = Error;

@@ -4,14 +4,11 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Layer, Message, Side, Timestamp};
-use crate::ws::{Opcode, Problem, close_code_meaning};
-
-use super::escape_text;
-
-/// Characters of payload shown on a line.
-const PREVIEW_CHARS: usize = 60;
-const PREVIEW_BYTES: usize = 24;
+use crate::model::{EndHow, Event, Frame, Layer, Message, Timestamp};
+use crate::present::escape_text;
+use crate::present::preview::{self, Room, preview};
+use crate::present::words::direction;
+use crate::ws::{Opcode, Problem};
 
 pub struct Text<W: Write> {
     out: W,
@@ -59,13 +56,6 @@ fn conn_column(line: &mut String, conn: Option<u32>) {
     }
     let used = line.len() - start;
     line.extend(std::iter::repeat_n(' ', 4usize.saturating_sub(used)));
-}
-
-fn arrow(from: Side) -> &'static str {
-    match from {
-        Side::Client => "client → server",
-        Side::Server => "server → client",
-    }
 }
 
 impl<W: Write> super::Sink for Text<W> {
@@ -141,19 +131,16 @@ impl<W: Write> super::Sink for Text<W> {
                 }
                 self.line.push_str("                   ");
                 conn_column(&mut self.line, Some(m.conn));
-                let _ = write!(self.line, "└ message: {} ", arrow(m.from));
+                let _ = write!(self.line, "└ message: {} ", direction(m.from));
                 message_summary(m, &mut self.line);
                 self.line.push('\n');
                 self.problem_lines(&m.problems);
             }
             Event::Gap(g) => {
                 self.lead(g.packet, g.ts, Some(g.conn));
-                let _ = writeln!(
-                    self.line,
-                    "{} GAP: {} bytes missing from the capture",
-                    arrow(g.from),
-                    g.bytes
-                );
+                let _ = write!(self.line, "{} ", direction(g.from));
+                preview::gap(g.bytes, &mut self.line);
+                self.line.push('\n');
             }
             Event::Anomaly(a) => {
                 self.lead(a.packet, a.ts, None);
@@ -193,7 +180,7 @@ impl<W: Write> super::Sink for Text<W> {
 fn frame_line(f: &Frame, line: &mut String) {
     use std::fmt::Write;
     let h = &f.header;
-    let _ = write!(line, "{} {:<12} ", arrow(f.from), h.opcode().name());
+    let _ = write!(line, "{} {:<12} ", direction(f.from), h.opcode().name());
     // Flags and key in fixed-width columns, written straight into the line.
     let flags_start = line.len();
     for (on, name) in [
@@ -226,50 +213,11 @@ fn frame_line(f: &Frame, line: &mut String) {
     }
     let _ = write!(line, "len {:>6} ", h.len);
     if h.rsv1 && h.opcode != 0 && !h.is_control() {
-        let _ = write!(line, "[compressed, {} bytes]", f.payload.len());
+        preview::compressed(f.payload.len(), line);
     } else if h.opcode == 0 && f.payload.is_empty() {
         // nothing to preview
     } else {
-        preview(h.opcode(), &f.payload, line);
-    }
-}
-
-fn preview(opcode: Opcode, data: &[u8], line: &mut String) {
-    use std::fmt::Write;
-    match opcode {
-        Opcode::Close => match data {
-            [a, b, reason @ ..] => {
-                let code = u16::from_be_bytes([*a, *b]);
-                let _ = write!(line, "{code} ({}) \"", close_code_meaning(code));
-                escape_text(reason, PREVIEW_CHARS, line);
-                line.push('"');
-            }
-            _ if data.is_empty() => line.push_str("(no code)"),
-            _ => hex_preview(data, line),
-        },
-        Opcode::Binary => hex_preview(data, line),
-        _ if data.is_empty() => line.push_str("\"\""),
-        _ if std::str::from_utf8(data).is_ok()
-            || opcode == Opcode::Text
-            || opcode == Opcode::Continuation =>
-        {
-            line.push('"');
-            escape_text(data, PREVIEW_CHARS, line);
-            line.push('"');
-        }
-        _ => hex_preview(data, line),
-    }
-}
-
-/// Lowercase hex of the first bytes, written straight into the line (no string per frame).
-fn hex_preview(data: &[u8], line: &mut String) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in &data[..data.len().min(PREVIEW_BYTES)] {
-        line.push(char::from(DIGITS[usize::from(b >> 4)]));
-        line.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    if data.len() > PREVIEW_BYTES {
-        line.push('…');
+        preview(h.opcode(), &f.payload, Room::LINE, line);
     }
 }
 
@@ -287,5 +235,5 @@ fn message_summary(m: &Message, line: &mut String) {
         line.push_str(", inflated");
     }
     let _ = write!(line, ", {} bytes ", m.data.len());
-    preview(opcode, &m.data, line);
+    preview(opcode, &m.data, Room::LINE, line);
 }

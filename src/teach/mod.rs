@@ -5,7 +5,8 @@
 //!
 //! In: a [`Store`] of decoded events and a connection. Out: [`Page`]s of plain lines, drawn by
 //! the terminal UI or printed for handouts (`--teach --print`). Every number on a page is read
-//! or computed from the capture; nothing is canned except the explanations.
+//! or computed from the capture; nothing is canned except the explanations. Never: draws or
+//! knows the terminal UI; how a line looks is a [`Look`], for whoever shows it.
 
 #[cfg(test)]
 mod tests;
@@ -13,10 +14,10 @@ mod tests;
 use sha1::{Digest, Sha1};
 
 use crate::http::GUID;
+use crate::index::{FrameMeta, Store};
 use crate::model::{Frame, Side};
-use crate::output::escape_plain;
-use crate::tui::store::{FrameMeta, Store};
-use crate::ws::{LengthForm, Opcode, close_code_meaning};
+use crate::present::{escape, hex, words};
+use crate::ws::{LengthForm, Opcode};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
 /// underlined in text, checks say "match" or "MISMATCH".
@@ -208,12 +209,6 @@ pub fn page(store: &Store, target: Target, step: Step, frame: Option<u32>) -> Pa
     }
 }
 
-fn text_of(bytes: &[u8], max: usize) -> String {
-    let mut s = String::new();
-    escape_plain(bytes, max, &mut s);
-    s
-}
-
 /// What each request header is for, in one line.
 fn request_header_note(name: &str) -> &'static str {
     match name.to_ascii_lowercase().as_str() {
@@ -259,7 +254,7 @@ fn annotated(p: &mut Page, head: &[u8], first_note: &str, note: fn(&str) -> &'st
         .unwrap_or(0)
         .min(NOTE_AT);
     for (i, l) in lines.iter().enumerate() {
-        let text = text_of(l, 100);
+        let text = escape::plain(l, 100);
         let why = if i == 0 {
             first_note
         } else {
@@ -421,7 +416,7 @@ fn rejected_answer(store: &Store, index: usize) -> Page {
         format!(
             "{} {}: {}.",
             r.status,
-            text_of(r.reason.as_bytes(), 60),
+            escape::plain(r.reason.as_bytes(), 60),
             refusal(r.status)
         ),
     );
@@ -437,13 +432,13 @@ pub fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
     let mut out = vec![
         code(format!(
             "  key                 {}",
-            text_of(key.as_bytes(), 60)
+            escape::plain(key.as_bytes(), 60)
         )),
         code(format!(
             "  + fixed GUID        {GUID}   (RFC 6455, the same for everyone)"
         )),
-        code(format!("  = {}", text_of(joined.as_bytes(), 100))),
-        code(format!("  SHA-1 of that       {}", hex::encode(digest))),
+        code(format!("  = {}", escape::plain(joined.as_bytes(), 100))),
+        code(format!("  SHA-1 of that       {}", ::hex::encode(digest))),
         code(format!("  base64 of the hash  {b64}")),
     ];
     match sent {
@@ -451,14 +446,14 @@ pub fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
             look: Look::Strong,
             text: format!(
                 "  the server sent     {}   ✓ match",
-                text_of(s.as_bytes(), 60)
+                escape::plain(s.as_bytes(), 60)
             ),
         }),
         Some(s) => out.push(Line {
             look: Look::Warning,
             text: format!(
                 "  the server sent     {}   ✗ MISMATCH: a client must close the connection",
-                text_of(s.as_bytes(), 60)
+                escape::plain(s.as_bytes(), 60)
             ),
         }),
         None => out.push(Line {
@@ -477,10 +472,7 @@ fn code(text: String) -> Line {
 }
 
 fn frame_intro(f: &Frame) -> String {
-    let dir = match f.from {
-        Side::Client => "client → server",
-        Side::Server => "server → client",
-    };
+    let dir = words::direction(f.from);
     let packets = if f.packets.0 == f.packets.1 {
         format!("packet {}", f.packets.1)
     } else {
@@ -625,7 +617,7 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
             " bytes 2-{}: extended payload length ({} bits) = {} = {} bytes",
             1 + ext,
             ext * 8,
-            spaced_hex(&header[2..2 + ext]),
+            hex::spaced(&header[2..2 + ext]),
             f.header.len
         )));
     }
@@ -634,7 +626,7 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
             " bytes {}-{}: masking key = {}",
             2 + ext,
             5 + ext,
-            spaced_hex(&k)
+            hex::spaced(&k)
         )));
     }
     out.push(code(format!(
@@ -654,19 +646,11 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
     out
 }
 
-fn spaced_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn payload_line(f: &Frame) -> Line {
     let shown = match f.header.opcode() {
-        Opcode::Binary => format!("{} …", spaced_hex(&f.payload[..f.payload.len().min(16)])),
+        Opcode::Binary => format!("{} …", hex::spaced(&f.payload[..f.payload.len().min(16)])),
         _ if f.header.rsv1 => "(compressed: see the compression step)".into(),
-        _ => format!("\"{}\"", text_of(&f.payload, 60)),
+        _ => format!("\"{}\"", escape::plain(&f.payload, 60)),
     };
     code(format!(" payload ({} bytes): {shown}", f.payload.len()))
 }
@@ -705,7 +689,7 @@ pub fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
         }];
     };
     let mut out = vec![
-        code(format!(" masking key: {}", spaced_hex(&key))),
+        code(format!(" masking key: {}", hex::spaced(&key))),
         code("    i   on the wire       key[i mod 4]      XOR = unmasked    char".into()),
     ];
     for (i, plain) in f.payload.iter().enumerate().take(limit) {
@@ -714,7 +698,7 @@ pub fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
         // A space would be invisible on a projector.
         let ch = match *plain {
             b' ' => '␠',
-            b => crate::tui::app::printable(b),
+            b => hex::printable(b),
         };
         out.push(code(format!(
             " {i:>4}   {wire:02x} {wire:08b}  ⊕  {k:02x} {k:08b}  =  {plain:02x} {plain:08b}   {ch}"
@@ -749,17 +733,14 @@ fn frame_row(f: &Frame) -> String {
         "  frame {:>3}  packet {:>5}  {:<6} {:<13} FIN={}  {:>6} bytes  {}",
         f.n,
         f.packets.1,
-        match f.from {
-            Side::Client => "client",
-            Side::Server => "server",
-        },
+        f.from.name(),
         format!("{} ({})", Opcode::from_u8(h.opcode).name(), h.opcode),
         u8::from(h.fin),
         h.len,
         match h.opcode {
             _ if h.rsv1 => String::new(),
-            2 | 8 => spaced_hex(&f.payload[..f.payload.len().min(8)]),
-            _ => format!("\"{}\"", text_of(&f.payload, 24)),
+            2 | 8 => hex::spaced(&f.payload[..f.payload.len().min(8)]),
+            _ => format!("\"{}\"", escape::plain(&f.payload, 24)),
         }
     )
 }
@@ -811,7 +792,10 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
     if m.opcode == 1 {
         p.push(
             Look::Code,
-            format!("  joined: \"{}\"", text_of(&store.spill.get(m.data), 200)),
+            format!(
+                "  joined: \"{}\"",
+                escape::plain(&store.spill.get(m.data), 200)
+            ),
         );
     }
     p
@@ -830,7 +814,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
             Look::Plain,
             format!(
                 "Agreed in the handshake: Sec-WebSocket-Extensions: {}",
-                text_of(ext.as_bytes(), 80)
+                escape::plain(ext.as_bytes(), 80)
             ),
         );
     }
@@ -844,7 +828,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
         format!(
             "  on the wire ({} bytes): {}{}",
             f.payload.len(),
-            spaced_hex(&f.payload[..f.payload.len().min(24)]),
+            hex::spaced(&f.payload[..f.payload.len().min(24)]),
             if f.payload.len() > 24 { " …" } else { "" }
         ),
     );
@@ -856,7 +840,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
                 format!(
                     "  inflated ({} bytes): \"{}\"",
                     data.len(),
-                    text_of(&data, 120)
+                    escape::plain(&data, 120)
                 ),
             );
             if !data.is_empty() {
@@ -948,12 +932,12 @@ fn close_page(store: &Store, f: &Frame) -> Page {
                 p.push(
                     Look::Strong,
                     format!(
-                        "     code {code} ({}){}",
-                        close_code_meaning(code),
+                        "     code {}{}",
+                        words::CloseCode(code),
                         if reason.is_empty() {
                             String::new()
                         } else {
-                            format!(", reason \"{}\"", text_of(reason, 60))
+                            format!(", reason \"{}\"", escape::plain(reason, 60))
                         }
                     ),
                 );

@@ -2,8 +2,8 @@
 //! real values (tshark's dissection and the peers' logs).
 
 use super::*;
+use crate::index::sample;
 use crate::model::{self, Timestamp};
-use crate::tui::store::sample;
 use crate::ws::FrameHeader;
 
 fn texts(lines: &[Line]) -> Vec<&str> {

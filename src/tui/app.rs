@@ -1,84 +1,37 @@
-//! The terminal UI's state and everything that changes it: keys become an [`Action`],
-//! [`App::update`] applies it, and the view draws `&App`.
+//! The terminal UI's state and what changes it: keys become an [`Action`], [`App::update`]
+//! hands it to the screen shown (the walk-through, the prompt, the help, or the browsing
+//! screen), and the view draws `&App`.
+//!
+//! The app holds what is browsed (the store), the list (its unit, rows, selection and filter),
+//! and the parts that hold the rest: the browsing panes, the walk-through, the work in the
+//! background, what the decoding thread reported, and the layout of the last draw.
 
-use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
+use std::rc::Rc;
 
-use crate::capture::LiveStats;
-use crate::model::{Event, Side, Timestamp};
-use crate::output::escape_plain;
-use crate::ws::{self, Opcode};
+use ratatui::layout::Rect;
 
-use super::details::{self, Details};
+use crate::index::{Entry, Store, Unit};
+use crate::model::{Event, Side};
+use crate::query::Filter;
+use crate::teach::{self, Target};
+
+use super::components::jobs::{Done, Jobs, Purpose};
+use super::components::list::Scope;
+use super::components::row::Row;
+use super::components::shown::Shown;
+use super::components::status::Status;
+use super::details::Details;
 use super::feed::Feed;
-use super::filter::{self, Filter, Subject};
-use super::hits::{Hits, Missing, Pending};
-use super::store::{Entry, Store};
-use crate::teach::{self, Step, Target};
+use super::layout::{self, Layout, inner, scroll_to};
+use super::screens::browse::{Browse, Pane, Right};
+use super::screens::teach::{Ask, Teach};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
-    Conns,
-    List,
-    Details,
-    Right,
-}
-
-impl Pane {
-    const ORDER: [Pane; 4] = [Pane::Conns, Pane::List, Pane::Details, Pane::Right];
-
-    fn step(self, by: isize) -> Pane {
-        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0) as isize;
-        Pane::ORDER[(i + by).rem_euclid(4) as usize]
-    }
-}
-
-/// What the bottom-right pane shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Right {
-    Bytes,
-    Payload,
-    Handshake,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Frames,
-    Messages,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clock {
-    /// Seconds since the first packet, as Wireshark's default.
-    Relative,
-    /// Time of day (UTC).
-    Absolute,
-    /// Seconds since the previous row shown.
-    Delta,
-}
-
+/// What the one-line prompt at the bottom asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prompt {
     Filter,
     Search,
-}
-
-/// One row of the frame/message list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Row {
-    Frame(u32),
-    Message(u32),
-    Gap(u32),
-}
-
-impl Row {
-    /// Frame (or message) `i`.
-    fn of(mode: Mode, i: u32) -> Row {
-        match mode {
-            Mode::Frames => Row::Frame(i),
-            Mode::Messages => Row::Message(i),
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,112 +75,40 @@ pub enum Action {
     FrameBy(i32),
 }
 
-/// Payloads being searched in the background, and what for.
-struct Job {
-    /// What the status bar says meanwhile.
-    label: String,
-    purpose: Purpose,
-    pending: Pending,
-}
-
-enum Purpose {
-    /// Move to the next (or previous) match.
-    Search { text: String, forward: bool },
-    /// Apply the filter.
-    Filter { filter: Filter, text: String },
-}
-
-impl Purpose {
-    fn name(&self) -> &'static str {
-        match self {
-            Purpose::Search { .. } => "search",
-            Purpose::Filter { .. } => "filter",
-        }
-    }
-}
-
-/// The walk-through shown instead of the panes (`T`, or `--teach`).
-pub struct Teach {
-    pub target: Target,
-    pub steps: Vec<Step>,
-    pub step: usize,
-    /// The frame the teacher moved to with `[` `]`, instead of the step's own.
-    pub frame: Option<u32>,
-    pub scroll: usize,
-}
-
-impl Teach {
-    /// The frame the current step shows.
-    pub fn frame(&self) -> Option<u32> {
-        self.frame
-            .or(self.steps.get(self.step).and_then(|s| s.frame))
-    }
-}
-
-/// Where each pane was drawn, for mouse clicks; and how many rows it had room for.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Areas {
-    pub conns: ratatui::layout::Rect,
-    pub list: ratatui::layout::Rect,
-    pub details: ratatui::layout::Rect,
-    pub right: ratatui::layout::Rect,
-}
-
 pub struct App {
     pub store: Store,
     pub source_name: String,
     pub live: bool,
-    /// 0: all connections; then the WebSocket connections in order; then rejected upgrades.
-    pub conn_sel: usize,
-    pub mode: Mode,
+    /// What the list shows: frames or messages.
+    pub mode: Unit,
     pub rows: Vec<Row>,
     pub sel: usize,
-    pub focus: Pane,
-    pub right: Right,
-    pub clock: Clock,
-    /// Show payload bytes as on the wire (masked) instead of unmasked.
-    pub show_masked: bool,
-    pub paused: bool,
-    pub zoom: bool,
-    pub help: bool,
     pub filter: Option<Filter>,
     pub filter_text: String,
-    pub prompt: Option<(Prompt, String)>,
     pub search: String,
-    /// Where the search text was found, kept while the search text stays the same.
-    search_hits: Option<Hits>,
-    /// Where the filter's text conditions hold, kept while they stay the same.
-    filter_hits: Option<Hits>,
-    job: Option<Job>,
-    /// A search or filter that is at least this much work (see [`Missing::work`]) runs in the
-    /// background: about 50 ms of it on two cores.
-    pub background_from: u64,
-    /// A one-off line for the status bar: a saved file, a bad filter, no search match.
-    pub message: Option<String>,
-    pub detail_sel: usize,
-    pub right_scroll: usize,
-    pub progress: Option<(u64, u64)>,
-    pub done: bool,
-    pub notes: Vec<String>,
-    pub error: Option<String>,
-    pub live_stats: Option<LiveStats>,
-    /// Frames per second over the last second, for a live capture.
-    pub rate: f64,
-    rate_window: (std::time::Instant, u64),
-    pub quit: bool,
+    /// The pane that takes the keys.
+    pub focus: Pane,
+    /// The panes around the list.
+    pub browse: Browse,
+    /// Answers kept for the search and the filter, and the job that works them out.
+    pub jobs: Jobs,
+    /// The walk-through, when it is shown instead of the panes.
     pub teach: Option<Teach>,
     /// Start the walk-through once the capture is loaded (`--teach`).
     pub teach_on_load: bool,
+    /// What the decoding thread reported besides events.
+    pub status: Status,
+    /// A one-off line for the status bar: a saved file, a bad filter, no search match.
+    pub message: Option<String>,
+    pub prompt: Option<(Prompt, String)>,
+    pub help: bool,
+    pub quit: bool,
     /// Where `s` saves payloads.
     pub save_dir: PathBuf,
-    // Drawing state: scroll offsets the view keeps so that the selection stays visible, and
-    // the panes' places for the mouse.
-    pub list_offset: Cell<usize>,
-    pub conn_offset: Cell<usize>,
-    pub detail_offset: Cell<usize>,
-    pub areas: Cell<Areas>,
-    details: RefCell<Option<(Row, std::rc::Rc<Details>)>>,
-    payload_lines: RefCell<Option<(Row, std::rc::Rc<Vec<String>>)>>,
+    /// The panes as the next draw shows them (see [`App::lay_out`]).
+    pub layout: Layout,
+    /// What the selected row shows, once built.
+    shown: Shown,
 }
 
 impl App {
@@ -236,45 +117,25 @@ impl App {
             store: Store::default(),
             source_name,
             live,
-            conn_sel: 0,
-            mode: Mode::Frames,
+            mode: Unit::Frames,
             rows: Vec::new(),
             sel: 0,
-            focus: Pane::List,
-            right: Right::Bytes,
-            clock: Clock::Relative,
-            show_masked: false,
-            paused: false,
-            zoom: false,
-            help: false,
             filter: None,
             filter_text: String::new(),
-            prompt: None,
             search: String::new(),
-            search_hits: None,
-            filter_hits: None,
-            job: None,
-            background_from: 512 << 20,
-            message: None,
-            detail_sel: 0,
-            right_scroll: 0,
-            progress: None,
-            done: false,
-            notes: Vec::new(),
-            error: None,
-            live_stats: None,
-            rate: 0.0,
-            rate_window: (std::time::Instant::now(), 0),
-            quit: false,
+            focus: Pane::List,
+            browse: Browse::default(),
+            jobs: Jobs::default(),
             teach: None,
             teach_on_load: false,
+            status: Status::default(),
+            message: None,
+            prompt: None,
+            help: false,
+            quit: false,
             save_dir: PathBuf::from("."),
-            list_offset: Cell::new(0),
-            conn_offset: Cell::new(0),
-            detail_offset: Cell::new(0),
-            areas: Cell::new(Areas::default()),
-            details: RefCell::new(None),
-            payload_lines: RefCell::new(None),
+            layout: Layout::default(),
+            shown: Shown::default(),
         }
     }
 
@@ -285,36 +146,6 @@ impl App {
             .filter_map(|ev| self.store.entry(ev))
             .collect();
         self.feed(Feed::Entries(entries));
-    }
-
-    /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades,
-    /// the plain HTTP requests.
-    pub fn conn_rows(&self) -> usize {
-        1 + self.store.conns.len() + self.store.rejected.len() + self.store.http.len()
-    }
-
-    /// The connection the list is narrowed to, if one is selected.
-    pub fn conn_filter(&self) -> Option<u32> {
-        match self.conn_sel {
-            0 => None,
-            n if n <= self.store.conns.len() => Some((n - 1) as u32),
-            // A rejected upgrade or a plain HTTP request has no frames.
-            _ => Some(u32::MAX),
-        }
-    }
-
-    /// The rejected upgrade selected in the connections pane.
-    pub fn selected_rejected(&self) -> Option<&crate::model::Rejected> {
-        let n = self.conn_sel.checked_sub(1 + self.store.conns.len())?;
-        self.store.rejected.get(n)
-    }
-
-    /// The plain HTTP request selected in the connections pane.
-    pub fn selected_http(&self) -> Option<&crate::model::Http> {
-        let n = self
-            .conn_sel
-            .checked_sub(1 + self.store.conns.len() + self.store.rejected.len())?;
-        self.store.http.get(n)
     }
 
     /// Takes in what the decoding thread sent.
@@ -333,36 +164,28 @@ impl App {
                         _ => None,
                     };
                     if matches!(entry, Entry::Frame(_)) {
-                        self.rate_window.1 += 1;
+                        self.status.count_frame();
                     }
                     self.store.push_entry(entry);
                     if let Some(row) = row
-                        && !self.paused
-                        && self.wanted(row)
+                        && !self.browse.paused
+                        && self.scope().wants(row)
                     {
                         self.rows.push(row);
                     }
                 }
                 // Follow the newest only while the user is already at the end.
-                if self.live && at_end && !self.paused && !self.rows.is_empty() {
+                if self.live && at_end && !self.browse.paused && !self.rows.is_empty() {
                     self.sel = self.rows.len() - 1;
                 }
             }
-            Feed::Note(note) => self.notes.push(note),
-            Feed::Progress { read, total } => self.progress = Some((read, total)),
-            Feed::Live(stats) => {
-                let (since, frames) = self.rate_window;
-                let secs = since.elapsed().as_secs_f64();
-                if secs > 0.0 {
-                    self.rate = frames as f64 / secs;
-                }
-                self.rate_window = (std::time::Instant::now(), 0);
-                self.live_stats = Some(stats);
-            }
+            Feed::Note(note) => self.status.notes.push(note),
+            Feed::Progress { read, total } => self.status.progress = Some((read, total)),
+            Feed::Live(stats) => self.status.live(stats),
             Feed::Done { notes, error } => {
-                self.done = true;
-                self.notes.extend(notes);
-                self.error = error;
+                self.status.done = true;
+                self.status.notes.extend(notes);
+                self.status.error = error;
                 if std::mem::take(&mut self.teach_on_load) {
                     match teach::first_target(&self.store) {
                         Some(target) => self.start_teach(target),
@@ -376,284 +199,103 @@ impl App {
         }
     }
 
-    /// Whether a row belongs in the list: the mode, the selected connection, the filter.
-    fn wanted(&self, row: Row) -> bool {
-        let kind_ok = matches!(
-            (row, self.mode),
-            (Row::Gap(_), _) | (Row::Frame(_), Mode::Frames) | (Row::Message(_), Mode::Messages)
-        );
-        if !kind_ok {
-            return false;
-        }
-        let with_data = self.filter.as_ref().is_some_and(Filter::needs_data);
-        let s = self.subject(row, with_data);
-        if self.conn_filter().is_some_and(|c| c != s.conn) {
-            return false;
-        }
-        self.filter.as_ref().is_none_or(|f| f.matches(&s))
-    }
-
-    /// For every frame (or message), whether the list shows it. The filter's text conditions
-    /// are answered from `filter_hits` (see [`App::rebuild`]), not by reading payloads here.
-    fn matching(&self, mode: Mode) -> Vec<bool> {
-        let store = &self.store;
-        let conn = self.conn_filter();
-        let filter = self.filter.as_ref();
-        let hits = filter
-            .zip(self.filter_hits.as_ref())
-            .filter(|(f, h)| h.key() == Hits::key_of(f.patterns()))
-            .map(|(_, h)| h.of(mode));
-        (0..self.count(mode))
-            .map(|i| {
-                let mut s = match mode {
-                    Mode::Frames => store.frame_subject(i),
-                    Mode::Messages => store.message_subject(i),
-                };
-                if conn.is_some_and(|c| c != s.conn) {
-                    return false;
-                }
-                let Some(f) = filter else {
-                    return true;
-                };
-                if f.needs_data() {
-                    match hits.and_then(|h| h.get(i as usize)) {
-                        Some(bits) => s.matched = Some(*bits),
-                        // Not worked out (it always is): read the payload.
-                        None => s.data = self.subject(Row::of(mode, i), true).data,
-                    }
-                }
-                f.matches(&s)
-            })
-            .collect()
-    }
-
-    /// Makes sure the filter's text conditions are answered for every frame (or message),
-    /// reading the payloads not seen yet.
-    fn fill_filter_hits(&mut self, mode: Mode) {
-        let Some(f) = self.filter.as_ref().filter(|f| f.needs_data()) else {
-            return;
-        };
-        let mut hits = Hits::reuse(self.filter_hits.take(), f.patterns());
-        let missing = hits.missing(&self.store, mode);
-        hits.fill(&self.store, mode, missing);
-        self.filter_hits = Some(hits);
-    }
-
-    /// Frames (or messages) the store holds.
-    fn count(&self, mode: Mode) -> u32 {
-        (match mode {
-            Mode::Frames => self.store.frames.len(),
-            Mode::Messages => self.store.message_count(),
-        }) as u32
-    }
-
     /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
     /// row selected when it is still there.
     pub fn rebuild(&mut self) {
-        self.fill_filter_hits(self.mode);
-        let keep = self.rows.get(self.sel).copied();
-        let mut rows = Vec::new();
-        match self.mode {
-            Mode::Frames => {
-                // Frames and gaps in capture order: a gap goes before the first frame that
-                // completed after it.
-                let keep_frame = self.matching(Mode::Frames);
-                let mut gaps = (0..self.store.gaps.len() as u32).peekable();
-                for f in 0..self.store.frames.len() as u32 {
-                    let packet = self.store.frames[f as usize].packets.1;
-                    while let Some(g) =
-                        gaps.next_if(|g| self.store.gaps[*g as usize].packet <= packet)
-                    {
-                        if self.wanted(Row::Gap(g)) {
-                            rows.push(Row::Gap(g));
-                        }
-                    }
-                    if keep_frame[f as usize] {
-                        rows.push(Row::Frame(f));
-                    }
-                }
-                rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
-            }
-            Mode::Messages => {
-                let keep_message = self.matching(Mode::Messages);
-                let mut gaps = (0..self.store.gaps.len() as u32).peekable();
-                for m in 0..self.store.message_count() as u32 {
-                    let ts = self.store.message_meta(m).ts;
-                    while let Some(g) = gaps.next_if(|g| self.store.gaps[*g as usize].ts <= ts) {
-                        if self.wanted(Row::Gap(g)) {
-                            rows.push(Row::Gap(g));
-                        }
-                    }
-                    if keep_message[m as usize] {
-                        rows.push(Row::Message(m));
-                    }
-                }
-                rows.extend(gaps.map(Row::Gap).filter(|r| self.wanted(*r)));
-            }
+        if let Some(f) = &self.filter {
+            self.jobs.fill_filter(&self.store, f, self.mode);
         }
-        self.rows = rows;
+        let keep = self.rows.get(self.sel).copied();
+        let answers = (self.filter.as_ref()).and_then(|f| self.jobs.filter_answers(f, self.mode));
+        self.rows = self.scope().rows(answers);
         self.sel = keep
             .and_then(|k| self.rows.iter().position(|r| *r == k))
             .unwrap_or(0);
-        self.detail_sel = 0;
+        self.browse.detail_sel = 0;
     }
 
-    /// What the filter and the list look at for a row. `with_data` reads the payload back
-    /// (from the spill file): only the filter's payload conditions and search need it.
-    pub fn subject(&self, row: Row, with_data: bool) -> Subject<'_> {
-        let s = &self.store;
-        let (mut subject, span) = match row {
-            Row::Frame(i) => (s.frame_subject(i), s.readable_span(i)),
-            Row::Message(i) => (s.message_subject(i), s.message_data(i)),
-            Row::Gap(i) => return s.gap_subject(i),
-        };
-        if with_data {
-            subject.data = s.spill.get(span).into();
-        }
-        subject
-    }
-
-    pub fn row_ts(&self, row: Row) -> Timestamp {
-        match row {
-            Row::Frame(i) => self.store.frames[i as usize].ts,
-            Row::Message(i) => self.store.message_meta(i).ts,
-            Row::Gap(i) => self.store.gaps[i as usize].ts,
+    /// What narrows the list now.
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            store: &self.store,
+            unit: self.mode,
+            conns: self.conn_row(),
+            filter: self.filter.as_ref(),
         }
     }
 
-    pub fn row_conn(&self, row: Row) -> u32 {
-        self.subject(row, false).conn
-    }
-
+    /// The list's selected row.
     pub fn selected(&self) -> Option<Row> {
         self.rows.get(self.sel).copied()
     }
 
-    /// The details of the selected row, built once per selection.
-    pub fn details(&self) -> Option<std::rc::Rc<Details>> {
-        let row = self.selected()?;
-        let mut cache = self.details.borrow_mut();
-        if let Some((r, d)) = cache.as_ref()
-            && *r == row
-        {
-            return Some(d.clone());
-        }
-        let d = std::rc::Rc::new(match row {
-            Row::Frame(i) => details::frame(&self.store, i, &self.store.frame(i)),
-            Row::Message(i) => details::message(&self.store.message(i)),
-            Row::Gap(i) => details::gap(&self.store.gaps[i as usize]),
-        });
-        *cache = Some((row, d.clone()));
-        Some(d)
+    /// The details of the selected row, built once per selection (see [`App::lay_out`]).
+    pub fn details(&self) -> Option<Rc<Details>> {
+        Some(self.shown.details(&self.store, self.selected()?))
     }
 
     /// The payload pane's lines for the selected row, built once per selection: JSON
     /// pretty-printed when it parses, text escaped line by line, anything else as hex.
-    pub fn payload_lines(&self) -> std::rc::Rc<Vec<String>> {
+    pub fn payload_lines(&self) -> Rc<Vec<String>> {
+        match self.selected() {
+            Some(row) => self.shown.payload(&self.store, row),
+            None => Rc::default(),
+        }
+    }
+
+    /// Lays the panes out on `screen`, scrolls each so that its selection shows, and builds
+    /// what the selected row shows: the next draw then shows it as it is kept here. The event
+    /// loop calls it before each draw; the walk-through keeps the panes where they were.
+    pub fn lay_out(&mut self, screen: Rect) {
+        if self.teach.is_some() {
+            return;
+        }
+        let a = layout::areas(self, screen);
+        let (conn_rows, rows) = (self.conn_rows(), self.rows.len());
+        let l = &mut self.layout;
+        l.areas = a;
+        if a.conns.height > 0 {
+            let height = usize::from(inner(a.conns).height);
+            l.conn_offset = scroll_to(l.conn_offset, self.browse.conn_sel, height, conn_rows);
+        }
+        if a.list.height > 0 && inner(a.list).height > 0 {
+            // Below the column header.
+            let height = usize::from(inner(a.list).height) - 1;
+            l.list_offset = scroll_to(l.list_offset, self.sel, height, rows);
+        }
         let Some(row) = self.selected() else {
-            return std::rc::Rc::default();
-        };
-        let mut cache = self.payload_lines.borrow_mut();
-        if let Some((r, lines)) = cache.as_ref()
-            && *r == row
-        {
-            return lines.clone();
-        }
-        let lines = std::rc::Rc::new(match self.payload() {
-            Some((data, text)) => payload_text(&data, text),
-            None => vec!["(a gap has no payload)".to_owned()],
-        });
-        *cache = Some((row, lines.clone()));
-        lines
-    }
-
-    /// The bytes the payload pane shows and `s` saves: a frame's unmasked payload (inflated
-    /// when its message was compressed), a message's final bytes.
-    pub fn payload(&self) -> Option<(Vec<u8>, bool)> {
-        match self.selected()? {
-            Row::Frame(i) => {
-                let f = &self.store.frames[i as usize];
-                let text = matches!(f.header.opcode(), Opcode::Text)
-                    || (f.header.opcode == 0
-                        && self.store.message_of(i).is_some_and(|m| m.opcode == 1));
-                Some((self.store.spill.get(self.store.readable_span(i)), text))
-            }
-            Row::Message(i) => Some((self.store.data(i), self.store.message_meta(i).opcode == 1)),
-            Row::Gap(_) => None,
-        }
-    }
-
-    pub fn start_teach(&mut self, target: Target) {
-        self.teach = Some(Teach {
-            target,
-            steps: teach::steps(&self.store, target),
-            step: 0,
-            frame: None,
-            scroll: 0,
-        });
-    }
-
-    /// What `T` teaches: the selected refused upgrade, else the selected row's connection,
-    /// else the selected connection, else the first one.
-    fn teach_target(&self) -> Option<Target> {
-        if let Some(i) = self
-            .conn_sel
-            .checked_sub(1 + self.store.conns.len())
-            .filter(|i| *i < self.store.rejected.len())
-        {
-            return Some(Target::Rejected(i));
-        }
-        let conn = self
-            .selected()
-            .map(|r| self.row_conn(r))
-            .or(self.conn_filter().filter(|c| *c != u32::MAX))
-            .or((!self.store.conns.is_empty()).then_some(0))?;
-        Some(Target::Conn(conn))
-    }
-
-    /// Keys while the walk-through is shown.
-    fn update_teach(&mut self, action: Action) {
-        let Some(t) = self.teach.as_mut() else {
             return;
         };
-        match action {
-            Action::Quit => self.quit = true,
-            Action::Cancel => self.teach = None,
-            Action::ToggleHelp => self.help = true,
-            Action::StepNext if t.step + 1 < t.steps.len() => {
-                t.step += 1;
-                t.frame = None;
-                t.scroll = 0;
-            }
-            Action::StepPrev if t.step > 0 => {
-                t.step -= 1;
-                t.frame = None;
-                t.scroll = 0;
-            }
-            Action::FrameBy(by) => {
-                let (Target::Conn(conn), Some(current)) = (t.target, t.frame()) else {
-                    return;
-                };
-                let frames = self.store.frames_of(conn);
-                if let Some(at) = frames.iter().position(|f| *f == current) {
-                    let to = (at as i64 + i64::from(by)).clamp(0, frames.len() as i64 - 1);
-                    t.frame = Some(frames[to as usize]);
-                    t.scroll = 0;
-                }
-            }
-            Action::Down => t.scroll += 1,
-            Action::Up => t.scroll = t.scroll.saturating_sub(1),
-            Action::PageDown => t.scroll += 10,
-            Action::PageUp => t.scroll = t.scroll.saturating_sub(10),
-            Action::Top => t.scroll = 0,
-            Action::Scroll(_, by) => t.scroll = (t.scroll as i64 + i64::from(by)).max(0) as usize,
-            _ => {}
+        let shows_bytes = a.right.height > 0 && self.browse.right == Right::Bytes;
+        let shows_payload = a.right.height > 0 && self.browse.right == Right::Payload;
+        let details = a.details.height > 0 || shows_bytes;
+        self.shown.keep(&self.store, row, details, shows_payload);
+        if a.details.height > 0 {
+            let height = usize::from(inner(a.details).height);
+            let fields = self.shown.details(&self.store, row).fields.len();
+            let l = &mut self.layout;
+            l.detail_offset = scroll_to(l.detail_offset, self.browse.detail_sel, height, fields);
         }
     }
 
+    /// Shows the walk-through of `target`.
+    pub fn start_teach(&mut self, target: Target) {
+        self.teach = Some(Teach::new(&self.store, target));
+    }
+
+    /// Applies an action to the screen shown: the walk-through, else the prompt, else the
+    /// help, else the browsing screen (`screens::browse`).
     pub fn update(&mut self, action: Action) {
-        if self.teach.is_some() && !self.help {
-            return self.update_teach(action);
+        if let Some(t) = self.teach.as_mut()
+            && !self.help
+        {
+            match t.update(action, &self.store) {
+                Ask::Nothing => {}
+                Ask::Quit => self.quit = true,
+                Ask::Leave => self.teach = None,
+                Ask::Help => self.help = true,
+            }
+            return;
         }
         if let Some((kind, text)) = self.prompt.as_mut() {
             let kind = *kind;
@@ -687,337 +329,26 @@ impl App {
             }
             return;
         }
-        // A one-off line lasts until the next key; a search in the background says so until
-        // it ends.
-        self.message = self.job.as_ref().map(|j| j.label.clone());
-        match action {
-            Action::Quit => self.quit = true,
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-(self.page() as isize)),
-            Action::PageDown => self.move_by(self.page() as isize),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::FocusNext => self.focus = self.focus.step(1),
-            Action::FocusPrev => self.focus = self.focus.step(-1),
-            Action::Open => match self.focus {
-                Pane::Conns => self.focus = Pane::List,
-                Pane::List => self.focus = Pane::Details,
-                _ => {}
-            },
-            Action::ToggleMode => {
-                self.mode = match self.mode {
-                    Mode::Frames => Mode::Messages,
-                    Mode::Messages => Mode::Frames,
-                };
-                self.follow_mode_switch();
-            }
-            Action::CycleClock => {
-                self.clock = match self.clock {
-                    Clock::Relative => Clock::Absolute,
-                    Clock::Absolute => Clock::Delta,
-                    Clock::Delta => Clock::Relative,
-                }
-            }
-            Action::CycleRight => {
-                self.right = match self.right {
-                    Right::Bytes => Right::Payload,
-                    Right::Payload => Right::Handshake,
-                    Right::Handshake => Right::Bytes,
-                };
-                self.right_scroll = 0;
-            }
-            Action::ToggleMask => {
-                self.show_masked = !self.show_masked;
-                self.right = Right::Bytes;
-            }
-            Action::TogglePause => {
-                if self.live {
-                    self.paused = !self.paused;
-                    if !self.paused {
-                        self.rebuild();
-                        if !self.rows.is_empty() {
-                            self.sel = self.rows.len() - 1;
-                        }
-                    }
-                } else {
-                    self.message = Some("pause is for live captures".into());
-                }
-            }
-            Action::ToggleZoom => self.zoom = !self.zoom,
-            Action::ToggleHelp => self.help = true,
-            Action::StartFilter => {
-                self.prompt = Some((Prompt::Filter, self.filter_text.clone()));
-            }
-            Action::StartSearch => self.prompt = Some((Prompt::Search, String::new())),
-            Action::NextMatch => self.find(true),
-            Action::PrevMatch => self.find(false),
-            Action::Save => self.save(),
-            Action::Teach => match self.teach_target() {
-                Some(target) => self.start_teach(target),
-                None => self.message = Some("no connection to teach with yet".into()),
-            },
-            Action::StepNext | Action::StepPrev | Action::FrameBy(_) => {}
-            Action::Click(pane, row) => {
-                self.focus = pane;
-                match pane {
-                    Pane::Conns => self.select_conn(self.conn_offset.get() + row),
-                    Pane::List => {
-                        let i = self.list_offset.get() + row;
-                        if i < self.rows.len() {
-                            self.set_sel(i);
-                        }
-                    }
-                    Pane::Details => self.detail_sel = self.detail_offset.get() + row,
-                    Pane::Right => {}
-                }
-            }
-            Action::Scroll(pane, by) => {
-                let focus = std::mem::replace(&mut self.focus, pane);
-                self.move_by(by as isize);
-                self.focus = focus;
-            }
-            Action::Cancel if self.job.is_some() => {
-                if let Some(job) = self.job.take() {
-                    self.message = Some(format!("{} stopped", job.purpose.name()));
-                }
-            }
-            Action::Input(_) | Action::Backspace | Action::Submit | Action::Cancel => {
-                if action == Action::Cancel && self.filter.is_some() {
-                    self.apply_filter(String::new());
-                }
-            }
-        }
-    }
-
-    fn page(&self) -> usize {
-        let a = self.areas.get();
-        let h = match self.focus {
-            Pane::Conns => a.conns.height,
-            Pane::List => a.list.height,
-            Pane::Details => a.details.height,
-            Pane::Right => a.right.height,
-        };
-        usize::from(h.saturating_sub(3)).max(1)
-    }
-
-    fn move_by(&mut self, by: isize) {
-        let step = |cur: usize, len: usize| -> usize {
-            if len == 0 {
-                return 0;
-            }
-            (cur as isize).saturating_add(by).clamp(0, len as isize - 1) as usize
-        };
-        match self.focus {
-            Pane::Conns => self.select_conn(step(self.conn_sel, self.conn_rows())),
-            Pane::List => {
-                let i = step(self.sel, self.rows.len());
-                self.set_sel(i);
-            }
-            Pane::Details => {
-                let n = self.details().map_or(0, |d| d.fields.len());
-                self.detail_sel = step(self.detail_sel, n);
-            }
-            Pane::Right => {
-                self.right_scroll = (self.right_scroll as isize).saturating_add(by).max(0) as usize;
-            }
-        }
-    }
-
-    fn set_sel(&mut self, i: usize) {
-        if i != self.sel {
-            self.sel = i;
-            self.detail_sel = 0;
-            self.right_scroll = 0;
-        }
-    }
-
-    fn select_conn(&mut self, n: usize) {
-        let n = n.min(self.conn_rows() - 1);
-        if n != self.conn_sel {
-            self.conn_sel = n;
-            self.rebuild();
-            if self.selected_rejected().is_some() || self.selected_http().is_some() {
-                self.right = Right::Handshake;
-            }
-        }
-    }
-
-    /// Switching frames ↔ messages keeps the user where they were: the message of the selected
-    /// frame, or the last frame of the selected message.
-    fn follow_mode_switch(&mut self) {
-        let target = match self.selected() {
-            Some(Row::Frame(i)) => self.store.frame_message[i as usize],
-            Some(Row::Message(i)) => {
-                let m = self.store.message_meta(i);
-                m.frames
-                    .last()
-                    .and_then(|n| self.store.frame_index(m.conn, *n))
-                    .unwrap_or(u32::MAX)
-            }
-            _ => u32::MAX,
-        };
-        self.rebuild();
-        let want = match self.mode {
-            Mode::Messages => Row::Message(target),
-            Mode::Frames => Row::Frame(target),
-        };
-        if let Some(i) = self.rows.iter().position(|r| *r == want) {
-            self.sel = i;
-        }
-    }
-
-    fn apply_filter(&mut self, text: String) {
-        let text = text.trim().to_owned();
-        // A filter still being worked out in the background gives way to the one typed now.
-        if matches!(&self.job, Some(j) if matches!(j.purpose, Purpose::Filter { .. })) {
-            self.job = None;
-        }
-        if text.is_empty() {
-            self.filter = None;
-            self.filter_text.clear();
-            self.rebuild();
-            return;
-        }
-        let f = match Filter::parse(&text) {
-            Ok(f) => f,
-            Err(e) => {
-                self.message = Some(format!("bad filter, {e}"));
-                // Keep the text so the user can mend it.
-                self.prompt = Some((Prompt::Filter, text));
-                return;
-            }
-        };
-        if f.needs_data() {
-            let hits = Hits::reuse(self.filter_hits.take(), f.patterns());
-            let missing = hits.missing(&self.store, self.mode);
-            let later = self.background(&hits, missing, || Purpose::Filter {
-                filter: f.clone(),
-                text: text.clone(),
-            });
-            self.filter_hits = Some(hits);
-            if later.is_none() {
-                // At work in the background; the filter applies when it is done.
-                return;
-            }
-        }
-        self.set_filter(f, text);
-    }
-
-    fn set_filter(&mut self, f: Filter, text: String) {
-        self.filter = Some(f);
-        self.filter_text = text;
-        self.rebuild();
-        if self.rows.is_empty() {
-            self.message = Some(format!("filter {} matches nothing", self.filter_text));
-        }
-    }
-
-    /// Starts working out `missing` in the background when it is a lot of payload bytes, and
-    /// gives it back otherwise, to be worked out at once. Only one such job runs: a new one
-    /// replaces the one before.
-    fn background(
-        &mut self,
-        hits: &Hits,
-        missing: Missing,
-        purpose: impl FnOnce() -> Purpose,
-    ) -> Option<Missing> {
-        if missing.work() < self.background_from.max(1) {
-            return Some(missing);
-        }
-        let mb = missing.bytes.div_ceil(1_000_000);
-        // Without a thread to be had, the work is done here instead.
-        let pending = hits.start(&self.store, self.mode, missing)?;
-        let purpose = purpose();
-        let mut label = match &purpose {
-            Purpose::Search { text, .. } => {
-                let mut shown = String::new();
-                escape_plain(text.as_bytes(), 40, &mut shown);
-                format!("searching {mb} MB of payloads for \"{shown}\" (Esc stops)")
-            }
-            Purpose::Filter { .. } => format!("filtering {mb} MB of payloads (Esc stops)"),
-        };
-        if let Some(old) = self.job.take()
-            && old.purpose.name() != purpose.name()
-        {
-            label.push_str(&format!("; the {} before is stopped", old.purpose.name()));
-        }
-        self.message = Some(label.clone());
-        self.job = Some(Job {
-            label,
-            purpose,
-            pending,
-        });
-        None
-    }
-
-    /// Moves to the next (or previous) row whose payload holds the search text, and says which
-    /// of how many matching rows it is. Payloads not yet searched for this text are searched
-    /// first: at once when they are few, else in the background (see [`App::poll_job`]).
-    fn find(&mut self, forward: bool) {
-        if self.search.is_empty() {
-            self.message = Some("search with / first".into());
-            return;
-        }
-        if let Some(Job {
-            purpose: Purpose::Search { text, forward: way },
-            pending,
-            ..
-        }) = self.job.as_mut()
-            && *text == self.search
-            && pending.mode() == self.mode
-        {
-            // Still searching: the answer will go this way.
-            *way = forward;
-            return;
-        }
-        let Some(needle) = filter::needle(&self.search) else {
-            self.message = Some("text too long to search for".into());
-            return;
-        };
-        let mut hits = Hits::reuse(self.search_hits.take(), &[needle]);
-        let missing = hits.missing(&self.store, self.mode);
-        let text = self.search.clone();
-        if let Some(now) = self.background(&hits, missing, || Purpose::Search { text, forward }) {
-            hits.fill(&self.store, self.mode, now);
-            self.message = Some(self.step_to_hit(&hits, forward));
-        }
-        self.search_hits = Some(hits);
+        self.browse(action);
     }
 
     /// Takes the answer of the job in the background, if it has come: the selection moves to
     /// the match, or the filter applies. Whether anything changed on screen.
     pub fn poll_job(&mut self) -> bool {
-        let Some(job) = &self.job else {
-            return false;
-        };
-        let hits = match job.purpose {
-            Purpose::Search { .. } => self.search_hits.as_mut(),
-            Purpose::Filter { .. } => self.filter_hits.as_mut(),
-        };
-        match hits.map(|h| h.take(&job.pending)) {
-            Some(Ok(false)) => return false,
-            Some(Ok(true)) => {}
-            Some(Err(())) | None => {
-                if let Some(job) = self.job.take() {
-                    self.message = Some(format!("the {} failed: try again", job.purpose.name()));
-                }
-                return true;
+        match self.jobs.poll() {
+            None => return false,
+            Some(Done::Failed(what)) => {
+                self.message = Some(format!("the {what} failed: try again"))
             }
-        }
-        let Some(job) = self.job.take() else {
-            return false;
-        };
-        match job.purpose {
-            Purpose::Search { text, forward } => {
-                if let Some(hits) = self.search_hits.take() {
-                    if self.search == text && self.mode == job.pending.mode() {
+            Some(Done::Answered(Purpose::Search { text, forward }, unit)) => {
+                if let Some(hits) = self.jobs.search_hits.take() {
+                    if self.search == text && self.mode == unit {
                         self.message = Some(self.step_to_hit(&hits, forward));
                     }
-                    self.search_hits = Some(hits);
+                    self.jobs.search_hits = Some(hits);
                 }
             }
-            Purpose::Filter { filter, text } => {
+            Some(Done::Answered(Purpose::Filter { filter, text }, _)) => {
                 self.message = None;
                 self.set_filter(filter, text);
             }
@@ -1027,255 +358,25 @@ impl App {
 
     /// Whether a search or filter is at work in the background.
     pub fn busy(&self) -> bool {
-        self.job.is_some()
+        self.jobs.busy()
     }
 
     /// Waits for the job in the background, and takes its answer.
     pub fn wait_for_job(&mut self) {
-        while self.job.is_some() {
+        while self.jobs.busy() {
             if !self.poll_job() {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
         }
     }
 
-    /// Selects the next (or previous) row among `hits`; what to tell the user.
-    fn step_to_hit(&mut self, hits: &Hits, forward: bool) -> String {
-        let hit = |row: Row| match row {
-            Row::Frame(i) => hits.of(Mode::Frames).get(i as usize) > Some(&0),
-            Row::Message(i) => hits.of(Mode::Messages).get(i as usize) > Some(&0),
-            Row::Gap(_) => false,
-        };
-        let n = self.rows.len();
-        let next = (1..=n)
-            .map(|k| {
-                if forward {
-                    (self.sel + k) % n
-                } else {
-                    (self.sel + n * 2 - k) % n
-                }
-            })
-            .find(|i| hit(self.rows[*i]));
-        let mut shown = String::new();
-        escape_plain(self.search.as_bytes(), 40, &mut shown);
-        let Some(i) = next else {
-            return format!("no payload holds \"{shown}\"");
-        };
-        let wrapped = if forward {
-            i <= self.sel
-        } else {
-            i >= self.sel
-        };
-        let rank = self.rows[..=i].iter().filter(|r| hit(**r)).count();
-        let total = rank + self.rows[i + 1..].iter().filter(|r| hit(**r)).count();
-        self.focus = Pane::List;
-        self.set_sel(i);
-        format!(
-            "\"{shown}\": match {rank} of {total}{}",
-            if wrapped {
-                ", search wrapped around the list"
-            } else {
-                ""
-            }
-        )
-    }
-
-    /// Saves the selected payload to a new file next to where wsinspect was started.
-    fn save(&mut self) {
-        let Some(row) = self.selected() else {
-            self.message = Some("nothing selected to save".into());
-            return;
-        };
-        let Some((data, text)) = self.payload() else {
-            self.message = Some("a gap has no payload to save".into());
-            return;
-        };
-        let conn = self.row_conn(row);
-        let what = match row {
-            Row::Frame(i) => format!("frame{}", self.store.frames[i as usize].n),
-            Row::Message(i) => format!("message{i}"),
-            Row::Gap(_) => String::new(),
-        };
-        let ext = if text && serde_json::from_slice::<serde_json::Value>(&data).is_ok() {
-            "json"
-        } else if text {
-            "txt"
-        } else {
-            "bin"
-        };
-        let mut path = self
-            .save_dir
-            .join(format!("wsinspect-conn{conn}-{what}.{ext}"));
-        let mut k = 1;
-        while path.exists() && k < 1000 {
-            path = self
-                .save_dir
-                .join(format!("wsinspect-conn{conn}-{what}-{k}.{ext}"));
-            k += 1;
-        }
-        self.message = Some(match std::fs::write(&path, &data) {
-            Ok(()) => format!("saved {} bytes to {}", data.len(), path.display()),
-            Err(e) => format!("cannot save to {}: {e}", path.display()),
-        });
-    }
-
-    /// The list's title: what it shows and for which connection.
-    pub fn list_title(&self) -> String {
-        let what = match self.mode {
-            Mode::Frames => "Frames",
-            Mode::Messages => "Messages",
-        };
-        let conn = match self.conn_filter() {
-            None => "all connections".to_owned(),
-            Some(u32::MAX) => "an HTTP request without WebSocket".to_owned(),
-            Some(c) => format!("connection #{c}"),
-        };
-        format!("{what} of {conn}: {}", self.rows.len())
-    }
-
-    /// Text of one list row's preview column.
-    pub fn preview(&self, row: Row, out: &mut String) {
-        match row {
-            Row::Frame(i) => {
-                let s = &self.store;
-                let f = &s.frames[i as usize];
-                let h = &f.header;
-                let message = s.message_of(i);
-                let compressed = message.as_ref().is_some_and(|m| m.compressed);
-                if compressed && h.rsv1 {
-                    // The first frame of a compressed message shows the message inflated.
-                    let data = s.spill.head(s.readable_span(i), PREVIEW_BYTES);
-                    preview(Opcode::Text, &data, out);
-                } else if h.rsv1 || compressed {
-                    out.push_str(&format!("[compressed, {} bytes]", f.payload.len()));
-                } else {
-                    let op = match (h.opcode(), message) {
-                        (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
-                        (op, _) => op,
-                    };
-                    preview(op, &s.spill.head(f.payload, PREVIEW_BYTES), out);
-                }
-            }
-            Row::Message(i) => {
-                let m = self.store.message_meta(i);
-                let data = self.store.spill.head(m.data, PREVIEW_BYTES);
-                preview(Opcode::from_u8(m.opcode), &data, out);
-            }
-            Row::Gap(i) => {
-                let g = &self.store.gaps[i as usize];
-                out.push_str(&format!("GAP: {} bytes missing from the capture", g.bytes));
-            }
-        }
-    }
-
+    /// Who sent a row, as the list shows it.
     pub fn side_of(&self, row: Row) -> Side {
-        self.subject(row, false).from
+        row.side(&self.store)
     }
 
     /// Which fragment of its message a frame is, e.g. `2/3`; empty for a one-frame message.
     pub fn fragment(&self, row: Row) -> String {
-        let Row::Frame(i) = row else {
-            return String::new();
-        };
-        let f = &self.store.frames[i as usize];
-        match self.store.message_of(i) {
-            Some(m) if m.frames.len() > 1 => {
-                let at = m.frames.iter().position(|n| *n == f.n).map_or(0, |p| p + 1);
-                format!("{at}/{}", m.frames.len())
-            }
-            Some(_) => String::new(),
-            None if !f.header.fin || f.header.opcode == 0 => "…".into(),
-            None => String::new(),
-        }
-    }
-}
-
-/// Bytes read back for a one-line preview: more than a wide terminal shows.
-const PREVIEW_BYTES: usize = 512;
-
-/// A one-line preview: text quoted and escaped, binary as hex, a close as code and reason.
-pub fn preview(opcode: Opcode, data: &[u8], out: &mut String) {
-    use std::fmt::Write;
-    match opcode {
-        Opcode::Close => match data {
-            [a, b, reason @ ..] => {
-                let code = u16::from_be_bytes([*a, *b]);
-                let _ = write!(out, "{code} {} \"", ws::close_code_meaning(code));
-                escape_plain(reason, 80, out);
-                out.push('"');
-            }
-            [] => out.push_str("(no code)"),
-            _ => out.push_str(&hex::encode(data)),
-        },
-        Opcode::Binary => {
-            for b in data.iter().take(32) {
-                let _ = write!(out, "{b:02x}");
-            }
-            if data.len() > 32 {
-                out.push('…');
-            }
-        }
-        _ if data.is_empty() => out.push_str("(empty)"),
-        _ => escape_plain(data, 120, out),
-    }
-}
-
-/// Payload as lines for reading. Bytes that are not text are shown as a hex dump, so nothing
-/// from the wire reaches the terminal raw.
-pub fn payload_text(data: &[u8], text: bool) -> Vec<String> {
-    if data.is_empty() {
-        return vec!["(empty payload)".to_owned()];
-    }
-    let as_text = text || std::str::from_utf8(data).is_ok();
-    if as_text {
-        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(data)
-            && (json.is_object() || json.is_array())
-            && let Ok(pretty) = serde_json::to_string_pretty(&json)
-        {
-            let mut lines = vec!["JSON, pretty-printed:".to_owned()];
-            lines.extend(pretty.lines().map(|l| {
-                let mut s = String::new();
-                escape_plain(l.as_bytes(), usize::MAX, &mut s);
-                s
-            }));
-            return lines;
-        }
-        return data
-            .split(|b| *b == b'\n')
-            .map(|l| {
-                let mut s = String::new();
-                escape_plain(l, usize::MAX, &mut s);
-                s
-            })
-            .collect();
-    }
-    data.chunks(16)
-        .enumerate()
-        .map(|(i, chunk)| {
-            use std::fmt::Write;
-            let mut s = format!("{:04x}  ", i * 16);
-            for (j, b) in chunk.iter().enumerate() {
-                let _ = write!(s, "{b:02x} ");
-                if j == 7 {
-                    s.push(' ');
-                }
-            }
-            s.extend(std::iter::repeat_n(
-                ' ',
-                (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8),
-            ));
-            s.push(' ');
-            s.extend(chunk.iter().map(|b| printable(*b)));
-            s
-        })
-        .collect()
-}
-
-/// A byte as a hex dump's character column shows it.
-pub fn printable(b: u8) -> char {
-    if b.is_ascii_graphic() || b == b' ' {
-        b as char
-    } else {
-        '.'
+        row.fragment(&self.store)
     }
 }

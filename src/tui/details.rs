@@ -5,11 +5,14 @@
 
 use std::ops::Range;
 
-use crate::model::{Frame, Gap, Message, Side, Timestamp};
-use crate::output::escape_plain;
-use crate::ws::{LengthForm, Opcode, close_code_meaning};
+use crate::model::{Frame, Gap, Message};
+use crate::present::escape_plain;
+use crate::present::hex;
+use crate::present::time::utc;
+use crate::present::words::{CloseCode, direction};
+use crate::ws::{LengthForm, Opcode};
 
-use super::store::Store;
+use crate::index::Store;
 
 /// One line of the field tree.
 pub struct Field {
@@ -58,13 +61,6 @@ impl Details {
                 problem: true,
             });
         }
-    }
-}
-
-pub fn side_words(from: Side) -> &'static str {
-    match from {
-        Side::Client => "client → server",
-        Side::Server => "server → client",
     }
 }
 
@@ -119,7 +115,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             "Frame {} of connection #{}, {}",
             f.n,
             f.conn,
-            side_words(f.from)
+            direction(f.from)
         ),
         Some(0..d.wire.len()),
     );
@@ -223,10 +219,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
         let key_at = 2 + ext;
         d.line(
             1,
-            format!(
-                "Masking key: {:02x} {:02x} {:02x} {:02x}",
-                k[0], k[1], k[2], k[3]
-            ),
+            format!("Masking key: {}", hex::spaced(&k)),
             Some(key_at..key_at + 4),
         );
     }
@@ -278,7 +271,7 @@ pub fn message(m: &Message) -> Details {
     };
     d.line(
         0,
-        format!("Message of connection #{}, {}", m.conn, side_words(m.from)),
+        format!("Message of connection #{}, {}", m.conn, direction(m.from)),
         None,
     );
     d.line(1, format!("Time: {} (last frame)", utc(m.ts)), None);
@@ -305,7 +298,7 @@ pub fn message(m: &Message) -> Details {
     if let Some(code) = m.close_code {
         d.line(
             1,
-            format!("Close code: {code} ({})", close_code_meaning(code)),
+            format!("Close code: {}", CloseCode(code)),
             Some(0..2.min(m.data.len())),
         );
         let mut reason = String::from("Close reason: \"");
@@ -327,7 +320,7 @@ pub fn gap(g: &Gap) -> Details {
     let mut d = Details::default();
     d.line(
         0,
-        format!("Gap in connection #{}, {}", g.conn, side_words(g.from)),
+        format!("Gap in connection #{}, {}", g.conn, direction(g.from)),
         None,
     );
     d.line(
@@ -352,10 +345,7 @@ fn preview_line(d: &mut Details, depth: u8, opcode: Opcode, data: &[u8]) {
         Opcode::Close => match data {
             [a, b, reason @ ..] => {
                 let code = u16::from_be_bytes([*a, *b]);
-                let mut s = format!(
-                    "Close code: {code} ({}), reason \"",
-                    close_code_meaning(code)
-                );
+                let mut s = format!("Close code: {}, reason \"", CloseCode(code));
                 escape_plain(reason, 200, &mut s);
                 s.push('"');
                 d.line(depth, s, range);
@@ -393,70 +383,9 @@ fn join(ns: &[u64]) -> String {
     s
 }
 
-/// `2026-11-24 18:11:12.154697 UTC`, at the capture's precision.
-pub fn utc(ts: Timestamp) -> String {
-    let days = ts.secs.div_euclid(86_400);
-    let secs = ts.secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let digits = usize::from(ts.digits.min(9));
-    let frac = ts.nanos / 10u32.pow(9 - digits as u32);
-    let mut s = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if digits > 0 {
-        s.push_str(&format!(".{frac:0digits$}"));
-    }
-    s.push_str(" UTC");
-    s
-}
-
-/// Clock time of day only, for the list's absolute time column.
-pub fn time_of_day(ts: Timestamp) -> String {
-    let secs = ts.secs.rem_euclid(86_400);
-    let digits = usize::from(ts.digits.min(6));
-    let frac = ts.nanos / 10u32.pow(9 - digits as u32);
-    format!(
-        "{:02}:{:02}:{:02}.{frac:0digits$}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_utc_at_the_captures_precision() {
-        // `date -u -d @1795447872` → Mon Nov 23 15:31:12 UTC 2026
-        let ts = Timestamp {
-            secs: 1_795_447_872,
-            nanos: 154_697_000,
-            digits: 6,
-        };
-        assert_eq!(utc(ts), "2026-11-23 15:31:12.154697 UTC");
-        assert_eq!(time_of_day(ts), "15:31:12.154697");
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
 
     #[test]
     fn bits_are_drawn_as_wireshark_does() {

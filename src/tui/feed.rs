@@ -15,8 +15,8 @@ use crate::model::{Event, Timestamp};
 use crate::pipeline::{Consumer, Options, Pipeline, drive};
 
 use super::Error;
-use super::spill;
-use super::store::{Entry, Ingest};
+use crate::index::spill;
+use crate::index::{Entry, Ingest};
 
 /// What the decoding thread tells the UI.
 pub enum Feed {

@@ -1,17 +1,23 @@
 //! The terminal UI: connections, frames or messages, a field tree, bytes, payload and
 //! handshake, browsed with the keyboard or the mouse, from a file or live.
 //!
-//! In: a [`feed::Feeding`], a thread that decodes and sends events. Out: the screen.
-//! Never: blocks the capture while drawing, sends bytes from the wire to the terminal
-//! unescaped, or leaves the terminal in raw mode (panics included).
+//! In: a [`feed::Feeding`], a thread that decodes and sends events, kept in an
+//! [`index::Store`](crate::index::Store); filters and searches from `query`, walk-throughs from
+//! `teach`, words and previews from `present`. Out: the screen. Never: blocks the capture while
+//! drawing, sends bytes from the wire to the terminal unescaped, or leaves the terminal in raw
+//! mode (panics included).
+//!
+//! Keys become an [`app::Action`]; [`app::App::update`] hands it to the screen shown
+//! (`screens`), whose state is made of `components`; [`app::App::lay_out`] places the panes
+//! (`layout`) before each draw; `view` draws `&App` and changes nothing. `feed` is the decoding
+//! thread, `details` the field tree of a selected row.
 
 pub mod app;
+pub mod components;
 pub mod details;
 pub mod feed;
-pub mod filter;
-mod hits;
-pub mod spill;
-pub mod store;
+pub mod layout;
+pub mod screens;
 pub mod view;
 
 #[cfg(test)]
@@ -20,6 +26,8 @@ mod tests;
 use std::io;
 use std::time::Duration;
 
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode, KeyEvent,
     KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -27,8 +35,9 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use ratatui::layout::{Position, Rect};
 
-use app::{Action, App, Pane};
+use app::{Action, App};
 use feed::Feeding;
+use screens::browse::Pane;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -54,7 +63,7 @@ impl Error {
 /// Runs the UI until the user quits. The capture keeps running while the UI is open.
 pub fn run(source: Feeding, teach: bool) -> Result<(), Error> {
     let mut app = App::new(source.name.clone(), source.live);
-    app.store = store::Store::reading(source.spill.clone());
+    app.store = crate::index::Store::reading(source.spill.clone());
     app.teach_on_load = teach;
     if let Ok(dir) = std::env::current_dir() {
         app.save_dir = dir;
@@ -72,7 +81,7 @@ pub fn run(source: Feeding, teach: bool) -> Result<(), Error> {
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     drop(source);
-    if let Some(e) = &app.error {
+    if let Some(e) = &app.status.error {
         eprintln!("wsinspect: {e}");
     }
     result
@@ -98,9 +107,7 @@ fn event_loop(
             }
         }
         if dirty {
-            terminal
-                .draw(|f| view::draw(f, app))
-                .map_err(Error::Terminal)?;
+            draw(terminal, app).map_err(Error::Terminal)?;
             dirty = false;
         }
         // While events wait, only look at the keyboard; otherwise wait for either a little.
@@ -122,6 +129,14 @@ fn event_loop(
             }
         }
     }
+    Ok(())
+}
+
+/// Lays the app out for the terminal's size, then draws it: each frame of the event loop.
+pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {
+    let size = terminal.size()?;
+    app.lay_out(Rect::new(0, 0, size.width, size.height));
+    terminal.draw(|f| view::draw(f, app))?;
     Ok(())
 }
 
@@ -203,7 +218,7 @@ fn key_action(app: &App, k: &KeyEvent) -> Option<Action> {
 
 fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
     let at = Position::new(m.column, m.row);
-    let a = app.areas.get();
+    let a = app.layout.areas;
     let panes = [
         (Pane::Conns, a.conns, 1u16),
         // The list's first line inside the border is its column header.

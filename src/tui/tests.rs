@@ -4,10 +4,12 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::app::{Action, App, Mode, Pane, Right, Row};
+use super::app::{Action, App};
+use super::components::row::Row;
 use super::feed::Feed;
-use super::store::{decode_sample, test_frame};
+use super::screens::browse::{Pane, Right};
 use super::view;
+use crate::index::{Unit, decode_sample, test_frame};
 use crate::model::{Event, Side};
 
 /// Decodes a sample and hands it to a new App the way the decoding thread does.
@@ -69,7 +71,10 @@ fn echo_at_80_by_24() {
         "9   0.002602 #0   ← server text        FIN        27 Hi Alice, nice to",
     );
     // Close 1000 from the peer's log (payload 03e8).
-    assert_shows(&s, "client → close       FIN         2 1000 normal closure");
+    assert_shows(
+        &s,
+        "client → close       FIN         2 1000 (normal closure)",
+    );
     assert_shows(&s, "Frame 0 of connection #0, client → ser");
     // The header bytes: 0x81 (FIN, text), 0x94 (MASK, 20), then the key.
     assert_shows(&s, "0000  81 94 16 f6 b8 52 48 69");
@@ -142,7 +147,7 @@ fn a_selected_field_knows_its_bytes() {
 #[test]
 fn handshake_view_shows_both_heads_and_checks_the_accept_key() {
     let mut app = load("echo.pcap", false);
-    app.right = Right::Handshake;
+    app.browse.right = Right::Handshake;
     app.update(Action::ToggleZoom);
     app.focus = Pane::Right;
     let s = screen(&app, 100, 30);
@@ -180,7 +185,7 @@ fn messages_join_fragments_and_frames_say_which_part_they_are() {
     assert_shows(&s, "client → cont   2/3");
     assert_shows(&s, "client → cont   3/3  FIN");
     app.update(Action::ToggleMode);
-    assert_eq!(app.mode, Mode::Messages);
+    assert_eq!(app.mode, Unit::Messages);
     let s = screen(&app, 100, 40);
     assert_shows(&s, "×3");
     assert_shows(&s, "fragment one, fragment two, fragment three");
@@ -277,7 +282,7 @@ fn listed_frames(app: &App) -> Vec<u32> {
 fn a_filter_on_many_payloads_applies_when_the_background_is_done() {
     let mut app = load("echo.pcap", false);
     // Every payload filter counts as long here.
-    app.background_from = 0;
+    app.jobs.background_from = 0;
     type_filter(&mut app, "payload contains \"YOU\"");
     assert!(app.busy());
     assert_eq!(
@@ -376,7 +381,7 @@ fn search_counts_matches_and_sees_frames_that_arrive_later() {
 fn a_long_search_runs_in_the_background_and_can_be_stopped() {
     let mut app = load("echo.pcap", false);
     // Every search counts as long here.
-    app.background_from = 0;
+    app.jobs.background_from = 0;
     search(&mut app, "YOU");
     let waiting = app.message.clone().unwrap_or_default();
     assert!(
@@ -442,7 +447,7 @@ fn bytes_from_the_wire_never_reach_the_terminal_raw() {
     let mut app = App::new("hostile".into(), false);
     app.feed_events(vec![test_frame(0, 1, true, evil)]);
     for right in [Right::Bytes, Right::Payload] {
-        app.right = right;
+        app.browse.right = right;
         let s = screen(&app, 100, 30);
         for line in &s {
             assert!(
@@ -452,7 +457,7 @@ fn bytes_from_the_wire_never_reach_the_terminal_raw() {
         }
         assert_hides(&s, "\x1b");
     }
-    app.right = Right::Payload;
+    app.browse.right = Right::Payload;
     assert_shows(&screen(&app, 100, 30), "\\u{1b}]0;owned\\u{7}");
 }
 

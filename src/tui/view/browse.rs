@@ -1,118 +1,33 @@
-//! Drawing `&App`: connections on top, the frame or message list, then the field tree beside the
-//! bytes (or payload, or handshake), and a status bar. Only visible rows are built.
-//!
-//! Nothing here depends on colour alone: the selection is reversed, problems start with `!`,
-//! control frames are bold and named, the highlighted bytes are reversed and underlined.
+//! The browsing screen's panes: connections, the frame or message list, the field tree, and
+//! the bytes, payload or handshake of the selected row. Only visible rows are built.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::model::Side;
-use crate::output::escape_plain;
+use crate::present::{escape_plain, hex, time, words};
 use crate::ws::{self, Opcode};
 
-use super::app::{App, Areas, Clock, Pane, Prompt, Right, Row, printable};
-use super::details;
+use super::super::app::App;
+use super::super::components::row::Row;
+use super::super::layout::scroll_to;
+use super::super::screens::browse::{Clock, ConnRow, Pane, Right};
+use super::{SELECTED, block};
 
-const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
-
-pub fn draw(f: &mut Frame, app: &App) {
-    let area = f.area();
-    if let Some(t) = &app.teach {
-        teach(f, app, t, area);
-        if app.help {
-            help(f, area, TEACH_KEYS, &[]);
-        }
-        return;
-    }
-    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let mut areas = Areas::default();
-    if app.zoom {
-        match app.focus {
-            Pane::Conns => areas.conns = main,
-            Pane::List => areas.list = main,
-            Pane::Details => areas.details = main,
-            Pane::Right => areas.right = main,
-        }
-    } else {
-        let conn_height = (app.conn_rows() as u16 + 2).clamp(3, 7);
-        let rest = main.height.saturating_sub(conn_height);
-        let bottom = (rest * 9 / 20).max(5);
-        let [c, l, b] = Layout::vertical([
-            Constraint::Length(conn_height),
-            Constraint::Min(3),
-            Constraint::Length(bottom),
-        ])
-        .areas(main);
-        let [d, r] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(b);
-        areas = Areas {
-            conns: c,
-            list: l,
-            details: d,
-            right: r,
-        };
-    }
-    app.areas.set(areas);
-    if areas.conns.height > 0 {
-        connections(f, app, areas.conns);
-    }
-    if areas.list.height > 0 {
-        list(f, app, areas.list);
-    }
-    if areas.details.height > 0 {
-        details_pane(f, app, areas.details);
-    }
-    if areas.right.height > 0 {
-        right_pane(f, app, areas.right);
-    }
-    status_bar(f, app, status);
-    if app.help {
-        help(f, area, KEYS, FILTER_HELP);
-    }
-}
-
-fn block(app: &App, pane: Pane, title: String) -> Block<'static> {
-    let focused = app.focus == pane;
-    let b = Block::bordered().title(if focused {
-        Line::from(format!("▶ {title} ")).bold()
-    } else {
-        Line::from(format!(" {title} "))
-    });
-    if focused {
-        b.border_style(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
-    } else {
-        b
-    }
-}
-
-/// Keeps `sel` within the `height` rows shown from the stored offset; returns the new offset.
 /// Columns for "#", the largest connection number and a space; at least 4.
 fn conn_width(app: &App) -> usize {
     let last = app.store.conns.len().saturating_sub(1);
     (last.to_string().len() + 2).max(4)
 }
 
-fn scroll_to(offset: &std::cell::Cell<usize>, sel: usize, height: usize, len: usize) -> usize {
-    // Never leave empty rows at the bottom while there is more above.
-    let mut o = offset.get().min(len.saturating_sub(height));
-    if sel < o {
-        o = sel;
-    } else if height > 0 && sel >= o + height {
-        o = sel + 1 - height;
-    }
-    offset.set(o);
-    o
-}
-
 fn addr_pair(c: &crate::model::Connection) -> String {
     format!("{} → {}", c.client, c.server)
 }
 
-fn connections(f: &mut Frame, app: &App, area: Rect) {
+pub fn connections(f: &mut Frame, app: &App, area: Rect) {
     let s = &app.store;
     let mut title = format!(
         "Connections: {} WebSocket{}",
@@ -129,7 +44,12 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let height = usize::from(inner.height);
-    let offset = scroll_to(&app.conn_offset, app.conn_sel, height, app.conn_rows());
+    let offset = scroll_to(
+        app.layout.conn_offset,
+        app.browse.conn_sel,
+        height,
+        app.conn_rows(),
+    );
     let mut lines = Vec::with_capacity(height);
     for i in offset..(offset + height).min(app.conn_rows()) {
         let mut text = String::new();
@@ -155,7 +75,7 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
                 " · {} frames, {} B · {}",
                 c.frames,
                 c.bytes,
-                c.state()
+                words::connection_state(c.close, c.end.as_ref().map(|e| e.how))
             ));
             if c.problems > 0 {
                 text.push_str(&format!(" · ! {} problems", c.problems));
@@ -191,7 +111,7 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
             text.push_str(" (no upgrade)");
             style = style.add_modifier(Modifier::DIM);
         }
-        if i == app.conn_sel {
+        if i == app.browse.conn_sel {
             style = style.patch(SELECTED);
         }
         lines.push(Line::styled(text, style));
@@ -199,13 +119,13 @@ fn connections(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn list(f: &mut Frame, app: &App, area: Rect) {
+pub fn list(f: &mut Frame, app: &App, area: Rect) {
     let mut title = app.list_title();
     if !app.filter_text.is_empty() {
         title.push_str(" · filter: ");
         title.push_str(&app.filter_text);
     }
-    if app.paused {
+    if app.browse.paused {
         title.push_str(" · PAUSED");
     }
     let b = block(app, Pane::List, title);
@@ -214,24 +134,28 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
     if inner.height == 0 {
         return;
     }
-    let all = app.conn_filter().is_none();
+    let all = app.conn_row() == ConnRow::All;
     let height = usize::from(inner.height) - 1;
-    let offset = scroll_to(&app.list_offset, app.sel, height, app.rows.len());
+    let offset = scroll_to(app.layout.list_offset, app.sel, height, app.rows.len());
     let visible = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
     // Columns as narrow as the rows on screen allow, so the preview keeps the rest.
-    let packets: Vec<u64> = visible.iter().map(|r| row_packet(app, *r)).collect();
+    let packets: Vec<u64> = visible.iter().map(|r| r.packet(&app.store)).collect();
     let pkt_w = packets
         .iter()
         .max()
         .map_or(3, |p| p.to_string().len())
         .max(3);
-    let time_w = match app.clock {
+    let time_w = match app.browse.clock {
         Clock::Absolute => 15,
         _ => 10,
     };
     // As wide as its header, "Conn ", at least.
     let conn_w = conn_width(app).max(5);
-    let mut header = format!(" {:>pkt_w$} {:>time_w$} ", "Pkt", clock_name(app.clock));
+    let mut header = format!(
+        " {:>pkt_w$} {:>time_w$} ",
+        "Pkt",
+        clock_name(app.browse.clock)
+    );
     if all {
         header.push_str(&format!("{:<conn_w$}", "Conn"));
     }
@@ -246,7 +170,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         let (row, i) = (*row, offset + k);
         let prev = i.checked_sub(1).map(|p| app.rows[p]);
         let mut text = String::with_capacity(width);
-        let s = app.subject(row, false);
+        let s = row.subject(&app.store, false);
         let bad = s.gap || !s.problems.is_empty();
         text.push(if bad { '!' } else { ' ' });
         text.push_str(&format!("{packet:>pkt_w$} "));
@@ -254,11 +178,8 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         if all {
             text.push_str(&format!("{:<conn_w$}", format!("#{}", s.conn)));
         }
-        // Words and an arrow in 8 columns: the client sends to the right.
-        text.push_str(match s.from {
-            Side::Client => "client → ",
-            Side::Server => "← server ",
-        });
+        text.push_str(words::arrow(s.from));
+        text.push(' ');
         let opcode = s.opcode.map_or("gap", |o| short_opcode(Opcode::from_u8(o)));
         text.push_str(&format!("{opcode:<6} "));
         let (frag, flags) = match row {
@@ -292,7 +213,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
             Row::Gap(_) => (String::new(), String::new()),
         };
         text.push_str(&format!("{frag:<4} {flags:<6} {:>6} ", s.len));
-        app.preview(row, &mut text);
+        row.preview(&app.store, &mut text);
         let mut style = Style::new();
         if bad {
             style = style.fg(Color::Red);
@@ -314,7 +235,7 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
             "A plain HTTP request carries no frames: see the Handshake view (v)."
         } else if app.filter.is_some() {
             "Nothing matches the filter (f to change it, Esc to clear it)."
-        } else if !app.done {
+        } else if !app.status.done {
             "Waiting for WebSocket frames…"
         } else {
             "No WebSocket frames. If the handshake is not in the capture, try -d PORT."
@@ -322,22 +243,6 @@ fn list(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(why).italic());
     }
     f.render_widget(Paragraph::new(lines), inner);
-}
-
-/// The capture packet a row points at: where a frame or message completed, where a gap was
-/// noticed.
-fn row_packet(app: &App, row: Row) -> u64 {
-    match row {
-        Row::Frame(fi) => app.store.frames[fi as usize].packets.1,
-        Row::Message(mi) => {
-            let m = app.store.message_meta(mi);
-            m.frames
-                .last()
-                .and_then(|n| app.store.frame_index(m.conn, *n))
-                .map_or(0, |fi| app.store.frames[fi as usize].packets.1)
-        }
-        Row::Gap(gi) => app.store.gaps[gi as usize].packet,
-    }
 }
 
 fn clock_name(c: Clock) -> &'static str {
@@ -349,15 +254,15 @@ fn clock_name(c: Clock) -> &'static str {
 }
 
 fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
-    let ts = app.row_ts(row);
-    match app.clock {
+    let ts = row.ts(&app.store);
+    match app.browse.clock {
         Clock::Relative => {
             let start = app.store.first_ts.unwrap_or(ts);
             format!("{:.6}", ts.since(start))
         }
-        Clock::Absolute => details::time_of_day(ts),
+        Clock::Absolute => time::time_of_day(ts),
         Clock::Delta => {
-            let before = prev.map_or(ts, |p| app.row_ts(p));
+            let before = prev.map_or(ts, |p| p.ts(&app.store));
             format!("{:.6}", ts.since(before))
         }
     }
@@ -372,7 +277,7 @@ fn short_opcode(op: Opcode) -> &'static str {
     }
 }
 
-fn details_pane(f: &mut Frame, app: &App, area: Rect) {
+pub fn details(f: &mut Frame, app: &App, area: Rect) {
     let b = block(app, Pane::Details, "Details".into());
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -384,7 +289,12 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let height = usize::from(inner.height);
-    let offset = scroll_to(&app.detail_offset, app.detail_sel, height, d.fields.len());
+    let offset = scroll_to(
+        app.layout.detail_offset,
+        app.browse.detail_sel,
+        height,
+        d.fields.len(),
+    );
     let width = usize::from(inner.width);
     let lines: Vec<Line> = d
         .fields
@@ -402,7 +312,7 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
             } else if field.depth == 0 {
                 style = style.add_modifier(Modifier::BOLD);
             }
-            if i == app.detail_sel && app.focus == Pane::Details {
+            if i == app.browse.detail_sel && app.focus == Pane::Details {
                 style = style.patch(SELECTED);
             }
             Line::styled(text, style)
@@ -411,8 +321,8 @@ fn details_pane(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn right_pane(f: &mut Frame, app: &App, area: Rect) {
-    match app.right {
+pub fn right(f: &mut Frame, app: &App, area: Rect) {
+    match app.browse.right {
         Right::Bytes => bytes_pane(f, app, area),
         Right::Payload => payload_pane(f, app, area),
         Right::Handshake => handshake_pane(f, app, area),
@@ -420,7 +330,7 @@ fn right_pane(f: &mut Frame, app: &App, area: Rect) {
 }
 
 fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
-    let masked_view = app.show_masked;
+    let masked_view = app.browse.show_masked;
     let d = app.details();
     let is_frame = matches!(app.selected(), Some(Row::Frame(_)));
     let title = if !is_frame {
@@ -438,7 +348,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     };
     let bytes = if masked_view { &d.wire } else { &d.unmasked };
     // 16 bytes a line when there is room, else 8 (an 80-column terminal's half), else 4.
-    let digits = usize::from(inner.width).min(offset_digits(bytes.len()));
+    let digits = usize::from(inner.width).min(hex::offset_digits(bytes.len()));
     let per_line = match usize::from(inner.width) {
         w if w >= digits + 2 + 16 * 3 + 2 + 16 => 16,
         w if w >= digits + 2 + 8 * 3 + 8 => 8,
@@ -446,7 +356,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     };
     let highlight = d
         .fields
-        .get(app.detail_sel)
+        .get(app.browse.detail_sel)
         .filter(|_| app.focus == Pane::Details || app.focus == Pane::Right)
         .and_then(|field| field.bytes.clone());
     let key_range = if is_frame && d.header_len >= 6 && d.wire.get(1).is_some_and(|b| b & 0x80 != 0)
@@ -463,7 +373,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
         .map_or(0, |i| 2 + i.len().div_ceil(per_line));
     let height = usize::from(inner.height);
     let max_scroll = (total_lines + inflated_lines).saturating_sub(height);
-    let scroll = app.right_scroll.min(max_scroll);
+    let scroll = app.browse.right_scroll.min(max_scroll);
     for line in scroll..total_lines.min(scroll + height) {
         lines.push(hex_line(bytes, line * per_line, per_line, |i| {
             let mut st = Style::new();
@@ -496,35 +406,19 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Hex digits of a dump's offsets: as wide as the largest one, so that columns line up past
-/// 64 KiB, and at least 4.
-fn offset_digits(len: usize) -> usize {
-    ((usize::BITS - len.leading_zeros()).div_ceil(4) as usize).max(4)
-}
-
 fn hex_line(
     bytes: &[u8],
     start: usize,
     per_line: usize,
     style: impl Fn(usize) -> Style,
 ) -> Line<'static> {
-    let digits = offset_digits(bytes.len());
-    let mut spans = vec![Span::raw(format!("{start:0digits$x}  "))];
-    let end = (start + per_line).min(bytes.len());
-    let chunk = &bytes[start..end];
-    // Wide dumps get a gap after 8 bytes, as hexdump -C does.
-    let wide = per_line == 16;
-    for (j, b) in chunk.iter().enumerate() {
-        spans.push(Span::styled(format!("{b:02x}"), style(start + j)));
-        spans.push(Span::raw(if wide && j == 7 { "  " } else { " " }));
-    }
-    let missing = per_line - chunk.len();
-    spans.push(Span::raw(" ".repeat(
-        missing * 3 + usize::from(wide && missing >= 8) + usize::from(wide),
-    )));
-    for (j, b) in chunk.iter().enumerate() {
-        spans.push(Span::styled(printable(*b).to_string(), style(start + j)));
-    }
+    let mut spans = Vec::with_capacity(per_line * 3 + 2);
+    hex::dump_line(bytes, start, per_line, |text, byte| {
+        spans.push(match byte {
+            Some(i) => Span::styled(text.to_owned(), style(i)),
+            None => Span::raw(text.to_owned()),
+        })
+    });
     Line::from(spans)
 }
 
@@ -537,7 +431,10 @@ fn payload_pane(f: &mut Frame, app: &App, area: Rect) {
     }
     let lines = app.payload_lines();
     let height = usize::from(inner.height);
-    let scroll = app.right_scroll.min(lines.len().saturating_sub(height));
+    let scroll = app
+        .browse
+        .right_scroll
+        .min(lines.len().saturating_sub(height));
     let width = usize::from(inner.width);
     let shown: Vec<Line> = lines
         .iter()
@@ -580,10 +477,14 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
             h.status, h.packet
         )));
     } else {
-        let conn = app
-            .conn_filter()
-            .or_else(|| app.selected().map(|r| app.row_conn(r)))
-            .or_else(|| (!app.store.conns.is_empty()).then_some(0));
+        let conn = match app.conn_row() {
+            ConnRow::Conn(c) => Some(c),
+            ConnRow::All => app
+                .selected()
+                .map(|r| r.conn(&app.store))
+                .or_else(|| (!app.store.conns.is_empty()).then_some(0)),
+            ConnRow::Rejected(_) | ConnRow::Http(_) => None,
+        };
         match conn.and_then(|c| app.store.conns.get(c as usize)) {
             None => lines.push(Line::from("Select a connection.").italic()),
             Some(c) => match &c.info.handshake {
@@ -623,7 +524,10 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     let height = usize::from(inner.height);
-    let scroll = app.right_scroll.min(lines.len().saturating_sub(height));
+    let scroll = app
+        .browse
+        .right_scroll
+        .min(lines.len().saturating_sub(height));
     let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -638,256 +542,4 @@ fn head_lines(head: &[u8], color: Color, out: &mut Vec<Line<'static>>) {
         escape_plain(l, 400, &mut s);
         out.push(Line::styled(s, Style::new().fg(color)));
     }
-}
-
-fn status_bar(f: &mut Frame, app: &App, area: Rect) {
-    if let Some((kind, text)) = &app.prompt {
-        let label = match kind {
-            Prompt::Filter => "Filter",
-            Prompt::Search => "Search",
-        };
-        let mut line = vec![
-            Span::styled(format!("{label}: "), Style::new().bold()),
-            Span::raw(text.clone()),
-            Span::styled("█", Style::new()),
-        ];
-        let hint = match kind {
-            Prompt::Filter => "   Enter apply · Esc cancel · e.g. client and text contains \"hi\"",
-            Prompt::Search => "   Enter find · Esc cancel",
-        };
-        line.push(Span::styled(hint, Style::new().dim()));
-        if let Some(m) = &app.message {
-            line.push(Span::styled(format!("   {m}"), Style::new().fg(Color::Red)));
-        }
-        f.render_widget(Paragraph::new(Line::from(line)), area);
-        return;
-    }
-    let s = &app.store;
-    let mut parts = Vec::new();
-    parts.push(if app.live {
-        format!("live on {}", app.source_name)
-    } else {
-        app.source_name.clone()
-    });
-    parts.push(format!(
-        "{} conn · {} frames · {} msgs",
-        s.conns.len(),
-        s.frames.len(),
-        s.message_count()
-    ));
-    if let Some(stats) = &app.live_stats {
-        parts.push(format!(
-            "{:.0} frames/s · {} dropped",
-            app.rate, stats.dropped
-        ));
-    }
-    if app.paused {
-        parts.push("PAUSED (space resumes)".into());
-    }
-    if !app.filter_text.is_empty() {
-        parts.push(format!("filter: {}", app.filter_text));
-    }
-    if let Some(e) = &app.error {
-        parts.push(format!("! {e}"));
-    } else if app.done && !app.notes.is_empty() {
-        parts.push(format!("note: {}", app.notes.join("; ")));
-    }
-    if let Some(m) = &app.message {
-        parts.push(m.clone());
-    }
-    parts.push("? help · q quit".into());
-    let text = parts.join(" │ ");
-    let loading = app.progress.filter(|(r, t)| !app.done && *t > 0 && r < t);
-    match loading {
-        Some((read, total)) => {
-            let [gauge, rest] =
-                Layout::horizontal([Constraint::Length(22), Constraint::Min(0)]).areas(area);
-            let ratio = (read as f64 / total as f64).clamp(0.0, 1.0);
-            f.render_widget(
-                Gauge::default()
-                    .ratio(ratio)
-                    .label(format!("loading {:.0}%", ratio * 100.0))
-                    .gauge_style(Style::new().fg(Color::Cyan)),
-                gauge,
-            );
-            f.render_widget(Paragraph::new(format!(" {text}")).reversed(), rest);
-        }
-        None => f.render_widget(Paragraph::new(text).reversed(), area),
-    }
-}
-
-pub const TEACH_KEYS: &[(&str, &str)] = &[
-    ("→  space  Enter", "next step"),
-    ("←  Backspace", "previous step"),
-    ("]  n", "the next frame of the connection"),
-    ("[  N", "the previous frame"),
-    ("↑ ↓  PgUp PgDn", "scroll the step"),
-    ("Esc", "back to browsing (T comes back)"),
-    ("q", "quit"),
-];
-
-/// The walk-through, full screen: large, high-contrast, one step at a time.
-fn teach(f: &mut Frame, app: &App, t: &super::app::Teach, area: Rect) {
-    use crate::teach::Look;
-    let [body, foot] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
-    let Some(step) = t.steps.get(t.step) else {
-        return;
-    };
-    let page = crate::teach::page(&app.store, t.target, *step, t.frame);
-    let title = format!(" Step {} of {}: {} ", t.step + 1, t.steps.len(), page.title);
-    let b = Block::bordered()
-        .title(Line::from(title).bold())
-        .border_style(Style::new().add_modifier(Modifier::BOLD));
-    let inner = b.inner(body);
-    f.render_widget(b, body);
-    let height = usize::from(inner.height);
-    let width = usize::from(inner.width).max(20);
-    let mut wrapped = Vec::with_capacity(page.lines.len());
-    for l in &page.lines {
-        let style = match l.look {
-            Look::Plain | Look::Code => Style::new(),
-            Look::Strong => Style::new().add_modifier(Modifier::BOLD),
-            Look::Quiet => Style::new().add_modifier(Modifier::ITALIC),
-            Look::Warning => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        };
-        for piece in wrap(&l.text, width) {
-            wrapped.push(Line::styled(piece, style));
-        }
-    }
-    let total = wrapped.len();
-    let scroll = t.scroll.min(total.saturating_sub(height));
-    let lines: Vec<Line> = wrapped.into_iter().skip(scroll).take(height).collect();
-    f.render_widget(Paragraph::new(lines), inner);
-    let mut hint = String::from(" → next · ← back");
-    if let (crate::teach::Target::Conn(conn), Some(frame)) = (t.target, t.frame()) {
-        let frames = app.store.frames_of(conn);
-        let at = frames.iter().position(|x| *x == frame).map_or(0, |p| p + 1);
-        hint.push_str(&format!(" · [ ] frame {at} of {}", frames.len()));
-    }
-    if total > height {
-        hint.push_str(" · ↑↓ scroll");
-    }
-    hint.push_str(" · Esc browse · ? keys · q quit");
-    f.render_widget(Paragraph::new(hint).reversed(), foot);
-}
-
-/// Breaks a line at spaces to fit `width` columns. Continuations are indented under the
-/// column where the line's last wide gap ends (a note beside a header), or under its own
-/// indentation, so that tables and notes stay readable on a narrow screen.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= width {
-        return vec![text.to_owned()];
-    }
-    let lead = chars.iter().take_while(|c| **c == ' ').count();
-    let gap_end = (0..chars.len().min(width).saturating_sub(3))
-        .rev()
-        .filter(|&i| {
-            chars[i..i + 3].iter().all(|c| *c == ' ') && chars.get(i + 3).is_some_and(|c| *c != ' ')
-        })
-        .map(|i| i + 3)
-        .next();
-    let indent = match gap_end {
-        Some(g) if g > lead && g < width * 2 / 3 => g,
-        _ => (lead + 2).min(width / 3),
-    };
-    let mut out = Vec::new();
-    let mut rest: &[char] = &chars;
-    let mut first = true;
-    while !rest.is_empty() {
-        let room = if first { width } else { width - indent };
-        if rest.len() <= room {
-            let mut line = if first {
-                String::new()
-            } else {
-                " ".repeat(indent)
-            };
-            line.extend(rest.iter());
-            out.push(line);
-            break;
-        }
-        // Break at the last space that fits, or hard at the edge for a long word.
-        let cut = rest[..room]
-            .iter()
-            .rposition(|c| *c == ' ')
-            .filter(|p| *p > 0)
-            .unwrap_or(room);
-        let mut line = if first {
-            String::new()
-        } else {
-            " ".repeat(indent)
-        };
-        line.extend(rest[..cut].iter());
-        out.push(line.trim_end().to_owned());
-        rest = &rest[cut..];
-        while rest.first() == Some(&' ') {
-            rest = &rest[1..];
-        }
-        first = false;
-    }
-    out
-}
-
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑ ↓  j k", "move in the focused pane"),
-    ("PgUp PgDn  g G", "page; first, last"),
-    ("Tab  → l", "next pane"),
-    ("Shift-Tab  ← h", "previous pane"),
-    ("Enter", "connections → list → details"),
-    ("m", "frames ↔ messages"),
-    ("t", "time: relative, absolute (UTC), delta"),
-    ("v", "bytes → payload → handshake"),
-    ("x", "bytes: payload unmasked ↔ as on the wire"),
-    ("f", "filter (Esc clears it)"),
-    ("/  n  N", "search payloads; next, previous"),
-    ("Esc", "stop a long search or payload filter"),
-    ("s", "save the selected payload to a file"),
-    ("T", "teach: walk through the connection step by step"),
-    ("z", "zoom the focused pane"),
-    ("space", "pause, resume a live view"),
-    ("mouse", "click to select, wheel to scroll"),
-    ("?", "these keys"),
-    ("q  Ctrl-C", "quit"),
-];
-
-pub const FILTER_HELP: &[&str] = &[
-    "client  server  text  binary  ping  pong  close  cont  control  data",
-    "len > 1000   conn == 2   opcode != ping   from == client",
-    "text contains \"error\"   text ~ \"^\\{\"   problems   problem == invalid-utf8",
-    "fin  masked  rsv1  compressed  fragmented  gap   and or not ( )",
-];
-
-fn help(f: &mut Frame, area: Rect, keys: &[(&str, &str)], filters: &[&str]) {
-    let w = area.width.min(76);
-    let h = area.height.min((keys.len() + filters.len() + 5) as u16);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, popup);
-    let mut lines: Vec<Line> = keys
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>16}  "), Style::new().bold()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    if !filters.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from("Filter words:").bold());
-        lines.extend(filters.iter().map(|l| Line::from(format!("  {l}"))));
-    }
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .borders(Borders::ALL)
-                .title(" Keys (any key closes) ")
-                .border_style(Style::new().bold()),
-        ),
-        popup,
-    );
 }

@@ -6,12 +6,11 @@
 
 use std::borrow::Cow;
 
-use super::filter::Subject;
 use super::spill::{self, Span};
-use crate::model::{self, EndHow, Event, Side, Timestamp};
+use crate::model::{self, Event, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
-/// A connection as the connections pane lists it.
+/// A connection, with running counts of what it carried.
 pub struct Conn {
     pub info: model::Connection,
     pub frames: u64,
@@ -23,28 +22,6 @@ pub struct Conn {
     /// The first close frame seen on the connection: its code (if any) and who sent it.
     pub close: Option<(Option<u16>, model::Side)>,
     pub end: Option<model::End>,
-}
-
-impl Conn {
-    /// Open, closed with a code, reset, or still open at the end of the capture.
-    pub fn state(&self) -> String {
-        let close = match self.close {
-            Some((Some(code), side)) => format!("close {code} by {}", side.name()),
-            Some((None, side)) => format!("close by {}", side.name()),
-            None => String::new(),
-        };
-        let end = match self.end.as_ref().map(|e| e.how) {
-            Some(EndHow::Fin) => "closed",
-            Some(EndHow::Rst) => "reset",
-            Some(EndHow::Eof) => "open at end",
-            None => "open",
-        };
-        if close.is_empty() {
-            end.to_owned()
-        } else {
-            format!("{end}, {close}")
-        }
-    }
 }
 
 /// Marks a frame whose message has not completed (yet).
@@ -435,10 +412,15 @@ impl Store {
         list.get(usize::try_from(n).ok()?).copied()
     }
 
+    /// The index of the message a frame belongs to, once it is complete.
+    pub fn message_index(&self, frame: u32) -> Option<u32> {
+        let m = *self.frame_message.get(frame as usize)?;
+        (m != NO_MESSAGE).then_some(m)
+    }
+
     /// The message a frame belongs to, once it is complete.
     pub fn message_of(&self, frame: u32) -> Option<Cow<'_, MessageMeta>> {
-        let m = *self.frame_message.get(frame as usize)?;
-        (m != NO_MESSAGE).then(|| self.message_meta(m))
+        self.message_index(frame).map(|m| self.message_meta(m))
     }
 
     /// Where the bytes worth reading for a frame are: its compressed message's inflated bytes,
@@ -450,7 +432,7 @@ impl Store {
 
     /// Where the inflated bytes of a frame's compressed message are, if it belongs to one. Asked
     /// for every frame when filtering: a message kept as its frame is never compressed.
-    fn inflated_span(&self, frame: u32) -> Option<Span> {
+    pub fn inflated_span(&self, frame: u32) -> Option<Span> {
         let m = *self.frame_message.get(frame as usize)?;
         match *self.messages.get(m as usize)? {
             Kept::Frame { .. } => None,
@@ -458,73 +440,6 @@ impl Store {
                 let m = &self.full_messages[at as usize];
                 m.compressed.then_some(m.data)
             }
-        }
-    }
-
-    /// What the filter looks at for a frame, without its bytes (see [`Subject::data`]).
-    pub fn frame_subject(&self, i: u32) -> Subject<'_> {
-        let f = &self.frames[i as usize];
-        let h = &f.header;
-        let compressed_message = self.inflated_span(i).is_some();
-        Subject {
-            conn: f.conn,
-            from: f.from,
-            opcode: Some(h.opcode),
-            len: h.len,
-            data: Cow::Borrowed(&[]),
-            matched: None,
-            problems: f.problems,
-            gap: false,
-            fin: h.fin,
-            masked: h.mask.is_some(),
-            rsv1: h.rsv1,
-            compressed: h.rsv1 || compressed_message,
-            fragmented: !h.fin || h.opcode == 0,
-        }
-    }
-
-    /// What the filter looks at for a message, without its bytes.
-    pub fn message_subject(&self, i: u32) -> Subject<'_> {
-        let m = self.message_meta(i);
-        let masked = m
-            .frames
-            .first()
-            .and_then(|n| self.frame_index(m.conn, *n))
-            .is_some_and(|f| self.frames[f as usize].header.mask.is_some());
-        Subject {
-            conn: m.conn,
-            from: m.from,
-            opcode: Some(m.opcode),
-            len: m.data.len() as u64,
-            data: Cow::Borrowed(&[]),
-            matched: None,
-            problems: m.problems,
-            gap: false,
-            fin: true,
-            masked,
-            rsv1: m.compressed,
-            compressed: m.compressed,
-            fragmented: m.frames.len() > 1,
-        }
-    }
-
-    /// What the filter looks at for a gap.
-    pub fn gap_subject(&self, i: u32) -> Subject<'_> {
-        let g = &self.gaps[i as usize];
-        Subject {
-            conn: g.conn,
-            from: g.from,
-            opcode: None,
-            len: g.bytes,
-            data: Cow::Borrowed(&[]),
-            matched: None,
-            problems: Problems::default(),
-            gap: true,
-            fin: false,
-            masked: false,
-            rsv1: false,
-            compressed: false,
-            fragmented: false,
         }
     }
 

@@ -1,9 +1,9 @@
-//! Which payloads hold which text patterns, for the search (`/`) and for a filter's text
-//! conditions (`contains`, `~`). Worked out once for the whole capture, every payload read back
-//! from the spill on two threads, then only for frames that arrived since; kept while the
-//! patterns stay the same, so that `n`, `N`, switching a filter off and on, or adding `and
-//! client` to it answer at once. Over many payloads the work runs in the background, so that
-//! the screen keeps answering keys meanwhile.
+//! Which payloads hold which text patterns, for a search and for a filter's text conditions
+//! (`contains`, `~`). Worked out once for the whole capture, every payload read back from the
+//! spill on two threads, then only for frames that arrived since; kept while the patterns stay
+//! the same, so that the next match, switching a filter off and on, or adding `and client` to it
+//! answer at once. Over many payloads the work can run on threads of its own ([`Hits::start`]),
+//! so that a screen keeps answering keys meanwhile.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +11,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 
 use regex::bytes::Regex;
 
-use super::app::Mode;
 use super::filter::{self, Matched};
-use super::spill::Span;
-use super::store::Store;
+use crate::index::{Span, Store, Unit};
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
 pub struct Hits {
@@ -44,7 +42,7 @@ impl Missing {
 /// Answers being worked out on threads of their own. Dropping it stops them.
 pub struct Pending {
     key: String,
-    mode: Mode,
+    unit: Unit,
     from: u32,
     result: Receiver<Vec<Matched>>,
     stop: Arc<AtomicBool>,
@@ -83,27 +81,27 @@ impl Hits {
     }
 
     /// The answers known for frames (or messages), by index in the store.
-    pub fn of(&self, mode: Mode) -> &[Matched] {
-        match mode {
-            Mode::Frames => &self.frames,
-            Mode::Messages => &self.messages,
+    pub fn of(&self, unit: Unit) -> &[Matched] {
+        match unit {
+            Unit::Frames => &self.frames,
+            Unit::Messages => &self.messages,
         }
     }
 
-    fn of_mut(&mut self, mode: Mode) -> &mut Vec<Matched> {
-        match mode {
-            Mode::Frames => &mut self.frames,
-            Mode::Messages => &mut self.messages,
+    fn of_mut(&mut self, unit: Unit) -> &mut Vec<Matched> {
+        match unit {
+            Unit::Frames => &mut self.frames,
+            Unit::Messages => &mut self.messages,
         }
     }
 
-    /// What is still to be worked out for `mode`.
-    pub fn missing(&self, store: &Store, mode: Mode) -> Missing {
-        let (count, bytes) = match mode {
-            Mode::Frames => (store.frames.len(), store.payload_bytes),
-            Mode::Messages => (store.message_count(), store.message_bytes),
+    /// What is still to be worked out for `unit`.
+    pub fn missing(&self, store: &Store, unit: Unit) -> Missing {
+        let (count, bytes) = match unit {
+            Unit::Frames => (store.frames.len(), store.payload_bytes),
+            Unit::Messages => (store.message_count(), store.message_bytes),
         };
-        let from = self.of(mode).len() as u32;
+        let from = self.of(unit).len() as u32;
         let to = (count as u32).max(from);
         Missing {
             from,
@@ -113,24 +111,24 @@ impl Hits {
     }
 
     /// Works out what is missing here and now.
-    pub fn fill(&mut self, store: &Store, mode: Mode, missing: Missing) {
+    pub fn fill(&mut self, store: &Store, unit: Unit, missing: Missing) {
         let found = store.spill.scan(
             (missing.to - missing.from) as usize,
-            |i| span_of(store, mode, missing.from + i as u32),
+            |i| span_of(store, unit, missing.from + i as u32),
             &self.patterns,
             |p, data| filter::matched(p, data),
             &AtomicBool::new(false),
         );
-        self.extend(mode, missing.from, found);
+        self.extend(unit, missing.from, found);
     }
 
     /// Starts working out what is missing on threads of their own; `None` if no thread can be
     /// started.
-    pub fn start(&self, store: &Store, mode: Mode, missing: Missing) -> Option<Pending> {
+    pub fn start(&self, store: &Store, unit: Unit, missing: Missing) -> Option<Pending> {
         // The thread cannot look at the store, which goes on growing: it gets where the
         // payloads are.
         let spans: Vec<Span> = (missing.from..missing.to)
-            .map(|i| span_of(store, mode, i))
+            .map(|i| span_of(store, unit, i))
             .collect();
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, result) = std::sync::mpsc::sync_channel(1);
@@ -152,7 +150,7 @@ impl Hits {
             .ok()?;
         Some(Pending {
             key: self.key.clone(),
-            mode,
+            unit,
             from: missing.from,
             result,
             stop,
@@ -161,8 +159,8 @@ impl Hits {
 
     /// Takes answers worked out for frames (or messages) from `from`, if they follow on from
     /// what is known.
-    fn extend(&mut self, mode: Mode, from: u32, found: Vec<Matched>) {
-        let known = self.of_mut(mode);
+    fn extend(&mut self, unit: Unit, from: u32, found: Vec<Matched>) {
+        let known = self.of_mut(unit);
         if known.len() as u32 == from {
             known.extend(found);
         }
@@ -170,24 +168,28 @@ impl Hits {
 
     /// Takes the answers of `pending` once they have come: `Ok(true)` then, `Ok(false)` while
     /// still at work, `Err` if the work failed.
-    pub fn take(&mut self, pending: &Pending) -> Result<bool, ()> {
+    pub fn take(&mut self, pending: &Pending) -> Result<bool, Failed> {
         match pending.result.try_recv() {
             Ok(found) => {
                 if pending.key == self.key {
-                    self.extend(pending.mode, pending.from, found);
+                    self.extend(pending.unit, pending.from, found);
                 }
                 Ok(true)
             }
             Err(TryRecvError::Empty) => Ok(false),
-            Err(TryRecvError::Disconnected) => Err(()),
+            Err(TryRecvError::Disconnected) => Err(Failed),
         }
     }
 }
 
+/// The work in the background ended without its answers (its thread panicked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failed;
+
 impl Pending {
     /// The frames or messages it works on.
-    pub fn mode(&self) -> Mode {
-        self.mode
+    pub fn unit(&self) -> Unit {
+        self.unit
     }
 }
 
@@ -199,9 +201,9 @@ impl Drop for Pending {
 
 /// Where the bytes worth searching of frame (or message) `i` are: a compressed frame's are its
 /// message's inflated bytes.
-fn span_of(store: &Store, mode: Mode, i: u32) -> Span {
-    match mode {
-        Mode::Frames => store.readable_span(i),
-        Mode::Messages => store.message_data(i),
+fn span_of(store: &Store, unit: Unit, i: u32) -> Span {
+    match unit {
+        Unit::Frames => store.readable_span(i),
+        Unit::Messages => store.message_data(i),
     }
 }

@@ -1,0 +1,15 @@
+//! How decoded things are written for people, the same in every output: text from the wire
+//! escaped, one-line previews, payloads to read, hex, times, directions, close codes.
+//!
+//! In: bytes and the decoder's words (`model`, `ws`). Out: strings, or text appended to one.
+//! Never: chooses what is shown or where, reads the index, or knows the terminal, files, colours
+//! or styles: those are each output's own.
+
+pub mod escape;
+pub mod hex;
+pub mod payload;
+pub mod preview;
+pub mod time;
+pub mod words;
+
+pub use escape::{escape_plain, escape_text};

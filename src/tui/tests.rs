@@ -175,6 +175,24 @@ fn rejected_upgrades_are_listed_with_their_answer() {
     assert_shows(&s, "answered 403 Forbidden");
 }
 
+/// samples/snaplen.pcap cuts the handshake (samples/README.md: 30 bytes of TCP payload per
+/// record): the connections pane says why nothing is decoded, and where.
+#[test]
+fn anomalies_are_rows_that_say_why_a_connection_is_missing() {
+    let mut app = load("snaplen.pcap", false);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Connections: 0 WebSockets, 1 anomaly");
+    assert_shows(&s, "! HTTP   127.0.0.1:58402 → 127.0.0.1:8765 packet 4");
+    app.focus = Pane::Conns;
+    app.update(Action::Bottom);
+    assert!(app.selected_anomaly().is_some());
+    assert!(app.rows.is_empty());
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "An anomaly carries no frames");
+    assert_shows(&s, "HTTP anomaly");
+    assert_shows(&s, "packet 4: byte 30 of the");
+}
+
 #[test]
 fn messages_join_fragments_and_frames_say_which_part_they_are() {
     let mut app = load("mixed.pcap", false);

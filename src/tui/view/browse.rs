@@ -40,6 +40,10 @@ pub fn connections(f: &mut Frame, app: &App, area: Rect) {
     if !s.http.is_empty() {
         title.push_str(&format!(", {} plain HTTP", s.http.len()));
     }
+    if !s.anomalies.is_empty() {
+        let n = s.anomalies.len();
+        title.push_str(&format!(", {n} anomal{}", if n == 1 { "y" } else { "ies" }));
+    }
     let b = block(app, Pane::Conns, title);
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -110,6 +114,17 @@ pub fn connections(f: &mut Frame, app: &App, area: Rect) {
             escape_plain(h.reason.as_bytes(), 30, &mut text);
             text.push_str(" (no upgrade)");
             style = style.add_modifier(Modifier::DIM);
+        } else if let Some(a) = s
+            .anomalies
+            .get(i - 1 - s.conns.len() - s.rejected.len() - s.http.len())
+        {
+            text.push_str(&format!("! {:<7}", a.layer.name().to_ascii_uppercase()));
+            if let Some((src, dst)) = &a.endpoints {
+                text.push_str(&format!("{src} → {dst} "));
+            }
+            text.push_str(&format!("packet {}: ", a.packet));
+            escape_plain(a.reason.as_bytes(), 200, &mut text);
+            style = style.fg(Color::Red);
         }
         if i == app.browse.conn_sel {
             style = style.patch(SELECTED);
@@ -233,6 +248,8 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
             "A rejected upgrade carries no frames: its answer is in the Handshake view (v)."
         } else if app.selected_http().is_some() {
             "A plain HTTP request carries no frames: see the Handshake view (v)."
+        } else if app.selected_anomaly().is_some() {
+            "An anomaly carries no frames: it says why bytes below WebSocket were not decoded (v)."
         } else if app.filter.is_some() {
             "Nothing matches the filter (f to change it, Esc to clear it)."
         } else if !app.status.done {
@@ -462,6 +479,22 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
             "answered {} {reason} (packet {}), not 101 Switching Protocols",
             r.status, r.packet
         )));
+    } else if let Some(a) = app.selected_anomaly() {
+        lines.push(Line::from(format!("{} anomaly", a.layer.name().to_ascii_uppercase())).bold());
+        if let Some((src, dst)) = &a.endpoints {
+            lines.push(Line::from(format!("{src} → {dst}")));
+        }
+        let at = match a.layer {
+            crate::model::Layer::Http => "of the sender's stream",
+            _ => "of the packet, where the header starts",
+        };
+        lines.push(Line::from(format!(
+            "packet {}: byte {} {at}",
+            a.packet, a.offset
+        )));
+        let mut reason = String::new();
+        escape_plain(a.reason.as_bytes(), 1000, &mut reason);
+        lines.push(Line::from(reason));
     } else if let Some(h) = app.selected_http() {
         lines.push(Line::from("Plain HTTP, no upgrade asked for").bold());
         lines.push(Line::from(format!("{} → {}", h.client, h.server)));
@@ -483,7 +516,7 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
                 .selected()
                 .map(|r| r.conn(&app.store))
                 .or_else(|| (!app.store.conns.is_empty()).then_some(0)),
-            ConnRow::Rejected(_) | ConnRow::Http(_) => None,
+            ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) => None,
         };
         match conn.and_then(|c| app.store.conns.get(c as usize)) {
             None => lines.push(Line::from("Select a connection.").italic()),

@@ -5,7 +5,7 @@
 mod find;
 
 use crate::index::Unit;
-use crate::model::{Http, Rejected};
+use crate::model::{Anomaly, Http, Rejected};
 use crate::teach::Target;
 
 use super::super::app::{Action, App, Prompt};
@@ -58,6 +58,8 @@ pub enum ConnRow {
     Rejected(usize),
     /// A plain HTTP request, by its index in the store.
     Http(usize),
+    /// An anomaly below WebSocket, by its index in the store.
+    Anomaly(usize),
 }
 
 impl ConnRow {
@@ -67,7 +69,7 @@ impl ConnRow {
         match self {
             ConnRow::All => true,
             ConnRow::Conn(c) => c == conn,
-            ConnRow::Rejected(_) | ConnRow::Http(_) => false,
+            ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) => false,
         }
     }
 }
@@ -214,19 +216,30 @@ impl App {
     }
 
     /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades,
-    /// the plain HTTP requests.
+    /// the plain HTTP requests, the anomalies.
     pub fn conn_rows(&self) -> usize {
-        1 + self.store.conns.len() + self.store.rejected.len() + self.store.http.len()
+        let s = &self.store;
+        1 + s.conns.len() + s.rejected.len() + s.http.len() + s.anomalies.len()
     }
 
     /// What the connections pane has selected.
     pub fn conn_row(&self) -> ConnRow {
-        let (conns, rejected) = (self.store.conns.len(), self.store.rejected.len());
+        let s = &self.store;
+        let (conns, rejected, http) = (s.conns.len(), s.rejected.len(), s.http.len());
         match self.browse.conn_sel {
             0 => ConnRow::All,
             n if n <= conns => ConnRow::Conn((n - 1) as u32),
             n if n <= conns + rejected => ConnRow::Rejected(n - 1 - conns),
-            n => ConnRow::Http(n - 1 - conns - rejected),
+            n if n <= conns + rejected + http => ConnRow::Http(n - 1 - conns - rejected),
+            n => ConnRow::Anomaly(n - 1 - conns - rejected - http),
+        }
+    }
+
+    /// The anomaly selected in the connections pane.
+    pub fn selected_anomaly(&self) -> Option<&Anomaly> {
+        match self.conn_row() {
+            ConnRow::Anomaly(i) => self.store.anomalies.get(i),
+            _ => None,
         }
     }
 
@@ -258,6 +271,7 @@ impl App {
             ConnRow::Rejected(_) | ConnRow::Http(_) => {
                 "an HTTP request without WebSocket".to_owned()
             }
+            ConnRow::Anomaly(_) => "an anomaly below WebSocket".to_owned(),
         };
         format!("{what} of {conn}: {}", self.rows.len())
     }
@@ -268,7 +282,7 @@ impl App {
         let selected = match self.conn_row() {
             ConnRow::Rejected(i) => return Some(Target::Rejected(i)),
             ConnRow::Conn(c) => Some(c),
-            ConnRow::All | ConnRow::Http(_) => None,
+            ConnRow::All | ConnRow::Http(_) | ConnRow::Anomaly(_) => None,
         };
         let conn = self
             .selected()
@@ -328,7 +342,10 @@ impl App {
         if n != self.browse.conn_sel {
             self.browse.conn_sel = n;
             self.rebuild();
-            if self.selected_rejected().is_some() || self.selected_http().is_some() {
+            if self.selected_rejected().is_some()
+                || self.selected_http().is_some()
+                || self.selected_anomaly().is_some()
+            {
                 self.browse.right = Right::Handshake;
             }
         }

@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the paths every byte of a capture goes through: the frame header, the
-//! unmasking XOR, TCP reassembly in and out of order, and inflating a compressed message.
+//! unmasking XOR, TCP reassembly in and out of order, a million flows through the flow table, and
+//! inflating a compressed message.
 //!
 //! ```text
 //! cargo bench --bench hot_paths
@@ -7,9 +8,9 @@
 //! Whole-file figures against tshark come from `benches/compare.sh`.
 
 use std::hint::black_box;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use flate2::{Compress, Compression, FlushCompress};
 use wsinspect::tcp::{self, Segment, Tracker};
 use wsinspect::vocab::Dir;
@@ -95,6 +96,47 @@ fn reassembly(c: &mut Criterion) {
     g.finish();
 }
 
+/// A SYN from each of a million clients, as a scan or a busy server's day looks: past the default
+/// live-flow cap every new flow evicts the least recently active one.
+fn many_flows(c: &mut Criterion) {
+    const FLOWS: u32 = 1_000_000;
+    let server: SocketAddr = "10.0.0.1:443".parse().unwrap_or_else(|_| unreachable!());
+    let run = || {
+        let mut t = Tracker::new(tcp::Limits::default());
+        let mut closed = 0u32;
+        for i in 0..FLOWS {
+            // 16,384 ports on each of 62 addresses.
+            let ip = Ipv4Addr::from(0x0a01_0000 + (i >> 14));
+            let port = 1024 + (i & 0x3fff) as u16;
+            let syn = Segment {
+                src: SocketAddr::from((ip, port)),
+                dst: server,
+                seq: i,
+                ack: None,
+                syn: true,
+                fin: false,
+                rst: false,
+                payload: &[],
+                wire_len: 0,
+            };
+            t.push(&syn, &mut |ev| {
+                if let tcp::Event::Closed { .. } = ev {
+                    closed += 1;
+                }
+            });
+        }
+        closed
+    };
+    let cap = tcp::Limits::default().max_flows as u32;
+    assert_eq!(run(), FLOWS - cap, "every flow past the cap evicts one");
+    let mut g = c.benchmark_group("tcp flows");
+    g.throughput(Throughput::Elements(u64::from(FLOWS)));
+    // Each run takes a good part of a second: ten of them, one at a time.
+    g.sample_size(10).sampling_mode(SamplingMode::Flat);
+    g.bench_function("a million SYNs", |bench| bench.iter(run));
+    g.finish();
+}
+
 fn inflate(c: &mut Criterion) {
     // A JSON message as a server sends it compressed (RFC 7692 7.2.1: sync flush, tail cut).
     let text = br#"{"type":"tick","symbol":"ACME","price":109.12,"volume":4882,"exchange":"NASDAQ","note":"the same shape as most messages in a market feed"}"#.repeat(8);
@@ -124,5 +166,5 @@ fn inflate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, header, unmask, reassembly, inflate);
+criterion_group!(benches, header, unmask, reassembly, many_flows, inflate);
 criterion_main!(benches);

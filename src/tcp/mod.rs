@@ -39,6 +39,7 @@
 //!   data was missing, as their data is no longer tracked.
 
 mod assembler;
+mod order;
 mod seq;
 
 #[cfg(test)]
@@ -55,6 +56,7 @@ use std::net::SocketAddr;
 /// Direction within a flow; `AtoB` runs from `a` to `b` of [`Event::Opened`].
 pub use crate::vocab::Dir;
 use assembler::{Piece, Stream, WINDOW};
+use order::{Order, Place};
 pub use seq::SeqNumber;
 
 /// One TCP segment as read off a packet.
@@ -141,8 +143,8 @@ fn key_of(x: SocketAddr, y: SocketAddr) -> Key {
 struct Flow {
     id: FlowId,
     a: SocketAddr,
-    /// Tick of the last segment, for least-recently-active eviction.
-    last: u64,
+    /// Where the flow stands in the tracker's order of activity.
+    place: Place,
     ignored: bool,
     dirs: [Stream; 2],
 }
@@ -259,6 +261,8 @@ struct Tomb {
 pub struct Tracker {
     limits: Limits,
     live: HashMap<Key, Flow>,
+    /// Live flows from least to most recently active: the next to evict comes first.
+    order: Order<Key>,
     ids: HashMap<FlowId, Key>,
     tombs: HashMap<Key, Tomb>,
     /// Tombstones oldest first, as (key, stamp); entries whose stamp no longer
@@ -273,6 +277,7 @@ impl Tracker {
         Tracker {
             limits,
             live: HashMap::new(),
+            order: Order::new(),
             ids: HashMap::new(),
             tombs: HashMap::new(),
             tomb_order: VecDeque::new(),
@@ -332,6 +337,7 @@ impl Tracker {
         for (_, key) in ids {
             self.end(key, out);
         }
+        self.order.clear();
         self.tombs.clear();
         self.tomb_order.clear();
     }
@@ -353,15 +359,14 @@ impl Tracker {
     fn open(&mut self, key: Key, seg: &Segment<'_>, out: &mut impl FnMut(Event<'_>)) {
         let cap = self.limits.max_flows.max(1);
         while self.live.len() >= cap {
-            let Some(oldest) = self
-                .live
-                .iter()
-                .min_by_key(|(_, f)| f.last)
-                .map(|(k, _)| *k)
-            else {
+            let Some(oldest) = self.order.oldest() else {
                 break;
             };
+            let before = self.live.len();
             self.end(oldest, out);
+            if self.live.len() == before {
+                break;
+            }
         }
 
         let id = self.next_id;
@@ -381,7 +386,7 @@ impl Tracker {
         let flow = Flow {
             id,
             a,
-            last: self.tick,
+            place: self.order.push(key),
             ignored: false,
             dirs: [Stream::default(), Stream::default()],
         };
@@ -396,7 +401,7 @@ impl Tracker {
         let Some(flow) = self.live.get_mut(&key) else {
             return;
         };
-        flow.last = self.tick;
+        self.order.touch(flow.place);
         if let Some(how) = flow.take(dir, seg, max_bytes, seg.wire_len, out) {
             self.retire(key, how, out);
         }
@@ -407,6 +412,7 @@ impl Tracker {
         let Some(flow) = self.live.remove(&key) else {
             return;
         };
+        self.order.remove(flow.place);
         self.ids.remove(&flow.id);
         let cap = self.limits.max_flows.max(1);
         while self.tomb_order.len() >= cap {
@@ -435,6 +441,7 @@ impl Tracker {
         let Some(mut flow) = self.live.remove(&key) else {
             return;
         };
+        self.order.remove(flow.place);
         self.ids.remove(&flow.id);
         flow.flush(out);
         out(Event::Closed {

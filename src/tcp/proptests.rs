@@ -482,6 +482,11 @@ fn check_memory(t: &Tracker, limits: Limits) -> Result<(), TestCaseError> {
     prop_assert!(t.tombs.len() <= cap);
     prop_assert!(t.tomb_order.len() <= cap);
     prop_assert_eq!(t.ids.len(), t.live.len());
+    let mut ordered = t.order.keys();
+    let mut live: Vec<Key> = t.live.keys().copied().collect();
+    ordered.sort_unstable();
+    live.sort_unstable();
+    prop_assert_eq!(ordered, live);
     for f in t.live.values() {
         for half in &f.dirs {
             prop_assert!(half.buffered() <= limits.max_buffered_per_dir);

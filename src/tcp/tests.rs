@@ -706,6 +706,75 @@ fn least_recently_active_flow_is_evicted() {
 }
 
 #[test]
+fn eviction_follows_activity_in_either_direction_not_arrival() {
+    let mut h = Harness::with(Limits {
+        max_flows: 3,
+        max_buffered_per_dir: 1 << 20,
+    });
+    let from = |port| SocketAddr::from(([10, 0, 0, 9], port));
+    for port in [1, 2, 3] {
+        h.push(seg(from(port), server(), 1, b"x"));
+    }
+    // Flow 0 sends again and flow 1 hears back: flow 2 is now the least recently active.
+    h.push(seg(from(1), server(), 2, b"y"));
+    h.push(seg(server(), from(2), 1, b"z"));
+    h.push(seg(from(4), server(), 1, b"x"));
+    h.push(seg(from(5), server(), 1, b"x"));
+    h.push(seg(from(6), server(), 1, b"x"));
+    assert_eq!(
+        h.closes(),
+        vec![(2, Close::Eof), (0, Close::Eof), (1, Close::Eof)]
+    );
+    assert_eq!(h.t.live_flows(), 3);
+}
+
+#[test]
+fn eviction_matches_a_least_recently_active_model() {
+    const CAP: usize = 4;
+    let mut h = Harness::with(Limits {
+        max_flows: CAP,
+        max_buffered_per_dir: 1 << 20,
+    });
+    let from = |port| SocketAddr::from(([10, 0, 0, 9], port));
+    // Ports from most to least recently active, as a naive model keeps them.
+    let mut model: Vec<u16> = Vec::new();
+    let mut evicted_ports = Vec::new();
+    let mut seqs = [1u32; 12];
+    let mut x = 0x2545_f491_u32;
+    for _ in 0..2000 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let port = (x % 12) as u16;
+        if let Some(at) = model.iter().position(|p| *p == port) {
+            model.remove(at);
+        } else if model.len() == CAP {
+            evicted_ports.extend(model.pop());
+        }
+        model.insert(0, port);
+        let s = &mut seqs[usize::from(port)];
+        if x & 0x100 == 0 {
+            h.push(seg(from(port), server(), *s, b"x"));
+            *s += 1;
+        } else {
+            h.push(seg(server(), from(port), 1, b""));
+        }
+    }
+    let port_of: HashMap<FlowId, u16> =
+        h.ev.iter()
+            .filter_map(|e| match e {
+                Ev::Opened { flow, a, b, .. } => {
+                    Some((*flow, if *a == server() { b.port() } else { a.port() }))
+                }
+                _ => None,
+            })
+            .collect();
+    let evicted: Vec<u16> = h.closes().iter().map(|(f, _)| port_of[f]).collect();
+    assert!(evicted.len() > 100, "the cap was reached often");
+    assert_eq!(evicted, evicted_ports);
+}
+
+#[test]
 fn finish_closes_in_flow_order() {
     let mut h = Harness::new();
     for port in [9, 3, 7, 1, 5] {

@@ -2,8 +2,10 @@
 //! and the terminal UI reads back only what the screen shows, as Wireshark reads packets back
 //! from its capture file. Memory then follows the number of frames, not the size of the capture.
 //!
-//! The file is created in the temporary directory (`TMPDIR`) and unlinked at once, so nothing is
-//! left behind, whatever way the program ends. Where no file can be made, bytes stay in memory.
+//! The file is made in the temporary directory (`TMPDIR`) without a name where the system allows
+//! it (else under a random name, unlinked at once), readable by its owner only: nothing is left
+//! behind, whatever way the program ends, and a capture taken as root is not shown to other
+//! users. Where no file can be made, bytes stay in memory.
 
 use std::fs::File;
 use std::io;
@@ -386,18 +388,19 @@ impl Reader {
 }
 
 fn unnamed_file() -> io::Result<File> {
-    let dir = std::env::temp_dir();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let path = dir.join(format!("wsinspect-{}-{nanos}.payloads", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    // Unlinked while open: the data lives until the file is closed, and nothing is left over.
-    std::fs::remove_file(&path)?;
+    unnamed_file_in(&std::env::temp_dir())
+}
+
+/// A file of mode 0600 in `dir` that no one else can open by name: made with `O_TMPFILE` where
+/// the file system has it, else under a random name and unlinked at once. Its data lives until
+/// it is closed.
+fn unnamed_file_in(dir: &std::path::Path) -> io::Result<File> {
+    use std::os::unix::fs::PermissionsExt;
+    let file = tempfile::tempfile_in(dir)?;
+    // `O_TMPFILE` gives 0666 less the umask (0644 as a rule). No one else can reach a file
+    // without a name, but should it be given one (`linkat` through /proc/self/fd), it stays its
+    // owner's alone.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     Ok(file)
 }
 
@@ -482,5 +485,19 @@ mod tests {
             len: 9,
         };
         assert!(r.get(far).is_empty());
+    }
+
+    #[test]
+    fn the_file_is_its_owners_alone_and_has_no_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = unnamed_file_in(dir.path()).unwrap();
+        assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(names.is_empty(), "{names:?}");
+        f.write_all_at(b"payload", 0).unwrap();
+        let mut back = [0; 7];
+        f.read_exact_at(&mut back, 0).unwrap();
+        assert_eq!(&back, b"payload");
     }
 }

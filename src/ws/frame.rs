@@ -137,7 +137,8 @@ pub struct FrameHeader {
 impl FrameHeader {
     /// Parses a header from the start of `buf`. `Ok(None)` means more bytes are needed; nothing is
     /// consumed then. A header is always decodable once its bytes are there: what breaks the RFC
-    /// is reported by [`FrameHeader::violations`], not refused.
+    /// is reported as a [`Problem`](super::Problem) of the frame by the
+    /// [`Connection`](super::Connection) that reads it, not refused.
     pub fn parse(buf: &[u8]) -> Option<FrameHeader> {
         let [b0, b1, ..] = *buf else { return None };
         let masked = b1 & 0x80 != 0;

@@ -8,7 +8,7 @@
 pub mod spill;
 mod store;
 
-pub use spill::Span;
+pub use spill::{Span, Unreadable};
 pub use store::{Conn, Entry, FrameList, FrameMeta, Ingest, MessageMeta, NO_MESSAGE, Store};
 #[cfg(test)]
 pub use store::{decode_sample, sample, test_frame};

@@ -250,32 +250,45 @@ impl Writer {
     }
 }
 
+/// Why the bytes of a span cannot be read back: the disk filled up or failed while they were
+/// written, or the file went away. Shown where the bytes would be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("payload could not be read back: {0}")]
+pub struct Unreadable(String);
+
 impl Reader {
-    /// The bytes of a span; empty if they cannot be read back.
-    pub fn get(&self, span: Span) -> Vec<u8> {
+    /// The bytes of a span.
+    pub fn get(&self, span: Span) -> Result<Vec<u8>, Unreadable> {
         self.head(span, span.len())
     }
 
     /// The first `max` bytes of a span, for previews.
-    pub fn head(&self, span: Span, max: usize) -> Vec<u8> {
+    pub fn head(&self, span: Span, max: usize) -> Result<Vec<u8>, Unreadable> {
         let len = span.len().min(max);
+        if len == 0 {
+            return Ok(Vec::new());
+        }
         match self.0.as_ref() {
             Backing::File(f) => {
                 let mut out = vec![0; len];
                 match f.read_exact_at(&mut out, span.at) {
-                    Ok(()) => out,
-                    Err(_) => Vec::new(),
+                    Ok(()) => Ok(out),
+                    // What a write that failed for want of room leaves behind.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(Unreadable(
+                        "the temporary file ends before it (was the disk full?)".into(),
+                    )),
+                    Err(e) => Err(Unreadable(e.to_string())),
                 }
             }
             Backing::Memory(m) => {
-                let Ok(m) = m.lock() else {
-                    return Vec::new();
-                };
+                let m = m
+                    .lock()
+                    .map_err(|_| Unreadable("the thread keeping it failed".into()))?;
                 usize::try_from(span.at)
                     .ok()
                     .and_then(|at| m.get(at..at.checked_add(len)?))
                     .map(<[u8]>::to_vec)
-                    .unwrap_or_default()
+                    .ok_or_else(|| Unreadable("it lies past the bytes kept".into()))
             }
         }
     }
@@ -309,7 +322,8 @@ impl Window<'_> {
     /// The bytes of a span, from the window when it holds them.
     pub fn get(&mut self, span: Span) -> std::borrow::Cow<'_, [u8]> {
         let Backing::File(f) = self.reader.0.as_ref() else {
-            return self.reader.get(span).into();
+            // A payload that cannot be read is searched as no bytes.
+            return self.reader.get(span).unwrap_or_default().into();
         };
         let end = span.at + span.len as u64;
         if span.at < self.start || end > self.start + self.buf.len() as u64 {
@@ -417,11 +431,11 @@ mod tests {
         let b = w.put(&big);
         let after = w.put(b"world");
         w.flush();
-        assert_eq!(r.get(small), b"hello");
-        assert_eq!(r.get(b), big);
-        assert_eq!(r.get(after), b"world");
-        assert_eq!(r.head(b, 3), [0, 1, 2]);
-        assert!(r.get(Span::default()).is_empty());
+        assert_eq!(r.get(small).unwrap(), b"hello");
+        assert_eq!(r.get(b).unwrap(), big);
+        assert_eq!(r.get(after).unwrap(), b"world");
+        assert_eq!(r.head(b, 3).unwrap(), [0, 1, 2]);
+        assert_eq!(r.get(Span::default()), Ok(Vec::new()));
         assert_eq!(w.size(), 10 + big.len() as u64);
     }
 
@@ -476,15 +490,45 @@ mod tests {
     }
 
     #[test]
-    fn memory_spills_read_at_once_and_past_the_end_as_nothing() {
+    fn memory_spills_read_at_once_and_past_the_end_as_an_error() {
         let (mut w, r) = in_memory();
         let s = w.put(b"abc");
-        assert_eq!(r.get(s), b"abc");
+        assert_eq!(r.get(s).unwrap(), b"abc");
         let far = Span {
             at: 1 << 40,
             len: 9,
         };
-        assert!(r.get(far).is_empty());
+        let told = r.get(far).unwrap_err().to_string();
+        assert_eq!(
+            told,
+            "payload could not be read back: it lies past the bytes kept"
+        );
+        assert_eq!(
+            r.get(Span {
+                at: 1 << 40,
+                len: 0
+            }),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn bytes_a_cut_file_lost_are_an_error_not_an_empty_payload() {
+        let (mut w, r) = new();
+        let kept = w.put(b"kept");
+        let lost = w.put(b"lost to a full disk");
+        w.flush();
+        let Backing::File(f) = r.0.as_ref() else {
+            panic!("{:?}", w.trouble);
+        };
+        f.set_len(kept.len as u64).unwrap();
+        assert_eq!(r.get(kept).unwrap(), b"kept");
+        let told = r.get(lost).unwrap_err().to_string();
+        assert_eq!(
+            told,
+            "payload could not be read back: the temporary file ends before it (was the disk full?)"
+        );
+        assert!(r.head(lost, 4).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::spill::{self, Span};
+use super::spill::{self, Span, Unreadable};
 use crate::model::{self, Event, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
@@ -298,7 +298,8 @@ impl Store {
     fn push_frame(&mut self, f: FrameMeta) {
         let index = self.frames.len() as u32;
         let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
-            .then(|| self.spill.head(f.payload, 2))
+            .then(|| self.spill.head(f.payload, 2).ok())
+            .flatten()
             .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
         self.payload_bytes += f.payload.len() as u64;
         if let Some(c) = self.conn_mut(f.conn) {
@@ -444,40 +445,54 @@ impl Store {
     }
 
     /// A frame's unmasked payload, read back.
-    pub fn payload(&self, frame: u32) -> Vec<u8> {
+    pub fn payload(&self, frame: u32) -> Result<Vec<u8>, Unreadable> {
         self.spill.get(self.frames[frame as usize].payload)
     }
 
     /// A message's final bytes, read back.
-    pub fn data(&self, message: u32) -> Vec<u8> {
+    pub fn data(&self, message: u32) -> Result<Vec<u8>, Unreadable> {
         self.spill.get(self.message_data(message))
     }
 
-    /// A frame whole, its payload read back, for the views that show one.
+    /// A frame whole, its payload read back, for the views that show one; no payload if it
+    /// cannot be read back (see [`Store::frame_read`]).
     pub fn frame(&self, index: u32) -> model::Frame {
+        self.frame_read(index).0
+    }
+
+    /// A frame whole, and why its payload is missing if it could not be read back.
+    pub fn frame_read(&self, index: u32) -> (model::Frame, Option<Unreadable>) {
         let f = &self.frames[index as usize];
-        model::Frame {
+        let (payload, lost) = split(self.spill.get(f.payload));
+        let frame = model::Frame {
             conn: f.conn,
             n: f.n,
             ts: f.ts,
             from: f.from,
             header: f.header,
-            payload: self.spill.get(f.payload),
+            payload,
             truncated: f.truncated,
             problems: f.problems.to_vec(),
             packets: f.packets,
-        }
+        };
+        (frame, lost)
     }
 
-    /// A message whole, its bytes read back.
+    /// A message whole, its bytes read back; no bytes if they cannot be read back (see
+    /// [`Store::message_read`]).
     pub fn message(&self, index: u32) -> model::Message {
+        self.message_read(index).0
+    }
+
+    /// A message whole, and why its bytes are missing if they could not be read back.
+    pub fn message_read(&self, index: u32) -> (model::Message, Option<Unreadable>) {
         let m = self.message_meta(index);
-        let data = self.spill.get(m.data);
+        let (data, lost) = split(self.spill.get(m.data));
         // Kept once, in the bytes: the reason follows the 2-byte code.
         let close_reason = m
             .close_code
             .map(|_| String::from_utf8_lossy(data.get(2..).unwrap_or_default()).into_owned());
-        model::Message {
+        let message = model::Message {
             conn: m.conn,
             ts: m.ts,
             from: m.from,
@@ -489,12 +504,21 @@ impl Store {
             close_code: m.close_code,
             close_reason,
             problems: m.problems.to_vec(),
-        }
+        };
+        (message, lost)
     }
 
     /// The inflated bytes of a frame's compressed message, if it belongs to one.
-    pub fn inflated_of(&self, frame: u32) -> Option<Vec<u8>> {
+    pub fn inflated_of(&self, frame: u32) -> Option<Result<Vec<u8>, Unreadable>> {
         self.inflated_span(frame).map(|span| self.spill.get(span))
+    }
+}
+
+/// Bytes read back, or none and the reason.
+fn split(read: Result<Vec<u8>, Unreadable>) -> (Vec<u8>, Option<Unreadable>) {
+    match read {
+        Ok(bytes) => (bytes, None),
+        Err(e) => (Vec::new(), Some(e)),
     }
 }
 
@@ -604,7 +628,7 @@ mod tests {
         assert_eq!(s.frame_message, [1, 0, 1]);
         assert_eq!(s.conns[0].frames, 3);
         assert_eq!(s.conns[0].bytes, 4);
-        assert_eq!(s.data(1), b"abcd");
+        assert_eq!(s.data(1), Ok(b"abcd".to_vec()));
         assert_eq!(s.inflated_of(2), None);
         // The ping's message shares its frame's bytes rather than storing them twice.
         assert_eq!(s.message_meta(0).data, s.frames[1].payload);

@@ -794,7 +794,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
             Look::Code,
             format!(
                 "  joined: \"{}\"",
-                escape::plain(&store.spill.get(m.data), 200)
+                escape::plain(&store.spill.get(m.data).unwrap_or_default(), 200)
             ),
         );
     }
@@ -834,7 +834,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
     );
     match store.message_of(index).filter(|m| m.compressed) {
         Some(m) if m.problems.is_empty() => {
-            let data = store.spill.get(m.data);
+            let data = store.spill.get(m.data).unwrap_or_default();
             p.push(
                 Look::Code,
                 format!(

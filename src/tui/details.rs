@@ -12,7 +12,7 @@ use crate::present::time::utc;
 use crate::present::words::{CloseCode, direction};
 use crate::ws::{LengthForm, Opcode};
 
-use crate::index::Store;
+use crate::index::{Store, Unreadable};
 
 /// One line of the field tree.
 pub struct Field {
@@ -36,6 +36,9 @@ pub struct Details {
     pub header_len: usize,
     /// For a frame of a compressed message: the message's inflated bytes.
     pub inflated: Option<Vec<u8>>,
+    /// Why bytes this row has are missing from `wire` or `inflated`: they could not be read
+    /// back. Shown with the bytes, so that no one takes them for an empty payload.
+    pub unreadable: Option<String>,
 }
 
 impl Details {
@@ -46,6 +49,17 @@ impl Details {
             bytes,
             problem: false,
         });
+    }
+
+    /// A problem line saying why bytes are missing, and the same words for the bytes pane.
+    fn unreadable(&mut self, depth: u8, e: &Unreadable) {
+        self.fields.push(Field {
+            depth,
+            text: format!("! {e}"),
+            bytes: None,
+            problem: true,
+        });
+        self.unreadable.get_or_insert_with(|| format!("({e})"));
     }
 
     fn problems(&mut self, problems: &[crate::ws::Problem]) {
@@ -95,7 +109,8 @@ fn bits(byte: u8, mask: u8) -> String {
     s
 }
 
-pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
+/// `lost`: why the payload is not in `f`, if it could not be read back.
+pub fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) -> Details {
     let mut d = Details::default();
     let h = &f.header;
     h.encode(&mut d.wire);
@@ -237,9 +252,12 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             Some(hl..d.wire.len()),
         );
     }
+    if let Some(e) = lost {
+        d.unreadable(1, e);
+    }
     let inflated = store.inflated_of(index);
     match &inflated {
-        Some(data) if h.rsv1 => {
+        Some(Ok(data)) if h.rsv1 => {
             d.line(
                 1,
                 format!(
@@ -251,19 +269,22 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             );
             preview_line(&mut d, 1, Opcode::Text, data);
         }
-        Some(_) => d.line(
+        Some(Ok(_)) => d.line(
             1,
             "Part of a compressed message: see the message for its inflated text".into(),
             Some(hl..d.wire.len()),
         ),
-        None => preview_line(&mut d, 1, h.opcode(), &f.payload),
+        Some(Err(e)) => d.unreadable(1, e),
+        None if lost.is_none() => preview_line(&mut d, 1, h.opcode(), &f.payload),
+        None => {}
     }
-    d.inflated = inflated;
+    d.inflated = inflated.and_then(Result::ok);
     d.problems(&f.problems);
     d
 }
 
-pub fn message(m: &Message) -> Details {
+/// `lost`: why the bytes are not in `m`, if they could not be read back.
+pub fn message(m: &Message, lost: Option<&Unreadable>) -> Details {
     let mut d = Details {
         wire: m.data.clone(),
         unmasked: m.data.clone(),
@@ -295,7 +316,9 @@ pub fn message(m: &Message) -> Details {
         len.push_str(" after inflating (permessage-deflate)");
     }
     d.line(1, len, Some(0..m.data.len()));
-    if let Some(code) = m.close_code {
+    if let Some(e) = lost {
+        d.unreadable(1, e);
+    } else if let Some(code) = m.close_code {
         d.line(
             1,
             format!("Close code: {}", CloseCode(code)),

@@ -480,6 +480,42 @@ fn bytes_from_the_wire_never_reach_the_terminal_raw() {
 }
 
 #[test]
+fn payloads_that_cannot_be_read_back_say_why_instead_of_looking_empty() {
+    let mut app = load("echo.pcap", false);
+    // A spill that holds nothing: every payload lies past its end, as after a full disk.
+    app.store.spill = crate::index::spill::Reader::default();
+    let why = "(payload could not be read back: it lies past the bytes kept)";
+    assert_eq!(app.payload_lines().as_slice(), [why]);
+    let d = app.details().unwrap();
+    assert_eq!(d.unreadable.as_deref(), Some(why));
+    assert!(
+        d.fields
+            .iter()
+            .any(|f| f.problem && f.text.contains(&why[1..why.len() - 1]))
+    );
+    let mut preview = String::new();
+    Row::Frame(0).preview(&app.store, &mut preview);
+    assert_eq!(preview, why);
+
+    for right in [Right::Bytes, Right::Payload] {
+        app.browse.right = right;
+        let s = screen(&app, 160, 30);
+        assert_shows(&s, "(payload could not be read back");
+        assert_hides(&s, "(empty");
+        assert_hides(&s, "Empty");
+    }
+    // The bytes pane keeps the header it has and says why the payload is not after it.
+    app.browse.right = Right::Bytes;
+    app.update(Action::FocusPrev); // list → connections … go round to the bytes pane
+    app.update(Action::FocusPrev);
+    app.update(Action::ToggleZoom);
+    assert_eq!(app.focus, Pane::Right);
+    let s = screen(&app, 100, 12);
+    assert_shows(&s, "0000  81 94 16 f6 b8 52");
+    assert_shows(&s, why);
+}
+
+#[test]
 fn live_follows_the_newest_only_from_the_end() {
     let mut app = load("echo.pcap", true);
     assert_eq!(

@@ -1,7 +1,7 @@
 //! One row of the frame or message list, and what the store says about it: a row is an index,
 //! everything shown for it is read from the store when it is drawn.
 
-use crate::index::{Store, Unit};
+use crate::index::{Store, Unit, Unreadable};
 use crate::model::{Side, Timestamp};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
@@ -36,7 +36,8 @@ impl Row {
             Row::Gap(i) => return Subject::gap(store, i),
         };
         if with_data {
-            subject.data = store.spill.get(span).into();
+            // A payload that cannot be read back matches as no bytes; its row says why.
+            subject.data = store.spill.get(span).unwrap_or_default().into();
         }
         subject
     }
@@ -85,7 +86,7 @@ impl Row {
                 if compressed && h.rsv1 {
                     // The first frame of a compressed message shows the message inflated.
                     let data = s.spill.head(s.readable_span(i), PREVIEW_BYTES);
-                    preview(Opcode::Text, &data, Room::COLUMN, out);
+                    preview_read(Opcode::Text, data, out);
                 } else if h.rsv1 || compressed {
                     preview::compressed(f.payload.len(), out);
                 } else {
@@ -93,18 +94,13 @@ impl Row {
                         (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
                         (op, _) => op,
                     };
-                    preview(
-                        op,
-                        &s.spill.head(f.payload, PREVIEW_BYTES),
-                        Room::COLUMN,
-                        out,
-                    );
+                    preview_read(op, s.spill.head(f.payload, PREVIEW_BYTES), out);
                 }
             }
             Row::Message(i) => {
                 let m = store.message_meta(i);
                 let data = store.spill.head(m.data, PREVIEW_BYTES);
-                preview(Opcode::from_u8(m.opcode), &data, Room::COLUMN, out);
+                preview_read(Opcode::from_u8(m.opcode), data, out);
             }
             Row::Gap(i) => preview::gap(store.gaps[i as usize].bytes, out),
         }
@@ -129,8 +125,8 @@ impl Row {
 
     /// The bytes the payload pane shows and `s` saves, and whether they are text: a frame's
     /// unmasked payload (inflated when its message was compressed), a message's final bytes.
-    /// A gap has none.
-    pub fn payload(self, store: &Store) -> Option<(Vec<u8>, bool)> {
+    /// A gap has none; bytes that cannot be read back say why.
+    pub fn payload(self, store: &Store) -> Option<(Result<Vec<u8>, Unreadable>, bool)> {
         match self {
             Row::Frame(i) => {
                 let f = &store.frames[i as usize];
@@ -140,6 +136,18 @@ impl Row {
             }
             Row::Message(i) => Some((store.data(i), store.message_meta(i).opcode == 1)),
             Row::Gap(_) => None,
+        }
+    }
+}
+
+/// A one-line preview of bytes read back, or why they could not be.
+fn preview_read(opcode: Opcode, read: Result<Vec<u8>, Unreadable>, out: &mut String) {
+    match read {
+        Ok(data) => preview(opcode, &data, Room::COLUMN, out),
+        Err(e) => {
+            out.push('(');
+            out.push_str(&e.to_string());
+            out.push(')');
         }
     }
 }

@@ -16,6 +16,10 @@ pub fn save(dir: &Path, store: &Store, row: Option<Row>) -> String {
     let Some((data, text)) = row.payload(store) else {
         return "a gap has no payload to save".into();
     };
+    let data = match data {
+        Ok(data) => data,
+        Err(e) => return format!("nothing saved: {e}"),
+    };
     let conn = row.conn(store);
     let what = match row {
         Row::Frame(i) => format!("frame{}", store.frames[i as usize].n),

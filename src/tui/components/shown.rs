@@ -47,8 +47,14 @@ impl Shown {
 
 fn build_details(store: &Store, row: Row) -> Details {
     match row {
-        Row::Frame(i) => details::frame(store, i, &store.frame(i)),
-        Row::Message(i) => details::message(&store.message(i)),
+        Row::Frame(i) => {
+            let (frame, lost) = store.frame_read(i);
+            details::frame(store, i, &frame, lost.as_ref())
+        }
+        Row::Message(i) => {
+            let (message, lost) = store.message_read(i);
+            details::message(&message, lost.as_ref())
+        }
         Row::Gap(i) => details::gap(&store.gaps[i as usize]),
     }
 }
@@ -56,7 +62,8 @@ fn build_details(store: &Store, row: Row) -> Details {
 /// JSON pretty-printed when it parses, text escaped line by line, anything else as hex.
 fn build_payload(store: &Store, row: Row) -> Vec<String> {
     match row.payload(store) {
-        Some((data, text)) => payload::lines(&data, text),
+        Some((Ok(data), text)) => payload::lines(&data, text),
+        Some((Err(e), _)) => vec![format!("({e})")],
         None => vec!["(a gap has no payload)".to_owned()],
     }
 }

@@ -383,7 +383,9 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
         None
     };
     let mut lines: Vec<Line> = Vec::new();
-    let total_lines = bytes.len().div_ceil(per_line);
+    let hex_lines = bytes.len().div_ceil(per_line);
+    // Bytes that could not be read back are not silently left out: a blank line, then why.
+    let total_lines = hex_lines + if d.unreadable.is_some() { 2 } else { 0 };
     let inflated_lines = d
         .inflated
         .as_ref()
@@ -405,6 +407,15 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
             }
             st
         }));
+    }
+    if let Some(why) = &d.unreadable {
+        for line in hex_lines.max(scroll)..total_lines.min(scroll + height) {
+            lines.push(Line::from(if line == hex_lines {
+                String::new()
+            } else {
+                why.clone()
+            }));
+        }
     }
     if let Some(inflated) = &d.inflated {
         let start = total_lines.max(scroll);

@@ -27,6 +27,11 @@ Examples:
   Only the connections on port 8765 of a busy capture:
     wsinspect big.pcap -p 8765
 
+  Only the frames, messages and gaps a filter keeps, as tshark -Y (the terminal UI's filter,
+  table in the README); with --json, each after the connection it belongs to:
+    wsinspect capture.pcap -Y 'client and text contains \"error\"'
+    wsinspect capture.pcap -Y 'problems or len > 64k' --json
+
   Teach a class how WebSockets work, with a capture of your own (arrows to step):
     wsinspect --teach samples/echo.pcap
 
@@ -83,6 +88,16 @@ pub struct Args {
     /// Stop after N WebSocket frames
     #[arg(short = 'c', long = "count", value_name = "N")]
     pub count: Option<u64>,
+
+    /// Write only the frames, messages and gaps that FILTER keeps, as tshark -Y (the terminal
+    /// UI's filter language, e.g. 'client and text contains "error"'); as text unless --json
+    #[arg(
+        short = 'Y',
+        long = "display-filter",
+        value_name = "FILTER",
+        conflicts_with = "teach"
+    )]
+    pub display_filter: Option<String>,
 
     /// Treat TCP traffic on PORT as WebSocket from its first byte, for captures that begin
     /// after the handshake (repeatable)

@@ -16,7 +16,8 @@
 //! What the terminal UI browses serves every output: `index` keeps the events (frames as small
 //! summaries, their bytes in a spill file), `query` filters and searches them, `teach` walks
 //! through one connection of them, and `present` says everything the same way wherever it is
-//! written. None of them knows the UI.
+//! written. None of them knows the UI. `query`'s filter also narrows what `output` writes, as
+//! the events are decoded (`-Y`), judging each row as the UI's list does.
 
 pub mod capture;
 pub mod cli;

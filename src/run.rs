@@ -9,6 +9,7 @@ use crate::cli::Args;
 use crate::model::{Event, Timestamp};
 use crate::output::{Sink, json::Json, text::Text};
 use crate::pipeline::{Consumer, Options, Pipeline, Stats, drive};
+use crate::query::{self, Filter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -28,6 +29,11 @@ pub enum Error {
         "{0} holds no WebSocket handshake to teach with: record one with tcpdump -i lo -w FILE 'tcp port 8765' before the client connects"
     )]
     NothingToTeach(String),
+    #[error("bad filter '{text}' {error}; see the filter table in README")]
+    BadFilter {
+        text: String,
+        error: query::filter::Error,
+    },
 }
 
 impl Error {
@@ -35,7 +41,7 @@ impl Error {
         match self {
             Error::Capture(e) => e.exit_code(),
             Error::Output(_) | Error::NothingToTeach(_) => 1,
-            Error::NoSource | Error::LiveOnly(_) => 2,
+            Error::NoSource | Error::LiveOnly(_) | Error::BadFilter { .. } => 2,
             Error::Tui(e) => e.exit_code(),
         }
     }
@@ -62,11 +68,54 @@ impl<W: Write> Output<W> {
     }
 }
 
-/// Counts frames for `-c` and writes events.
+/// Counts frames for `-c` and writes events, those `-Y` keeps if given.
 struct Driver<W: Write> {
     out: Output<W>,
     frames: u64,
     limit: Option<u64>,
+    display: Option<query::Stream>,
+    /// What `display` handed on, each with whether to write it.
+    passed: Vec<(Event, bool)>,
+}
+
+impl<W: Write> Driver<W> {
+    /// Writes an event; false, writing nothing, for a frame past `-c N`.
+    fn write(&mut self, ev: &Event) -> Result<bool, Error> {
+        if let Event::Frame(_) = ev {
+            if self.limit.is_some_and(|l| self.frames >= l) {
+                return Ok(false);
+            }
+            self.frames += 1;
+        }
+        self.out.sink().event(ev).map_err(Error::Output)?;
+        Ok(true)
+    }
+
+    /// Writes what the display filter handed on and keeps, and hands every event to `done`;
+    /// false once `-c N` frames were written.
+    fn write_passed(&mut self, done: &mut impl FnMut(Event)) -> Result<bool, Error> {
+        let mut passed = std::mem::take(&mut self.passed);
+        for (ev, keep) in passed.drain(..) {
+            if keep && !self.write(&ev)? {
+                return Ok(false);
+            }
+            done(ev);
+        }
+        self.passed = passed;
+        Ok(true)
+    }
+
+    /// The input ended: writes what the display filter still held back.
+    fn finish(&mut self) -> Result<(), Error> {
+        let Some(display) = self.display.as_mut() else {
+            return Ok(());
+        };
+        if self.limit.is_some_and(|l| self.frames >= l) {
+            return Ok(());
+        }
+        display.finish(&mut self.passed);
+        self.write_passed(&mut drop).map(|_| ())
+    }
 }
 
 impl<W: Write> Consumer for Driver<W> {
@@ -81,13 +130,16 @@ impl<W: Write> Consumer for Driver<W> {
     /// buffers; false once `-c N` frames were written.
     fn take(&mut self, events: &mut Vec<Event>, pipeline: &mut Pipeline) -> Result<bool, Error> {
         for ev in events.drain(..) {
-            if let Event::Frame(_) = ev {
-                if self.limit.is_some_and(|l| self.frames >= l) {
+            if let Some(display) = self.display.as_mut() {
+                display.push(ev, &mut self.passed);
+                if !self.write_passed(&mut |ev| pipeline.recycle(ev))? {
                     return Ok(false);
                 }
-                self.frames += 1;
+                continue;
             }
-            self.out.sink().event(&ev).map_err(Error::Output)?;
+            if !self.write(&ev)? {
+                return Ok(false);
+            }
             pipeline.recycle(ev);
         }
         Ok(self.limit.is_none_or(|l| self.frames < l))
@@ -104,13 +156,25 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
         return Ok(());
     }
+    // Before anything is read: a filter that does not parse is a usage error.
+    let display = match &args.display_filter {
+        Some(text) => Some(Filter::parse(text).map_err(|error| Error::BadFilter {
+            text: text.clone(),
+            error,
+        })?),
+        None => None,
+    };
     let input = Input::from_args(&args)?;
     let options = Options {
         decode_as: args.decode_as.clone(),
         ws_limits: None,
     };
     // The terminal UI is for a person at a terminal; anything else gets text, as tshark does.
-    let tui = !args.print && !args.json && args.count.is_none() && io::stdout().is_terminal();
+    let tui = !args.print
+        && !args.json
+        && args.count.is_none()
+        && args.display_filter.is_none()
+        && io::stdout().is_terminal();
     if tui {
         return run_tui(input, options, args.teach);
     }
@@ -144,12 +208,16 @@ pub fn run(args: Args) -> Result<(), Error> {
         out,
         frames: 0,
         limit: args.count,
+        // NDJSON readers get the connection a kept row belongs to; text, as tshark -Y, only rows.
+        display: display.map(|f| query::Stream::new(f, args.json)),
+        passed: Vec::new(),
     };
     let result = match input {
         Input::Live(opts) => run_live(&opts, options, &mut driver, &stop, &waker),
         Input::File { path, filter } => {
             let mut file = capture::Prefetched::new(capture::File::open(&path, filter.as_deref())?);
             drive(&mut file, options, &mut driver, &stop).and_then(|ended| {
+                driver.finish()?;
                 driver.out.flush().map_err(Error::Output)?;
                 report(&ended.stats);
                 ended.error.map_or(Ok(()), |e| Err(e.into()))
@@ -255,6 +323,7 @@ fn run_live<W: Write>(
         opts.bpf()
     );
     let ended = drive(&mut live, options, driver, stop)?;
+    let finished = driver.finish();
     // Whatever stopped the capture, the save file is made whole and the counters are told.
     let flushed = live.flush();
     let s = live.stats();
@@ -267,7 +336,10 @@ fn run_live<W: Write>(
     report(&ended.stats);
     match ended.error {
         Some(e) => Err(e.into()),
-        None => Ok(flushed?),
+        None => {
+            finished?;
+            Ok(flushed?)
+        }
     }
 }
 

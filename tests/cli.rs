@@ -49,6 +49,7 @@ fn help_teaches_by_example() {
         "| jq",
         "-d 8765",
         "tcpdump -i lo -w",
+        "-Y 'client and text contains",
     ] {
         assert!(out.contains(example), "missing {example:?} in --help");
     }
@@ -361,5 +362,187 @@ fn ci_runs_the_test_command_the_readme_gives() {
     assert!(
         readme.lines().any(|l| l.starts_with(&given)),
         "the README's quick start does not give {given:?}"
+    );
+}
+
+/// `--json` lines of a run that must succeed.
+fn json_lines(args: &[&str]) -> Vec<Value> {
+    let o = wsinspect(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The lines of a sample's `.jsonl` file (tshark's dissection, the peers' log).
+fn sample_lines(name: &str) -> Vec<Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn of_type<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["type"] == kind).collect()
+}
+
+#[test]
+fn display_filter_keeps_the_frames_tshark_shows_for_it() {
+    let lines = json_lines(&["samples/mixed.pcap", "--json", "-Y", "ping"]);
+    // tshark's dissection: the ping frames (opcode 9), their packets and unmasked payloads.
+    let tshark: Vec<(u64, String)> = sample_lines("mixed.tshark.jsonl")
+        .iter()
+        .filter(|f| f["opcode"] == 9)
+        .map(|f| {
+            let payload = f["app_payload_hex"].as_str().unwrap().to_owned();
+            (f["frame"].as_u64().unwrap(), payload)
+        })
+        .collect();
+    assert_eq!(tshark.len(), 4);
+    let frames: Vec<(u64, String)> = of_type(&lines, "frame")
+        .iter()
+        .map(|f| {
+            let payload = f["payload"].as_str().unwrap().to_owned();
+            (f["packet_last"].as_u64().unwrap(), payload)
+        })
+        .collect();
+    assert_eq!(frames, tshark);
+    // Each ping is a message of its own; the connection they belong to comes first, once.
+    let messages = of_type(&lines, "message");
+    assert_eq!(messages.len(), 4);
+    assert!(messages.iter().all(|m| m["opcode"] == 9), "{messages:?}");
+    assert_eq!(lines[0]["type"], "connection");
+    assert_eq!(lines.len(), 1 + 4 + 4, "{lines:#?}");
+}
+
+#[test]
+fn display_filter_reads_payloads_as_the_peers_sent_them() {
+    // The peers' log: what the client sent holding "fragment" (any case), as whole messages
+    // and, for a fragmented one, as its fragments.
+    let has = |hex: &str| {
+        String::from_utf8_lossy(&hex::decode(hex).unwrap())
+            .to_lowercase()
+            .contains("fragment")
+    };
+    let sent: Vec<Value> = sample_lines("mixed.log.jsonl")
+        .into_iter()
+        .filter(|l| l["peer"] == "client" && l["event"] == "sent")
+        .collect();
+    let mut want_frames: Vec<String> = Vec::new();
+    let mut want_messages: Vec<String> = Vec::new();
+    for m in &sent {
+        let hex = m["hex"].as_str().unwrap();
+        match m["fragments"].as_array() {
+            Some(parts) => want_frames.extend(
+                parts
+                    .iter()
+                    .map(|p| p.as_str().unwrap().to_owned())
+                    .filter(|p| has(p)),
+            ),
+            None if has(hex) => want_frames.push(hex.to_owned()),
+            None => {}
+        }
+        if has(hex) {
+            want_messages.push(hex.to_owned());
+        }
+    }
+    // Three fragments and the ping "between fragments".
+    assert_eq!(want_frames.len(), 4, "{want_frames:?}");
+
+    let lines = json_lines(&[
+        "samples/mixed.pcap",
+        "--json",
+        "-Y",
+        "client and text contains \"FRAGMENT\"",
+    ]);
+    let payloads = |kind: &str, field: &str| {
+        let mut found: Vec<String> = of_type(&lines, kind)
+            .iter()
+            .map(|l| l[field].as_str().unwrap().to_owned())
+            .collect();
+        found.sort();
+        found
+    };
+    want_frames.sort();
+    want_messages.sort();
+    assert_eq!(payloads("frame", "payload"), want_frames);
+    assert_eq!(payloads("message", "data"), want_messages);
+
+    // The same rows as text: four frame lines, the joined message's line, nothing else.
+    let o = wsinspect(&[
+        "samples/mixed.pcap",
+        "--print",
+        "-Y",
+        "client and text contains \"fragment\"",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(
+        lines[..4].iter().all(|l| l.contains("client → server")),
+        "{out}"
+    );
+    assert!(
+        lines[4].contains("└ message: client → server text of 3 frames"),
+        "{out}"
+    );
+}
+
+#[test]
+fn display_filter_keeps_the_gap_of_a_lost_segment() {
+    let info: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/lost-segment.info.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let lines = json_lines(&["samples/lost-segment.pcap", "--json", "-Y", "gap"]);
+    let kinds: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["connection", "gap"]);
+    let gap = &lines[1];
+    assert_eq!(gap["bytes"], info["missing_bytes"]);
+    // "server->client"
+    assert_eq!(gap["from"], "server");
+    // Text output, as tshark -Y, writes the row alone.
+    let o = wsinspect(&["samples/lost-segment.pcap", "-Y", "gap"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let missing = format!(
+        "server → client GAP: {} bytes missing",
+        info["missing_bytes"]
+    );
+    assert!(out.contains(&missing), "{out}");
+}
+
+#[test]
+fn display_filter_counts_only_the_frames_it_writes() {
+    // echo.pcap: the client's three texts and close, each echoed by the server.
+    let lines = json_lines(&["samples/echo.pcap", "--json", "-Y", "server", "-c", "2"]);
+    let frames = of_type(&lines, "frame");
+    assert_eq!(frames.len(), 2);
+    assert!(frames.iter().all(|f| f["from"] == "server"), "{frames:?}");
+}
+
+#[test]
+fn a_bad_display_filter_says_where_before_reading() {
+    let o = wsinspect(&["samples/echo.pcap", "--json", "-Y", "len >"]);
+    assert_one_clear_line(
+        &o,
+        2,
+        "wsinspect: bad filter 'len >' at character 6: expected a value after len >; see the filter table in README",
+    );
+    assert!(o.stdout.is_empty());
+    // The filter is read before the file: a missing file is not what is reported.
+    assert_one_clear_line(
+        &wsinspect(&["no-such-file.pcap", "-Y", "client server"]),
+        2,
+        "bad filter 'client server' at character 8: unexpected 'server'",
     );
 }

@@ -475,6 +475,57 @@ fn sigterm_ends_a_live_capture_as_cleanly_as_ctrl_c() {
 
 #[test]
 #[ignore = "needs root for live capture on lo: sudo -E cargo test -- --include-ignored"]
+fn a_display_filter_writes_only_what_it_keeps_live_and_counts_those() {
+    let (port, server) = echo_server();
+    let filter = "server and text contains \"needle\"";
+    let mut ws_inspect = Wsinspect::start(port, &["-Y", filter, "-c", "2"]);
+    let mut client = connect(port);
+    let mut sent = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut i = 0;
+    while !ws_inspect.exited() && Instant::now() < deadline {
+        let word = if i % 2 == 0 { "hay" } else { "needle" };
+        let m = Message::text(format!("{word} {i}"));
+        sent.push(wire(&m));
+        client.send(m).unwrap();
+        client.read().unwrap();
+        i += 1;
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        ws_inspect.exited(),
+        "wsinspect -Y … -c 2 still runs after {i} messages each way"
+    );
+    close(&mut client, &mut sent);
+    drop(client);
+    let server_sent = server.join().unwrap();
+
+    let status = ws_inspect.wait_exit(Duration::from_secs(10));
+    let stderr = ws_inspect.stderr.join("\n");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let events = ws_inspect.json();
+    // The connection the rows belong to, then the server's first two needles.
+    assert_eq!(events[0]["type"], "connection", "{events:?}");
+    assert_eq!(events[0]["server"], format!("127.0.0.1:{port}"));
+    let needles: Vec<String> = server_sent
+        .iter()
+        .filter(|(_, data)| data.starts_with(b"needle"))
+        .map(|(_, data)| hex::encode(data))
+        .collect();
+    let frames: Vec<String> = events
+        .iter()
+        .filter(|e| e["type"] == "frame")
+        .map(|f| f["payload"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(frames, needles[..2], "{events:?}");
+    for e in &events[1..] {
+        assert!(e["type"] == "frame" || e["type"] == "message", "{e}");
+        assert_eq!(e["from"], "server", "{e}");
+    }
+}
+
+#[test]
+#[ignore = "needs root for live capture on lo: sudo -E cargo test -- --include-ignored"]
 fn count_stops_the_capture_after_that_many_frames_while_traffic_goes_on() {
     let (port, server) = echo_server();
     let mut ws_inspect = Wsinspect::start(port, &["-c", "3"]);

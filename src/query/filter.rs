@@ -295,7 +295,7 @@ fn lex(text: &str) -> Result<Vec<Token>, Error> {
             let Some(op) = OPS.iter().find(|op| rest.starts_with(**op)) else {
                 return Err(Error {
                     at: i,
-                    message: format!("'{c}' is not part of the filter language (press ? for help)"),
+                    message: format!("'{c}' is not part of the filter language"),
                 });
             };
             tokens.push(Token {
@@ -485,7 +485,7 @@ impl Parser {
                     return Err(Error {
                         at,
                         message: format!(
-                            "unknown word '{other}': try client, server, text, binary, ping, len > N, conn == N, text contains \"…\", problems (? lists all)"
+                            "unknown word '{other}': try client, server, text, binary, ping, len > N, conn == N, text contains \"…\", problems"
                         ),
                     });
                 }

@@ -1,13 +1,16 @@
 //! Asking the index questions: the display filter's language, parsed once and tested against a
 //! frame, a message or a gap, and the answers of its text conditions (and of a search), kept.
 //!
-//! In: an expression or a search text, and an [`index::Store`](crate::index::Store). Out: a
-//! [`Filter`] that answers for one [`Subject`], and [`Hits`]: which frames and messages hold
-//! which patterns. Never: draws, writes or formats anything, or changes the store.
+//! In: an expression or a search text, and an [`index::Store`](crate::index::Store) or events as
+//! they are decoded. Out: a [`Filter`] that answers for one [`Subject`], [`Hits`]: which frames
+//! and messages hold which patterns, and a [`Stream`]: which events an output that writes them
+//! one at a time keeps. Never: draws, writes or formats anything, or changes the store.
 
 pub mod filter;
 mod hits;
+mod stream;
 mod subject;
 
 pub use filter::{Filter, Matched, Subject};
 pub use hits::{Failed, Hits, Missing, Pending};
+pub use stream::Stream;

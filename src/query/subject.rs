@@ -1,26 +1,50 @@
-//! What the filter looks at, read from the index: a frame, a message or a gap, without its
-//! bytes (see [`Subject::data`]).
+//! What the filter looks at: a frame, a message or a gap, read from the index (without its
+//! bytes, see [`Subject::data`]) or from an event as it is decoded (with them). Both read the
+//! same fields the same way, so that the terminal UI's list and `-Y` keep the same rows.
 
 use std::borrow::Cow;
 
 use super::filter::Subject;
 use crate::index::Store;
-use crate::ws::Problems;
+use crate::model::{self, Side};
+use crate::ws::{FrameHeader, Problems};
 
 impl<'a> Subject<'a> {
     /// Frame `i` of the store.
     pub fn frame(store: &Store, i: u32) -> Subject<'a> {
         let f = &store.frames[i as usize];
-        let h = &f.header;
         let compressed_message = store.inflated_span(i).is_some();
+        Subject::framed(f.conn, f.from, &f.header, f.problems, compressed_message)
+    }
+
+    /// A frame as decoded, with its bytes: its own payload, or, once `message` (the message it
+    /// belongs to) is known and compressed, that message's inflated bytes, as the index reads
+    /// them ([`Store::readable_span`]).
+    pub fn of_frame(f: &'a model::Frame, message: Option<&'a model::Message>) -> Subject<'a> {
+        let inflated = message.filter(|m| m.compressed);
+        let problems = f.problems.as_slice().into();
         Subject {
-            conn: f.conn,
-            from: f.from,
+            data: Cow::Borrowed(inflated.map_or(&f.payload, |m| &m.data)),
+            ..Subject::framed(f.conn, f.from, &f.header, problems, inflated.is_some())
+        }
+    }
+
+    /// A frame, from its header and whether its message is compressed.
+    fn framed(
+        conn: u32,
+        from: Side,
+        h: &FrameHeader,
+        problems: Problems,
+        compressed_message: bool,
+    ) -> Subject<'a> {
+        Subject {
+            conn,
+            from,
             opcode: Some(h.opcode),
             len: h.len,
             data: Cow::Borrowed(&[]),
             matched: None,
-            problems: f.problems,
+            problems,
             gap: false,
             fin: h.fin,
             masked: h.mask.is_some(),
@@ -38,26 +62,61 @@ impl<'a> Subject<'a> {
             .first()
             .and_then(|n| store.frame_index(m.conn, *n))
             .is_some_and(|f| store.frames[f as usize].header.mask.is_some());
+        Subject::joined(Joined {
+            conn: m.conn,
+            from: m.from,
+            opcode: m.opcode,
+            len: m.data.len() as u64,
+            problems: m.problems,
+            compressed: m.compressed,
+            frames: m.frames.len(),
+            masked,
+        })
+    }
+
+    /// A message as decoded, with its final bytes. `masked`: whether its first frame was.
+    pub fn of_message(m: &'a model::Message, masked: bool) -> Subject<'a> {
+        let joined = Joined {
+            conn: m.conn,
+            from: m.from,
+            opcode: m.opcode,
+            len: m.data.len() as u64,
+            problems: m.problems.as_slice().into(),
+            compressed: m.compressed,
+            frames: m.frames.len(),
+            masked,
+        };
+        Subject {
+            data: Cow::Borrowed(&m.data),
+            ..Subject::joined(joined)
+        }
+    }
+
+    fn joined(m: Joined) -> Subject<'a> {
         Subject {
             conn: m.conn,
             from: m.from,
             opcode: Some(m.opcode),
-            len: m.data.len() as u64,
+            len: m.len,
             data: Cow::Borrowed(&[]),
             matched: None,
             problems: m.problems,
             gap: false,
             fin: true,
-            masked,
+            masked: m.masked,
             rsv1: m.compressed,
             compressed: m.compressed,
-            fragmented: m.frames.len() > 1,
+            fragmented: m.frames > 1,
         }
     }
 
     /// Gap `i` of the store.
     pub fn gap(store: &Store, i: u32) -> Subject<'a> {
-        let g = &store.gaps[i as usize];
+        Subject::of_gap(&store.gaps[i as usize])
+    }
+
+    /// A gap, as decoded or kept.
+    pub fn of_gap(g: &model::Gap) -> Subject<'a> {
         Subject {
             conn: g.conn,
             from: g.from,
@@ -74,4 +133,18 @@ impl<'a> Subject<'a> {
             fragmented: false,
         }
     }
+}
+
+/// What a stored and a decoded message both say of themselves, read alike.
+struct Joined {
+    conn: u32,
+    from: Side,
+    opcode: u8,
+    len: u64,
+    problems: Problems,
+    compressed: bool,
+    /// How many frames it was made of.
+    frames: usize,
+    /// Its first frame was.
+    masked: bool,
 }

@@ -26,7 +26,7 @@ impl App {
         let f = match Filter::parse(&text) {
             Ok(f) => f,
             Err(e) => {
-                self.message = Some(format!("bad filter, {e}"));
+                self.message = Some(format!("bad filter, {e} (? for help)"));
                 // Keep the text so the user can mend it.
                 self.prompt = Some((Prompt::Filter, text));
                 return;

@@ -1,0 +1,356 @@
+//! The display filter over events as they are decoded (`-Y`), for the outputs that write them
+//! one at a time: which to write, in capture order, without keeping the capture.
+//!
+//! Rows are judged as the terminal UI's list judges them, through the same [`Subject`]s:
+//! frames as in its frames list, messages as in its messages list, gaps in both. The one thing
+//! an event alone does not say is what the UI learns once a message is complete: the frames of
+//! a compressed message are searched in its inflated bytes and count as compressed. Such frames
+//! wait for their message (it comes with their last frame), and so does everything after them,
+//! to keep the order; every other event is told at once.
+
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
+use super::filter::{Filter, Subject};
+use crate::model::{Event, Side};
+
+/// A display filter applied to a stream of events.
+pub struct Stream {
+    filter: Filter,
+    context: bool,
+    /// Events not handed on yet, in order; the first waits for its message.
+    queue: VecDeque<Waiting>,
+    /// Frames whose message has not come yet, by connection and number: whether each was
+    /// masked, for a message is as masked as its first frame.
+    unjoined: HashMap<(u32, u64), bool>,
+    /// Senders (connection, side) whose message in progress is compressed: it began with RSV1.
+    compressing: HashSet<(u32, Side)>,
+    /// The frames in `queue` that wait for their message, by connection and number.
+    waiting: HashSet<(u32, u64)>,
+    /// With `context`: the `connection` event of each connection none of whose rows was kept
+    /// yet, until its first kept row (or its end).
+    unannounced: HashMap<u32, Event>,
+}
+
+struct Waiting {
+    ev: Event,
+    /// Whether the filter keeps it; `None` while a frame waits for its message.
+    keep: Option<bool>,
+}
+
+impl Stream {
+    /// `context`: a row's `connection` event is handed on (kept) just before the first row
+    /// of its connection that the filter keeps; otherwise only rows are.
+    pub fn new(filter: Filter, context: bool) -> Stream {
+        Stream {
+            filter,
+            context,
+            queue: VecDeque::new(),
+            unjoined: HashMap::new(),
+            compressing: HashSet::new(),
+            waiting: HashSet::new(),
+            unannounced: HashMap::new(),
+        }
+    }
+
+    /// Takes the next event. What can be told now goes to `out`, in order, each with whether
+    /// to write it (the others are handed on too, so that their buffers can be reused).
+    pub fn push(&mut self, ev: Event, out: &mut Vec<(Event, bool)>) {
+        let keep = match &ev {
+            Event::Frame(f) => {
+                let h = &f.header;
+                self.unjoined.insert((f.conn, f.n), h.mask.is_some());
+                // As the decoder does: a data frame that is not a continuation begins a
+                // message, compressed when it has RSV1; a final frame ends it.
+                let sender = (f.conn, f.from);
+                let mut waits = false;
+                if !h.is_control() {
+                    if h.opcode != 0 {
+                        if h.rsv1 {
+                            self.compressing.insert(sender);
+                        } else {
+                            self.compressing.remove(&sender);
+                        }
+                    }
+                    waits = self.compressing.contains(&sender);
+                    if h.fin {
+                        self.compressing.remove(&sender);
+                    }
+                }
+                if waits {
+                    self.waiting.insert((f.conn, f.n));
+                }
+                (!waits).then(|| self.filter.matches(&Subject::of_frame(f, None)))
+            }
+            Event::Message(m) => {
+                let masked = m
+                    .frames
+                    .first()
+                    .and_then(|n| self.unjoined.get(&(m.conn, *n)))
+                    .is_some_and(|masked| *masked);
+                let mut resolves = false;
+                for n in &m.frames {
+                    self.unjoined.remove(&(m.conn, *n));
+                    resolves |= self.waiting.remove(&(m.conn, *n));
+                }
+                // Looked for only when some are there: the queue is long while they wait.
+                if resolves {
+                    for w in self.queue.iter_mut().filter(|w| w.keep.is_none()) {
+                        if let Event::Frame(f) = &w.ev
+                            && f.conn == m.conn
+                            && m.frames.contains(&f.n)
+                        {
+                            w.keep = Some(self.filter.matches(&Subject::of_frame(f, Some(m))));
+                        }
+                    }
+                }
+                Some(self.filter.matches(&Subject::of_message(m, masked)))
+            }
+            Event::Gap(g) => Some(self.filter.matches(&Subject::of_gap(g))),
+            Event::End(e) => {
+                // Its messages all came before it.
+                self.unjoined.retain(|(conn, _), _| *conn != e.conn);
+                self.compressing.retain(|(conn, _)| *conn != e.conn);
+                self.waiting.retain(|(conn, _)| *conn != e.conn);
+                Some(false)
+            }
+            Event::Connection(_) | Event::Rejected(_) | Event::Http(_) | Event::Anomaly(_) => {
+                Some(false)
+            }
+        };
+        self.queue.push_back(Waiting { ev, keep });
+        self.release(out);
+    }
+
+    /// The input ended: frames still waiting for their message (the capture stopped first)
+    /// are judged on their own, and everything is handed on.
+    pub fn finish(&mut self, out: &mut Vec<(Event, bool)>) {
+        self.waiting.clear();
+        for w in self.queue.iter_mut().filter(|w| w.keep.is_none()) {
+            if let Event::Frame(f) = &w.ev {
+                w.keep = Some(self.filter.matches(&Subject::of_frame(f, None)));
+            }
+        }
+        self.release(out);
+    }
+
+    /// Hands on the events at the front of the queue that are judged.
+    fn release(&mut self, out: &mut Vec<(Event, bool)>) {
+        while self.queue.front().is_some_and(|w| w.keep.is_some()) {
+            let Some(Waiting { ev, keep }) = self.queue.pop_front() else {
+                break;
+            };
+            let keep = keep == Some(true);
+            let conn = match &ev {
+                Event::Connection(c) if self.context => {
+                    self.unannounced.insert(c.conn, ev);
+                    continue;
+                }
+                Event::End(e) => {
+                    if let Some(c) = self.unannounced.remove(&e.conn) {
+                        out.push((c, false));
+                    }
+                    None
+                }
+                Event::Frame(f) => Some(f.conn),
+                Event::Message(m) => Some(m.conn),
+                Event::Gap(g) => Some(g.conn),
+                _ => None,
+            };
+            if keep && let Some(c) = conn.and_then(|c| self.unannounced.remove(&c)) {
+                out.push((c, true));
+            }
+            out.push((ev, keep));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{Store, decode_sample};
+    use crate::model::Event;
+
+    /// A row by what names it: a frame by connection and number, a message by its frames, a
+    /// gap by where it is.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Id {
+        Frame(u32, u64),
+        Message(u32, Vec<u64>),
+        Gap(u32, u64, Side),
+    }
+
+    fn id(ev: &Event) -> Option<Id> {
+        match ev {
+            Event::Frame(f) => Some(Id::Frame(f.conn, f.n)),
+            Event::Message(m) => Some(Id::Message(m.conn, m.frames.clone())),
+            Event::Gap(g) => Some(Id::Gap(g.conn, g.packet, g.from)),
+            _ => None,
+        }
+    }
+
+    /// Every event of a sample through `-Y filter`: what is handed on, in order, with whether
+    /// it is kept.
+    fn through(events: &[Event], filter: &str, context: bool) -> Vec<(Event, bool)> {
+        let mut stream = Stream::new(Filter::parse(filter).unwrap(), context);
+        let mut out = Vec::new();
+        for ev in events {
+            stream.push(ev.clone(), &mut out);
+        }
+        stream.finish(&mut out);
+        out
+    }
+
+    /// The rows the terminal UI's list keeps, frames and messages with their bytes read back
+    /// from the index as it reads them, in the store's order (frames, then messages, then gaps).
+    fn kept_by_the_index(store: &Store, filter: &Filter) -> Vec<Id> {
+        let mut rows = Vec::new();
+        for i in 0..store.frames.len() as u32 {
+            let s = Subject {
+                data: store.spill.get(store.readable_span(i)).into(),
+                ..Subject::frame(store, i)
+            };
+            let f = &store.frames[i as usize];
+            if filter.matches(&s) {
+                rows.push(Id::Frame(f.conn, f.n));
+            }
+        }
+        for i in 0..store.message_count() as u32 {
+            let s = Subject {
+                data: store.data(i).into(),
+                ..Subject::message(store, i)
+            };
+            let m = store.message_meta(i);
+            if filter.matches(&s) {
+                rows.push(Id::Message(m.conn, m.frames.to_vec()));
+            }
+        }
+        for (i, g) in store.gaps.iter().enumerate() {
+            if filter.matches(&Subject::gap(store, i as u32)) {
+                rows.push(Id::Gap(g.conn, g.packet, g.from));
+            }
+        }
+        rows
+    }
+
+    /// `-Y` and the terminal UI keep the same rows of every sample, for filters on every field
+    /// a subject has, text in compressed and fragmented messages included.
+    #[test]
+    fn the_stream_keeps_what_the_index_keeps() {
+        let filters = [
+            "client",
+            "text contains \"fragment\"",
+            "server and text ~ \"\\\"price\\\": 1\"",
+            "compressed and not fin",
+            "fragmented or rsv1",
+            "masked and len > 100",
+            "problems or gap",
+            "problem == incomplete",
+            "control and conn == 1",
+            "data and not text contains \"e\"",
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+            .collect();
+        names.sort();
+        let mut kept = 0;
+        for name in &names {
+            let (_, events) = decode_sample(name);
+            let mut store = Store::default();
+            for ev in events.iter().cloned() {
+                store.push(ev);
+            }
+            for filter in filters {
+                let mut by_stream: Vec<Id> = through(&events, filter, false)
+                    .iter()
+                    .filter(|(_, keep)| *keep)
+                    .filter_map(|(ev, _)| id(ev))
+                    .collect();
+                // In the index's order: frames, messages, gaps.
+                by_stream.sort_by_key(|id| match id {
+                    Id::Frame(..) => 0,
+                    Id::Message(..) => 1,
+                    Id::Gap(..) => 2,
+                });
+                let by_index = kept_by_the_index(&store, &Filter::parse(filter).unwrap());
+                assert_eq!(by_stream, by_index, "{name}: -Y {filter}");
+                kept += by_stream.len();
+            }
+        }
+        assert!(kept > 1000, "{kept} rows kept in all");
+    }
+
+    /// Every event is handed on once, in capture order: frames of a compressed message wait
+    /// for it, and what comes after them waits too.
+    #[test]
+    fn events_come_out_in_the_order_they_went_in() {
+        for name in [
+            "deflate.pcap",
+            "mixed.pcap",
+            "lost-segment.pcap",
+            "rejected.pcap",
+        ] {
+            let (_, events) = decode_sample(name);
+            let out: Vec<Event> = through(&events, "text contains \"fragment\"", false)
+                .into_iter()
+                .map(|(ev, _)| ev)
+                .collect();
+            assert_eq!(out, events, "{name}");
+        }
+    }
+
+    /// samples/deflate.pcap: the client's text in compressed fragments (RSV1 on the first only)
+    /// is "fragmented fragmented …" once inflated; each of its frames is kept, as the terminal
+    /// UI keeps them, though none holds the word on the wire.
+    #[test]
+    fn frames_of_a_compressed_message_are_searched_inflated() {
+        let (_, events) = decode_sample("deflate.pcap");
+        let kept: Vec<Id> = through(&events, "client and text contains \"fragmented\"", false)
+            .iter()
+            .filter(|(_, keep)| *keep)
+            .filter_map(|(ev, _)| id(ev))
+            .collect();
+        let frames: Vec<&Id> = kept
+            .iter()
+            .filter(|id| matches!(id, Id::Frame(..)))
+            .collect();
+        assert!(frames.len() >= 3, "{kept:?}");
+        let Some(Id::Message(0, parts)) = kept.last() else {
+            panic!("{kept:?}");
+        };
+        let ns: Vec<Id> = parts.iter().map(|n| Id::Frame(0, *n)).collect();
+        assert_eq!(frames, ns.iter().collect::<Vec<_>>());
+    }
+
+    /// With context, a connection's event comes just before its first kept row, and not at
+    /// all for a connection none of whose rows is kept.
+    #[test]
+    fn a_kept_rows_connection_comes_before_it() {
+        let (_, events) = decode_sample("deflate.pcap");
+        let kept: Vec<Event> = through(&events, "conn == 1 and server", true)
+            .into_iter()
+            .filter(|(_, keep)| *keep)
+            .map(|(ev, _)| ev)
+            .collect();
+        let Event::Connection(c) = &kept[0] else {
+            panic!("{:?}", kept[0]);
+        };
+        assert_eq!(c.conn, 1);
+        assert!(kept[1..].iter().all(|ev| match ev {
+            Event::Frame(f) => f.conn == 1 && f.from == Side::Server,
+            Event::Message(m) => m.conn == 1 && m.from == Side::Server,
+            _ => false,
+        }));
+        assert!(kept.len() > 2);
+        let rows_only = through(&events, "conn == 1 and server", false);
+        assert!(
+            rows_only
+                .iter()
+                .all(|(ev, keep)| !keep || !matches!(ev, Event::Connection(_)))
+        );
+    }
+}

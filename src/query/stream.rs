@@ -15,6 +15,11 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use super::filter::{Filter, Subject};
 use crate::model::{Event, Side};
 
+/// Events held behind frames that wait for their message, at most. A compressed message that
+/// never ends (a peer that stops midway, a live capture) must not hold the output back without
+/// bound: past this, the waiting frames are judged on their own bytes, as at the end.
+const MAX_HELD: usize = 4096;
+
 /// A display filter applied to a stream of events.
 pub struct Stream {
     filter: Filter,
@@ -120,18 +125,26 @@ impl Stream {
             }
         };
         self.queue.push_back(Waiting { ev, keep });
+        if self.queue.len() > MAX_HELD {
+            self.judge_waiting();
+        }
         self.release(out);
     }
 
-    /// The input ended: frames still waiting for their message (the capture stopped first)
-    /// are judged on their own, and everything is handed on.
-    pub fn finish(&mut self, out: &mut Vec<(Event, bool)>) {
+    /// Frames still waiting for their message are judged on their own bytes.
+    fn judge_waiting(&mut self) {
         self.waiting.clear();
         for w in self.queue.iter_mut().filter(|w| w.keep.is_none()) {
             if let Event::Frame(f) = &w.ev {
                 w.keep = Some(self.filter.matches(&Subject::of_frame(f, None)));
             }
         }
+    }
+
+    /// The input ended: frames still waiting for their message (the capture stopped first)
+    /// are judged on their own, and everything is handed on.
+    pub fn finish(&mut self, out: &mut Vec<(Event, bool)>) {
+        self.judge_waiting();
         self.release(out);
     }
 
@@ -208,7 +221,7 @@ mod tests {
         let mut rows = Vec::new();
         for i in 0..store.frames.len() as u32 {
             let s = Subject {
-                data: store.spill.get(store.readable_span(i)).into(),
+                data: store.spill.get(store.readable_span(i)).unwrap().into(),
                 ..Subject::frame(store, i)
             };
             let f = &store.frames[i as usize];
@@ -218,7 +231,7 @@ mod tests {
         }
         for i in 0..store.message_count() as u32 {
             let s = Subject {
-                data: store.data(i).into(),
+                data: store.data(i).unwrap().into(),
                 ..Subject::message(store, i)
             };
             let m = store.message_meta(i);
@@ -352,5 +365,25 @@ mod tests {
                 .iter()
                 .all(|(ev, keep)| !keep || !matches!(ev, Event::Connection(_)))
         );
+    }
+
+    /// A compressed message that never ends holds the frames after it only so long: then its
+    /// frames are judged on their own and everything behind them is written.
+    #[test]
+    fn a_compressed_message_that_never_ends_does_not_hold_the_output_forever() {
+        let mut stream = Stream::new(Filter::parse("ping").unwrap(), false);
+        let mut out = Vec::new();
+        let mut first = crate::index::test_frame(0, 1, false, b"\xf2\x48");
+        if let Event::Frame(f) = &mut first {
+            f.header.rsv1 = true;
+        }
+        stream.push(first, &mut out);
+        assert!(out.is_empty(), "the compressed frame waits for its message");
+        for n in 1..=MAX_HELD as u64 {
+            stream.push(crate::index::test_frame(n, 9, true, b""), &mut out);
+        }
+        assert_eq!(out.len(), MAX_HELD + 1);
+        assert!(!out[0].1, "the compressed text frame is not a ping");
+        assert!(out[1..].iter().all(|(_, keep)| *keep));
     }
 }

@@ -104,6 +104,12 @@ pub struct Args {
     #[arg(short = 'd', long = "decode-as", value_name = "PORT")]
     pub decode_as: Vec<u16>,
 
+    /// MiB that connections may hold together while frames, messages and TCP segments are
+    /// incomplete; past it, the connection holding the most is no longer followed (reported
+    /// as evicted). Each connection is also bounded on its own (16 MiB per frame or message)
+    #[arg(long = "buffer-limit", value_name = "MIB", default_value_t = 1024)]
+    pub buffer_limit_mib: u32,
+
     /// Print one line per event instead of opening the terminal UI (the default when output
     /// is not a terminal)
     #[arg(long, conflicts_with = "json")]

@@ -150,6 +150,9 @@ pub enum EndHow {
     Rst,
     /// The capture ended (or stopped) with the connection still open.
     Eof,
+    /// No longer followed, to stay within a bound (too many connections open at once, or the
+    /// bytes held across connections); the capture goes on.
+    Evicted,
 }
 
 impl EndHow {
@@ -158,6 +161,7 @@ impl EndHow {
             EndHow::Fin => "fin",
             EndHow::Rst => "rst",
             EndHow::Eof => "eof",
+            EndHow::Evicted => "evicted",
         }
     }
 }

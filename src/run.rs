@@ -167,7 +167,8 @@ pub fn run(args: Args) -> Result<(), Error> {
     let input = Input::from_args(&args)?;
     let options = Options {
         decode_as: args.decode_as.clone(),
-        ws_limits: None,
+        buffer_limit: usize::try_from(u64::from(args.buffer_limit_mib) << 20).unwrap_or(usize::MAX),
+        ..Options::default()
     };
     // The terminal UI is for a person at a terminal; anything else gets text, as tshark does.
     let tui = !args.print

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use wsinspect::capture::File;
-use wsinspect::model::{Event, Frame, Message, Side};
+use wsinspect::model::{EndHow, Event, Frame, Message, Side};
 use wsinspect::pipeline::{Options, Stats};
 use wsinspect::ws::Problem;
 
@@ -36,14 +36,18 @@ struct Decoded {
 }
 
 fn decode(name: &str, decode_as: &[u16]) -> Decoded {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name);
-    let mut file = File::open(&path, None).unwrap_or_else(|e| panic!("{name}: {e}"));
     let options = Options {
         decode_as: decode_as.to_vec(),
         ..Options::default()
     };
+    decode_with(name, options)
+}
+
+fn decode_with(name: &str, options: Options) -> Decoded {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let mut file = File::open(&path, None).unwrap_or_else(|e| panic!("{name}: {e}"));
     let (events, ended) = wsinspect::pipeline::collect(&mut file, options);
     let cut = ended.error.map(|e| e.to_string());
     let client_port = events
@@ -647,4 +651,41 @@ fn messages_over_several_segments() {
             (3000, 3)
         ]
     );
+}
+
+/// Bytes held across connections are bounded: with a 32 KiB limit, mixed.pcap's 70,000-byte
+/// binary frame (samples/README.md) cannot be held while it arrives, so its connection is no
+/// longer followed, and said to be evicted rather than left open or silently cut; what came
+/// before it is decoded as the peers logged it.
+#[test]
+fn a_connection_past_the_buffer_limit_is_evicted_and_told() {
+    let d = decode_with(
+        "mixed.pcap",
+        Options {
+            buffer_limit: 32 << 10,
+            ..Options::default()
+        },
+    );
+    assert_eq!(d.stats.evicted_for_memory, 1);
+    let ends: Vec<EndHow> = d
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::End(e) => Some(e.how),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, [EndHow::Evicted]);
+    let logged = logged_messages(&log("mixed.log.jsonl"));
+    for (key, got) in decoded_messages(&d) {
+        let want = &logged[&key];
+        assert!(got.len() < want.len(), "{key:?}: decoding stopped early");
+        for (m, (opcode, hex)) in got.iter().zip(want) {
+            if m.problems.is_empty() {
+                assert_eq!((m.opcode, hex::encode(&m.data)), (*opcode, hex.clone()));
+            }
+        }
+    }
+    // The whole capture fits the default limit.
+    assert_eq!(decode("mixed.pcap", &[]).stats.evicted_for_memory, 0);
 }

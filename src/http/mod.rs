@@ -178,6 +178,12 @@ impl Conversation {
         }
     }
 
+    /// Bytes held: heads not complete yet, and what the client sent after an upgrade request
+    /// before its answer.
+    pub fn buffered(&self) -> usize {
+        self.buf[0].len() + self.buf[1].len()
+    }
+
     /// The client's direction, once a request was seen.
     pub fn client(&self) -> Option<Dir> {
         self.client

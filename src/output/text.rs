@@ -166,6 +166,9 @@ impl<W: Write> super::Sink for Text<W> {
                     EndHow::Fin => "connection closed (FIN)\n",
                     EndHow::Rst => "connection reset (RST)\n",
                     EndHow::Eof => "connection still open when the capture ended\n",
+                    EndHow::Evicted => {
+                        "connection no longer followed: evicted to stay within bounds (see the note at the end)\n"
+                    }
                 });
             }
         }

@@ -174,4 +174,8 @@ impl Layer for Http {
     }
 
     fn finish(&mut self, _how: Close, _cx: &mut Context<'_>) {}
+
+    fn buffered(&self) -> usize {
+        self.conversation.buffered()
+    }
 }

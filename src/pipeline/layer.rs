@@ -21,6 +21,9 @@ pub trait Layer {
     fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>);
     /// The connection ended.
     fn finish(&mut self, how: Close, cx: &mut Context<'_>);
+    /// Bytes this layer holds while it waits for more (a head, a frame, a message), counted
+    /// against [`crate::pipeline::Options::buffer_limit`].
+    fn buffered(&self) -> usize;
 }
 
 /// What a layer can reach while it handles bytes of one connection.
@@ -115,4 +118,9 @@ pub struct Stats {
     pub http_broken: u64,
     /// Connection directions that ended inside a frame header (no frame to show for it).
     pub cut_headers: u64,
+    /// Connections no longer followed because more than the live-connection limit were open.
+    pub evicted_for_flows: u64,
+    /// Connections no longer followed because the bytes held across connections passed
+    /// [`crate::pipeline::Options::buffer_limit`].
+    pub evicted_for_memory: u64,
 }

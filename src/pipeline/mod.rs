@@ -23,16 +23,34 @@ use std::net::SocketAddr;
 use crate::capture::{self, Poll, Source};
 use crate::link::{self, LinkType, Skip};
 use crate::model::{self, Event, Timestamp};
-use crate::tcp::{self, FlowId};
+use crate::tcp::{self, Close, FlowId};
 use crate::ws;
 use layer::Next;
 pub use layer::{Context, Layer, Shared, Stats};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Ports whose traffic is WebSocket from the first byte (`--decode-as`).
     pub decode_as: Vec<u16>,
     pub ws_limits: Option<ws::Limits>,
+    /// Bytes held across all connections while they wait for more (out-of-order TCP data,
+    /// HTTP heads, frames and messages not complete yet). Each connection is bounded on its
+    /// own, but thousands of them at their bounds are not: past this, the connection holding
+    /// the most is no longer followed (`--buffer-limit`).
+    pub buffer_limit: usize,
+}
+
+/// 1 GiB: hundreds of connections each in the middle of a large frame.
+pub const DEFAULT_BUFFER_LIMIT: usize = 1 << 30;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            decode_as: Vec::new(),
+            ws_limits: None,
+            buffer_limit: DEFAULT_BUFFER_LIMIT,
+        }
+    }
 }
 
 impl Stats {
@@ -59,6 +77,22 @@ impl Stats {
             notes.push(format!(
                 "{} HTTP connection(s) stopped being HTTP before any upgrade (see the anomalies)",
                 self.http_broken
+            ));
+        }
+        if self.evicted_for_flows > 0 {
+            notes.push(format!(
+                "{} connection(s) were no longer followed (evicted, least recently active first): \
+                 more than {} TCP connections were open at once",
+                self.evicted_for_flows,
+                tcp::Limits::default().max_flows
+            ));
+        }
+        if self.evicted_for_memory > 0 {
+            notes.push(format!(
+                "{} connection(s) were no longer followed (evicted, largest first): the bytes held \
+                 across connections for incomplete frames and messages passed the buffer limit; \
+                 raise it with --buffer-limit MIB",
+                self.evicted_for_memory
             ));
         }
         if self.cut_headers > 0 {
@@ -88,6 +122,8 @@ struct Flow {
     ends: [SocketAddr; 2],
     /// The layer the connection's bytes go to; `None` once nothing on it is decoded.
     layer: Option<Box<dyn Layer>>,
+    /// What the layer held after its last call.
+    held: usize,
 }
 
 /// Per-flow routing, kept apart from the tracker so that the tracker's callback can borrow it.
@@ -96,6 +132,12 @@ struct Router {
     decode_as: Vec<u16>,
     shared: Shared,
     to_ignore: Vec<FlowId>,
+    /// Bytes the layers of all flows hold.
+    held: usize,
+    /// At most this many bytes held across flows, by the layers and by TCP together.
+    buffer_limit: usize,
+    /// Flows closed now are evicted to stay within `buffer_limit`.
+    shedding: bool,
 }
 
 pub struct Pipeline {
@@ -119,6 +161,9 @@ impl Pipeline {
                     ..Shared::default()
                 },
                 to_ignore: Vec::new(),
+                held: 0,
+                buffer_limit: options.buffer_limit,
+                shedding: false,
             },
             last: (Timestamp::default(), 0),
         }
@@ -166,6 +211,36 @@ impl Pipeline {
             .push(&segment, &mut |ev| router.handle(ev, stamp, out));
         for flow in router.to_ignore.drain(..) {
             self.tracker.ignore(flow);
+        }
+        if self.tracker.buffered_bytes() + router.held > router.buffer_limit {
+            self.shed(stamp, out);
+        }
+    }
+
+    /// Bytes held across connections passed the limit: the connections holding the most are
+    /// no longer followed until the rest fits. The one holding the most, rather than the
+    /// oldest, goes: a single large upload must not push out every quiet connection first.
+    /// Rare, so the walk over the flows to find it costs nothing on the packet path.
+    fn shed(&mut self, stamp: (Timestamp, u64), out: &mut Vec<Event>) {
+        let router = &mut self.router;
+        while self.tracker.buffered_bytes() + router.held > router.buffer_limit {
+            let tracker = &self.tracker;
+            let Some(victim) = router
+                .flows
+                .iter()
+                .max_by_key(|(id, f)| f.held + tracker.flow_buffered(**id))
+                .map(|(id, _)| *id)
+            else {
+                break;
+            };
+            router.shedding = true;
+            self.tracker
+                .evict(victim, &mut |ev| router.handle(ev, stamp, out));
+            router.shedding = false;
+            if router.flows.contains_key(&victim) {
+                // Not a live flow of the tracker's: nothing more can be freed.
+                break;
+            }
         }
     }
 
@@ -227,32 +302,42 @@ impl Router {
                     Flow {
                         ends: [a, b],
                         layer: Some(layer),
+                        held: 0,
                     },
                 );
                 return;
+            }
+            tcp::Event::Closed {
+                flow,
+                how: Close::Evicted,
+            } => {
+                let stats = &mut self.shared.stats;
+                if self.shedding {
+                    stats.evicted_for_memory += 1;
+                } else {
+                    stats.evicted_for_flows += 1;
+                }
+                flow
             }
             tcp::Event::Data { flow, .. }
             | tcp::Event::Gap { flow, .. }
             | tcp::Event::Closed { flow, .. } => flow,
         };
         let closed = matches!(ev, tcp::Event::Closed { .. });
-        let Some(f) = (if closed {
-            self.flows.remove(&flow)
-        } else {
-            self.flows.get_mut(&flow).map(|f| Flow {
-                ends: f.ends,
-                layer: f.layer.take(),
-            })
-        }) else {
+        let Some(f) = self.flows.get_mut(&flow) else {
             return;
         };
-        let Some(mut layer) = f.layer else {
+        let ends = f.ends;
+        let Some(mut layer) = f.layer.take() else {
+            if closed {
+                self.flows.remove(&flow);
+            }
             return;
         };
         let mut cx = Context {
             ts,
             packet,
-            ends: f.ends,
+            ends,
             out,
             shared: &mut self.shared,
             next: Next::Stay,
@@ -263,18 +348,26 @@ impl Router {
             tcp::Event::Closed { how, .. } => layer.finish(how, &mut cx),
             tcp::Event::Opened { .. } => {}
         }
-        if closed {
-            return;
-        }
-        let next = std::mem::replace(&mut cx.next, Next::Stay);
+        let next = cx.next;
         let Some(f) = self.flows.get_mut(&flow) else {
             return;
         };
-        match next {
-            Next::Stay => f.layer = Some(layer),
-            Next::HandOver(next) => f.layer = Some(next),
-            Next::Ignore => self.to_ignore.push(flow),
+        self.held -= f.held;
+        f.held = 0;
+        if closed {
+            self.flows.remove(&flow);
+            return;
         }
+        f.layer = match next {
+            Next::Stay => Some(layer),
+            Next::HandOver(next) => Some(next),
+            Next::Ignore => {
+                self.to_ignore.push(flow);
+                None
+            }
+        };
+        f.held = f.layer.as_ref().map_or(0, |l| l.buffered());
+        self.held += f.held;
     }
 }
 

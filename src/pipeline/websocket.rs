@@ -112,6 +112,7 @@ impl Layer for WebSocket {
                 Close::Fin => EndHow::Fin,
                 Close::Rst => EndHow::Rst,
                 Close::Eof => EndHow::Eof,
+                Close::Evicted => EndHow::Evicted,
             };
             cx.out.push(Event::End(model::End {
                 conn: self.ws.conn,
@@ -120,5 +121,9 @@ impl Layer for WebSocket {
                 how,
             }));
         }
+    }
+
+    fn buffered(&self) -> usize {
+        self.ws.buffered()
     }
 }

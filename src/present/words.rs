@@ -45,6 +45,7 @@ pub fn connection_state(close: Option<(Option<u16>, Side)>, end: Option<EndHow>)
         Some(EndHow::Fin) => "closed",
         Some(EndHow::Rst) => "reset",
         Some(EndHow::Eof) => "open at end",
+        Some(EndHow::Evicted) => "evicted",
         None => "open",
     };
     if close.is_empty() {

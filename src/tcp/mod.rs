@@ -85,8 +85,11 @@ pub type FlowId = u64;
 pub enum Close {
     Fin,
     Rst,
-    /// End of capture, eviction, or the endpoints reused for a new connection.
+    /// End of capture, or the endpoints reused for a new connection.
     Eof,
+    /// No longer followed, to stay within a bound: more live flows than [`Limits::max_flows`]
+    /// (the least recently active goes), or [`Tracker::evict`] asked for it.
+    Evicted,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,6 +153,11 @@ struct Flow {
 }
 
 impl Flow {
+    /// Out-of-order bytes held for both directions.
+    fn buffered(&self) -> usize {
+        self.dirs[0].buffered() + self.dirs[1].buffered()
+    }
+
     fn dir_of(&self, src: SocketAddr) -> Dir {
         if src == self.a { Dir::AtoB } else { Dir::BtoA }
     }
@@ -270,6 +278,8 @@ pub struct Tracker {
     tomb_order: VecDeque<(Key, u64)>,
     next_id: FlowId,
     tick: u64,
+    /// Out-of-order bytes held across all live flows.
+    buffered: usize,
 }
 
 impl Tracker {
@@ -283,6 +293,7 @@ impl Tracker {
             tomb_order: VecDeque::new(),
             next_id: 0,
             tick: 0,
+            buffered: 0,
         }
     }
 
@@ -296,7 +307,7 @@ impl Tracker {
         if let Some(flow) = self.live.get(&key) {
             let dir = flow.dir_of(seg.src);
             if seg.syn && flow.restarted_by(dir, seg) {
-                self.end(key, out);
+                self.end(key, Close::Eof, out);
                 self.open(key, seg, out);
             } else {
                 self.apply(key, dir, seg, out);
@@ -323,6 +334,7 @@ impl Tracker {
         };
         if let Some(f) = self.live.get_mut(key) {
             f.ignored = true;
+            self.buffered -= f.buffered();
             for half in &mut f.dirs {
                 half.discard();
             }
@@ -335,7 +347,7 @@ impl Tracker {
         let mut ids: Vec<(FlowId, Key)> = self.ids.iter().map(|(&id, &k)| (id, k)).collect();
         ids.sort_unstable_by_key(|&(id, _)| id);
         for (_, key) in ids {
-            self.end(key, out);
+            self.end(key, Close::Eof, out);
         }
         self.order.clear();
         self.tombs.clear();
@@ -346,14 +358,35 @@ impl Tracker {
         self.live.len()
     }
 
-    /// Out-of-order bytes held across all flows. Walks every flow: meant for
-    /// statistics, not for the packet path.
+    /// Out-of-order bytes held across all flows.
     pub fn buffered_bytes(&self) -> usize {
-        self.live
-            .values()
-            .flat_map(|f| f.dirs.iter())
-            .map(Stream::buffered)
-            .fold(0, usize::saturating_add)
+        self.buffered
+    }
+
+    /// Out-of-order bytes held for one flow.
+    pub fn flow_buffered(&self, flow: FlowId) -> usize {
+        self.ids
+            .get(&flow)
+            .and_then(|key| self.live.get(key))
+            .map_or(0, Flow::buffered)
+    }
+
+    /// Stops following a live flow, to stay within a bound: what it holds is handed out
+    /// (with gaps for holes), then `Closed { how: Evicted }`. What it sends later is dropped,
+    /// as after a close, rather than taken for a new connection.
+    pub fn evict(&mut self, flow: FlowId, out: &mut impl FnMut(Event<'_>)) {
+        let Some(key) = self.ids.get(&flow).copied() else {
+            return;
+        };
+        let tomb = self.live.get(&key).map(|f| Tomb {
+            stamp: 0,
+            a: f.a,
+            isn: [f.dirs[0].isn(), f.dirs[1].isn()],
+        });
+        self.end(key, Close::Evicted, out);
+        if let Some(tomb) = tomb {
+            self.lay(key, tomb);
+        }
     }
 
     fn open(&mut self, key: Key, seg: &Segment<'_>, out: &mut impl FnMut(Event<'_>)) {
@@ -363,7 +396,7 @@ impl Tracker {
                 break;
             };
             let before = self.live.len();
-            self.end(oldest, out);
+            self.end(oldest, Close::Evicted, out);
             if self.live.len() == before {
                 break;
             }
@@ -402,7 +435,10 @@ impl Tracker {
             return;
         };
         self.order.touch(flow.place);
-        if let Some(how) = flow.take(dir, seg, max_bytes, seg.wire_len, out) {
+        let before = flow.buffered();
+        let ended = flow.take(dir, seg, max_bytes, seg.wire_len, out);
+        self.buffered = self.buffered - before + flow.buffered();
+        if let Some(how) = ended {
             self.retire(key, how, out);
         }
     }
@@ -412,8 +448,21 @@ impl Tracker {
         let Some(flow) = self.live.remove(&key) else {
             return;
         };
+        self.buffered -= flow.buffered();
         self.order.remove(flow.place);
         self.ids.remove(&flow.id);
+        let tomb = Tomb {
+            stamp: 0,
+            a: flow.a,
+            isn: [flow.dirs[0].isn(), flow.dirs[1].isn()],
+        };
+        self.lay(key, tomb);
+        out(Event::Closed { flow: flow.id, how });
+    }
+
+    /// Leaves a tombstone for a flow that is gone, so that its stragglers do not open a new
+    /// one; its stamp is set here.
+    fn lay(&mut self, key: Key, mut tomb: Tomb) {
         let cap = self.limits.max_flows.max(1);
         while self.tomb_order.len() >= cap {
             let Some((old, stamp)) = self.tomb_order.pop_front() else {
@@ -423,30 +472,20 @@ impl Tracker {
                 self.tombs.remove(&old);
             }
         }
-        let stamp = self.tick;
-        self.tombs.insert(
-            key,
-            Tomb {
-                stamp,
-                a: flow.a,
-                isn: [flow.dirs[0].isn(), flow.dirs[1].isn()],
-            },
-        );
-        self.tomb_order.push_back((key, stamp));
-        out(Event::Closed { flow: flow.id, how });
+        tomb.stamp = self.tick;
+        self.tomb_order.push_back((key, tomb.stamp));
+        self.tombs.insert(key, tomb);
     }
 
     /// A flow cut short (end of capture, eviction, endpoints reused).
-    fn end(&mut self, key: Key, out: &mut impl FnMut(Event<'_>)) {
+    fn end(&mut self, key: Key, how: Close, out: &mut impl FnMut(Event<'_>)) {
         let Some(mut flow) = self.live.remove(&key) else {
             return;
         };
+        self.buffered -= flow.buffered();
         self.order.remove(flow.place);
         self.ids.remove(&flow.id);
         flow.flush(out);
-        out(Event::Closed {
-            flow: flow.id,
-            how: Close::Eof,
-        });
+        out(Event::Closed { flow: flow.id, how });
     }
 }

@@ -487,6 +487,9 @@ fn check_memory(t: &Tracker, limits: Limits) -> Result<(), TestCaseError> {
     ordered.sort_unstable();
     live.sort_unstable();
     prop_assert_eq!(ordered, live);
+    // The running count of bytes held is what the flows really hold.
+    let held: usize = t.live.values().map(Flow::buffered).sum();
+    prop_assert_eq!(t.buffered_bytes(), held);
     for f in t.live.values() {
         for half in &f.dirs {
             prop_assert!(half.buffered() <= limits.max_buffered_per_dir);

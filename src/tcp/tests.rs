@@ -697,10 +697,10 @@ fn least_recently_active_flow_is_evicted() {
     h.push(c2s(5, b"e"));
     // Flow 1 is now the least recently active.
     h.push(seg(third, server(), 1, b"c"));
-    assert_eq!(h.closes(), vec![(1, Close::Eof)]);
+    assert_eq!(h.closes(), vec![(1, Close::Evicted)]);
     h.push(seg(other, server(), 2, b"c"));
     // Flow 0 goes, flushing what it held.
-    assert_eq!(h.closes(), vec![(1, Close::Eof), (0, Close::Eof)]);
+    assert_eq!(h.closes(), vec![(1, Close::Evicted), (0, Close::Evicted)]);
     assert_eq!(h.text(0, Dir::AtoB), "ab<2>e");
     assert_eq!(h.t.live_flows(), 2);
 }
@@ -723,7 +723,11 @@ fn eviction_follows_activity_in_either_direction_not_arrival() {
     h.push(seg(from(6), server(), 1, b"x"));
     assert_eq!(
         h.closes(),
-        vec![(2, Close::Eof), (0, Close::Eof), (1, Close::Eof)]
+        vec![
+            (2, Close::Evicted),
+            (0, Close::Evicted),
+            (1, Close::Evicted)
+        ]
     );
     assert_eq!(h.t.live_flows(), 3);
 }
@@ -804,4 +808,22 @@ fn implausible_values_are_dropped() {
     h.push(c2s(12, b"cd"));
     h.finish();
     assert_eq!(h.text(0, Dir::AtoB), "abcd");
+}
+
+#[test]
+fn bytes_held_out_of_order_are_counted_and_freed_by_eviction() {
+    let mut h = Harness::with(Limits::default());
+    h.push(c2s(1, b"a"));
+    // Bytes 2-3 are missing: "def" waits for them.
+    h.push(c2s(4, b"def"));
+    assert_eq!((h.t.buffered_bytes(), h.t.flow_buffered(0)), (3, 3));
+    h.t.evict(0, &mut |_| {});
+    assert_eq!(h.t.buffered_bytes(), 0);
+    assert_eq!(h.t.live_flows(), 0);
+    // What the evicted flow sends later is a straggler, not a new connection.
+    h.push(c2s(7, b"g"));
+    assert_eq!(h.t.live_flows(), 0);
+    // Evicting what is not there does nothing.
+    h.t.evict(0, &mut |_| {});
+    h.t.evict(7, &mut |_| {});
 }

@@ -960,6 +960,7 @@ fn close_page(store: &Store, f: &Frame) -> Page {
                     crate::model::EndHow::Fin => "FIN",
                     crate::model::EndHow::Rst => "RST",
                     crate::model::EndHow::Eof => "still open when the capture ended",
+                    crate::model::EndHow::Evicted => "no longer followed (evicted)",
                 },
                 end.packet
             ),

@@ -209,6 +209,20 @@ impl Connection {
         header_bytes
     }
 
+    /// Bytes held while frames and messages are incomplete: payloads read so far, fragments
+    /// joined so far.
+    pub fn buffered(&self) -> usize {
+        self.dirs
+            .iter()
+            .map(|d| {
+                let open = d.open.as_ref().map_or(0, |m| {
+                    m.data.len() + m.frames.len() * std::mem::size_of::<u64>()
+                });
+                d.reader.buffered() + open
+            })
+            .sum()
+    }
+
     /// Direction `dir` is picked up at an unknown place in its stream: its framing is found
     /// again at the next plausible frame header, and its compression history is unknown.
     pub fn lose_sync(&mut self, dir: Dir) {

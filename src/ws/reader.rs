@@ -172,6 +172,11 @@ impl Reader {
         }
     }
 
+    /// Bytes held for the frame being read: its payload so far and a header's first bytes.
+    pub fn buffered(&self) -> usize {
+        self.current.as_ref().map_or(0, |p| p.payload.len()) + self.head_len
+    }
+
     /// Where frames start is unknown from here on (the stream is picked up in the middle):
     /// framing is found again at the next plausible header that starts a piece of the stream.
     pub fn lose_sync(&mut self) {

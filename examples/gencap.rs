@@ -470,8 +470,9 @@ fn usage(problem: &str) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wsinspect::model::{Event, Side as From};
+    use wsinspect::model::Event;
     use wsinspect::pipeline::Options;
+    use wsinspect::vocab::Side as From;
 
     /// A small capture decodes to exactly what was sent: every connection's handshake valid,
     /// every message (direction, opcode, bytes), and no problem anywhere.

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-pub use crate::vocab::{Side, Timestamp};
+use crate::vocab::{Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
 
 /// How a WebSocket connection was recognised.

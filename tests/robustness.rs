@@ -5,8 +5,9 @@
 
 use proptest::prelude::*;
 use wsinspect::link::LinkType;
-use wsinspect::model::{Event, Timestamp};
+use wsinspect::model::Event;
 use wsinspect::pipeline::{Options, Pipeline};
+use wsinspect::vocab::Timestamp;
 
 const HANDSHAKE_REQUEST: &[u8] =
     b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 use wsinspect::capture::File;
-use wsinspect::model::{Event, Frame, Message, Side};
+use wsinspect::model::{Event, Frame, Message};
 use wsinspect::pipeline::{Options, Stats};
+use wsinspect::vocab::Side;
 use wsinspect::ws::Problem;
 
 /// The events of one kind, e.g. `of!(d, Frame)`.

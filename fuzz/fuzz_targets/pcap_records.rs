@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wsinspect::link::LinkType;
-use wsinspect::model::Timestamp;
+use wsinspect::vocab::Timestamp;
 use wsinspect::pipeline::{Options, Pipeline};
 
 fuzz_target!(|data: &[u8]| {

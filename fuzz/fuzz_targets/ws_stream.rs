@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsinspect::model::Timestamp;
+use wsinspect::vocab::Timestamp;
 use wsinspect::vocab::Dir;
 use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Stamp};
 

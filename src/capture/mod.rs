@@ -18,7 +18,7 @@ pub use prefetch::Prefetched;
 use std::path::PathBuf;
 
 use crate::link::LinkType;
-use crate::model::Timestamp;
+use crate::vocab::Timestamp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

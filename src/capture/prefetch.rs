@@ -2,7 +2,7 @@
 
 use super::{Error, File, Packet, Poll, Source};
 use crate::link::LinkType;
-use crate::model::Timestamp;
+use crate::vocab::Timestamp;
 
 /// A capture file read ahead on a thread of its own: libpcap's reading (and the kernel's
 /// copying) overlaps the decoding of the packets before, which on two cores makes reading a

@@ -7,7 +7,8 @@
 use std::borrow::Cow;
 
 use super::spill::{self, Span};
-use crate::model::{self, Event, Side, Timestamp};
+use crate::model::{self, Event};
+use crate::vocab::{Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection, with running counts of what it carried.
@@ -20,7 +21,7 @@ pub struct Conn {
     /// Frames or messages with at least one problem, and gaps.
     pub problems: u64,
     /// The first close frame seen on the connection: its code (if any) and who sent it.
-    pub close: Option<(Option<u16>, model::Side)>,
+    pub close: Option<(Option<u16>, Side)>,
     pub end: Option<model::End>,
 }
 
@@ -553,7 +554,8 @@ pub fn sample(name: &str) -> Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Detected, Side};
+    use crate::model::Detected;
+    use crate::vocab::Side;
 
     fn conn() -> Event {
         Event::Connection(model::Connection {

@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::model::{Event, Timestamp};
+use crate::model::Event;
+use crate::vocab::Timestamp;
 use crate::ws::Problem;
 
 pub struct Json<W: Write> {

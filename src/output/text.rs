@@ -4,10 +4,11 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Layer, Message, Timestamp};
+use crate::model::{EndHow, Event, Frame, Layer, Message};
 use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
+use crate::vocab::Timestamp;
 use crate::ws::{Opcode, Problem};
 
 pub struct Text<W: Write> {

@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
-use crate::model::{self, Event, Timestamp};
+use crate::model::{self, Event};
 use crate::tcp::{Close, Dir};
+use crate::vocab::Timestamp;
 use crate::ws;
 
 /// A protocol layer of one connection: bytes of each direction in order, gaps, the end.

@@ -22,8 +22,9 @@ use std::net::SocketAddr;
 
 use crate::capture::{self, Poll, Source};
 use crate::link::{self, LinkType, Skip};
-use crate::model::{self, Event, Timestamp};
+use crate::model::{self, Event};
 use crate::tcp::{self, FlowId};
+use crate::vocab::Timestamp;
 use crate::ws;
 use layer::Next;
 pub use layer::{Context, Layer, Shared, Stats};

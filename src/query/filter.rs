@@ -18,7 +18,7 @@
 
 use regex::bytes::Regex;
 
-use crate::model::Side;
+use crate::vocab::Side;
 use crate::ws::{Opcode, Problem, Problems};
 
 /// What a filter looks at, the same for a frame, a message and a gap.

@@ -15,8 +15,9 @@ use sha1::{Digest, Sha1};
 
 use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
-use crate::model::{Frame, Side};
+use crate::model::Frame;
 use crate::present::{escape, hex, words};
+use crate::vocab::Side;
 use crate::ws::{LengthForm, Opcode};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::index::sample;
-use crate::model::{self, Timestamp};
+use crate::model::{self};
+use crate::vocab::Timestamp;
 use crate::ws::FrameHeader;
 
 fn texts(lines: &[Line]) -> Vec<&str> {

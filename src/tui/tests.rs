@@ -10,7 +10,8 @@ use super::feed::Feed;
 use super::screens::browse::{Pane, Right};
 use super::view;
 use crate::index::{Unit, decode_sample, test_frame};
-use crate::model::{Event, Side};
+use crate::model::Event;
+use crate::vocab::Side;
 
 /// Decodes a sample and hands it to a new App the way the decoding thread does.
 fn load(name: &str, live: bool) -> App {

@@ -20,8 +20,9 @@ pub use deflate::Params as DeflateParams;
 pub use frame::{Field, FrameHeader, LengthForm, Opcode, Span, is_control, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
-use crate::model::{self, Side, Timestamp};
+use crate::model::{self};
 use crate::vocab::Dir;
+use crate::vocab::{Side, Timestamp};
 use deflate::{Inflater, Outcome};
 use reader::{Expect, RawFrame, Reader};
 

@@ -2,9 +2,9 @@
 //! everything shown for it is read from the store when it is drawn.
 
 use crate::index::{Store, Unit};
-use crate::model::{Side, Timestamp};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
+use crate::vocab::{Side, Timestamp};
 use crate::ws::Opcode;
 
 /// One row of the frame/message list.

@@ -7,8 +7,8 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
+use crate::vocab::Side;
 use crate::ws::{self, Opcode};
 
 use super::super::app::App;

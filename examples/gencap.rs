@@ -508,7 +508,7 @@ mod tests {
                     got.push(Sent {
                         conn: m.conn,
                         from_client: m.from == From::Client,
-                        opcode: m.opcode,
+                        opcode: m.opcode.to_u8(),
                         data: m.data.clone(),
                     });
                 }

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::vocab::{Side, Timestamp};
+use crate::vocab::{Opcode, Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
 
 /// How a WebSocket connection was recognised.
@@ -110,7 +110,7 @@ pub struct Message {
     pub conn: u32,
     pub ts: Timestamp,
     pub from: Side,
-    pub opcode: u8,
+    pub opcode: Opcode,
     /// The `n` of each frame the message was made of.
     pub frames: Vec<u64>,
     pub compressed: bool,

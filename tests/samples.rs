@@ -11,7 +11,7 @@ use serde_json::Value;
 use wsinspect::capture::File;
 use wsinspect::model::{Event, Frame, Message};
 use wsinspect::pipeline::{Options, Stats};
-use wsinspect::vocab::Side;
+use wsinspect::vocab::{Opcode, Side};
 use wsinspect::ws::Problem;
 
 /// The events of one kind, e.g. `of!(d, Frame)`.
@@ -146,7 +146,11 @@ fn assert_messages_match(
             "{name} {key:?}: message count"
         );
         for (i, (m, (opcode, hex))) in got.iter().zip(want).enumerate() {
-            assert_eq!(m.opcode, *opcode, "{name} {key:?} message {i}: opcode");
+            assert_eq!(
+                m.opcode.to_u8(),
+                *opcode,
+                "{name} {key:?} message {i}: opcode"
+            );
             match damaged.iter().find(|(_, _, at, _)| *at == i) {
                 Some((.., problem)) => {
                     assert!(
@@ -221,7 +225,7 @@ fn assert_frames_match_tshark(name: &str, d: &Decoded) {
             let rsv = u64::from(h.rsv1) << 2 | u64::from(h.rsv2) << 1 | u64::from(h.rsv3);
             assert_eq!(rsv, t["rsv"].as_u64().unwrap(), "{ctx}: rsv");
             assert_eq!(
-                u64::from(h.opcode),
+                u64::from(h.opcode.to_u8()),
                 t["opcode"].as_u64().unwrap(),
                 "{ctx}: opcode"
             );
@@ -341,7 +345,7 @@ fn mixed_lengths_fragments_and_control_frames() {
     let close = decoded_messages(&d)
         .into_values()
         .flatten()
-        .find(|m| m.opcode == 8 && m.from == Side::Server)
+        .find(|m| m.opcode == Opcode::Close && m.from == Side::Server)
         .unwrap();
     assert_eq!(
         (close.close_code, close.close_reason.as_deref()),

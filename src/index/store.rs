@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::spill::{self, Span};
 use crate::model::{self, Event};
-use crate::vocab::{Side, Timestamp};
+use crate::vocab::{Opcode, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection, with running counts of what it carried.
@@ -48,7 +48,7 @@ pub struct MessageMeta {
     pub conn: u32,
     pub ts: Timestamp,
     pub from: Side,
-    pub opcode: u8,
+    pub opcode: Opcode,
     pub frames: FrameList,
     pub compressed: bool,
     pub data: Span,
@@ -298,7 +298,7 @@ impl Store {
 
     fn push_frame(&mut self, f: FrameMeta) {
         let index = self.frames.len() as u32;
-        let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
+        let close_code = (f.header.opcode == Opcode::Close && f.payload.len() >= 2)
             .then(|| self.spill.head(f.payload, 2))
             .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
         self.payload_bytes += f.payload.len() as u64;
@@ -306,7 +306,7 @@ impl Store {
             c.frames += 1;
             c.bytes += f.payload.len() as u64;
             c.problems += u64::from(!f.problems.is_empty());
-            if f.header.opcode == 8 && c.close.is_none() {
+            if f.header.opcode == Opcode::Close && c.close.is_none() {
                 c.close = Some((close_code, f.from));
             }
         }
@@ -501,7 +501,7 @@ impl Store {
 
 /// An unmasked server frame of connection 0, completed in packet `n + 2`, for unit tests.
 #[cfg(test)]
-pub fn test_frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
+pub fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
     Event::Frame(model::Frame {
         conn: 0,
         n,
@@ -573,14 +573,14 @@ mod tests {
     fn frames_learn_their_message_when_it_completes() {
         let mut s = Store::default();
         s.push(conn());
-        s.push(test_frame(0, 1, false, b"ab"));
-        s.push(test_frame(1, 9, true, b""));
+        s.push(test_frame(0, Opcode::Text, false, b"ab"));
+        s.push(test_frame(1, Opcode::Ping, true, b""));
         assert!(s.message_of(0).is_none());
         s.push(Event::Message(model::Message {
             conn: 0,
             ts: Timestamp::default(),
             from: Side::Server,
-            opcode: 9,
+            opcode: Opcode::Ping,
             frames: vec![1],
             compressed: false,
             data: Vec::new(),
@@ -589,12 +589,12 @@ mod tests {
             close_reason: None,
             problems: Vec::new(),
         }));
-        s.push(test_frame(2, 0, true, b"cd"));
+        s.push(test_frame(2, Opcode::Continuation, true, b"cd"));
         s.push(Event::Message(model::Message {
             conn: 0,
             ts: Timestamp::default(),
             from: Side::Server,
-            opcode: 1,
+            opcode: Opcode::Text,
             frames: vec![0, 2],
             compressed: false,
             data: b"abcd".to_vec(),

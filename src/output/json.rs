@@ -84,7 +84,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.bool("rsv1", h.rsv1);
                 o.bool("rsv2", h.rsv2);
                 o.bool("rsv3", h.rsv3);
-                o.num("opcode", h.opcode);
+                o.num("opcode", h.opcode.to_u8());
                 o.bool("masked", h.mask.is_some());
                 match h.mask {
                     Some(key) => o.hex("mask_key", &key),
@@ -103,7 +103,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.num("conn", m.conn);
                 o.ts("ts", m.ts);
                 o.str("from", m.from.name());
-                o.num("opcode", m.opcode);
+                o.num("opcode", m.opcode.to_u8());
                 o.key("frames");
                 o.buf.push(b'[');
                 for (i, n) in m.frames.iter().enumerate() {

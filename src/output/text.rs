@@ -8,8 +8,8 @@ use crate::model::{EndHow, Event, Frame, Layer, Message};
 use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
-use crate::vocab::Timestamp;
-use crate::ws::{Opcode, Problem};
+use crate::vocab::{Opcode, Timestamp};
+use crate::ws::Problem;
 
 pub struct Text<W: Write> {
     out: W,
@@ -181,7 +181,7 @@ impl<W: Write> super::Sink for Text<W> {
 fn frame_line(f: &Frame, line: &mut String) {
     use std::fmt::Write;
     let h = &f.header;
-    let _ = write!(line, "{} {:<12} ", direction(f.from), h.opcode().name());
+    let _ = write!(line, "{} {:<12} ", direction(f.from), h.opcode.name());
     // Flags and key in fixed-width columns, written straight into the line.
     let flags_start = line.len();
     for (on, name) in [
@@ -213,22 +213,21 @@ fn frame_line(f: &Frame, line: &mut String) {
         None => line.push_str("              "),
     }
     let _ = write!(line, "len {:>6} ", h.len);
-    if h.rsv1 && h.opcode != 0 && !h.is_control() {
+    if h.rsv1 && h.opcode != Opcode::Continuation && h.opcode.is_data() {
         preview::compressed(f.payload.len(), line);
-    } else if h.opcode == 0 && f.payload.is_empty() {
+    } else if h.opcode == Opcode::Continuation && f.payload.is_empty() {
         // nothing to preview
     } else {
-        preview(h.opcode(), &f.payload, Room::LINE, line);
+        preview(h.opcode, &f.payload, Room::LINE, line);
     }
 }
 
 fn message_summary(m: &Message, line: &mut String) {
     use std::fmt::Write;
-    let opcode = Opcode::from_u8(m.opcode);
     let _ = write!(
         line,
         "{} of {} frame{}",
-        opcode.name(),
+        m.opcode.name(),
         m.frames.len(),
         if m.frames.len() == 1 { "" } else { "s" }
     );
@@ -236,5 +235,5 @@ fn message_summary(m: &Message, line: &mut String) {
         line.push_str(", inflated");
     }
     let _ = write!(line, ", {} bytes ", m.data.len());
-    preview(opcode, &m.data, Room::LINE, line);
+    preview(m.opcode, &m.data, Room::LINE, line);
 }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::filter::Subject;
 use crate::index::Store;
+use crate::vocab::Opcode;
 use crate::ws::Problems;
 
 impl<'a> Subject<'a> {
@@ -26,7 +27,7 @@ impl<'a> Subject<'a> {
             masked: h.mask.is_some(),
             rsv1: h.rsv1,
             compressed: h.rsv1 || compressed_message,
-            fragmented: !h.fin || h.opcode == 0,
+            fragmented: !h.fin || h.opcode == Opcode::Continuation,
         }
     }
 

@@ -17,8 +17,9 @@ use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
 use crate::model::Frame;
 use crate::present::{escape, hex, words};
+use crate::vocab::Opcode;
 use crate::vocab::Side;
-use crate::ws::{LengthForm, Opcode};
+use crate::ws::LengthForm;
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
 /// underlined in text, checks say "match" or "MISMATCH".
@@ -159,8 +160,8 @@ pub fn steps(store: &Store, target: Target) -> Vec<Step> {
         find(&|f| !f.header.fin && !f.header.is_control()),
     );
     add(Topic::Compressed, find(&|f| f.header.rsv1));
-    add(Topic::PingPong, find(&|f| f.header.opcode == 9));
-    add(Topic::Close, find(&|f| f.header.opcode == 8));
+    add(Topic::PingPong, find(&|f| f.header.opcode == Opcode::Ping));
+    add(Topic::Close, find(&|f| f.header.opcode == Opcode::Close));
     steps.push(Step {
         topic: Topic::Cost,
         frame: None,
@@ -485,18 +486,17 @@ fn frame_intro(f: &Frame) -> String {
     )
 }
 
-fn opcode_words(op: u8) -> String {
-    let name = Opcode::from_u8(op).name();
+fn opcode_words(op: Opcode) -> String {
     let what = match op {
-        0 => "continues the message before it",
-        1 => "a text message (UTF-8)",
-        2 => "a binary message",
-        8 => "close the connection",
-        9 => "are you there?",
-        10 => "yes, I am (answers a ping)",
-        _ => "reserved: no meaning yet",
+        Opcode::Continuation => "continues the message before it",
+        Opcode::Text => "a text message (UTF-8)",
+        Opcode::Binary => "a binary message",
+        Opcode::Close => "close the connection",
+        Opcode::Ping => "are you there?",
+        Opcode::Pong => "yes, I am (answers a ping)",
+        Opcode::Reserved(_) => "reserved: no meaning yet",
     };
-    format!("{name}: {what}")
+    format!("{}: {what}", op.name())
 }
 
 /// The two first bytes in the RFC's diagram, filled with this frame's bits, and every field
@@ -558,7 +558,7 @@ pub fn bit_diagram(f: &Frame) -> Vec<Line> {
         (8, format!("RSV3 = {}", bit(b0, 3))),
         (
             13,
-            format!("opcode = {}: {}", h.opcode, opcode_words(h.opcode)),
+            format!("opcode = {}: {}", h.opcode.to_u8(), opcode_words(h.opcode)),
         ),
         (
             18,
@@ -648,7 +648,7 @@ fn rest_of_header(f: &Frame) -> Vec<Line> {
 }
 
 fn payload_line(f: &Frame) -> Line {
-    let shown = match f.header.opcode() {
+    let shown = match f.header.opcode {
         Opcode::Binary => format!("{} …", hex::spaced(&f.payload[..f.payload.len().min(16)])),
         _ if f.header.rsv1 => "(compressed: see the compression step)".into(),
         _ => format!("\"{}\"", escape::plain(&f.payload, 60)),
@@ -735,12 +735,12 @@ fn frame_row(f: &Frame) -> String {
         f.n,
         f.packets.1,
         f.from.name(),
-        format!("{} ({})", Opcode::from_u8(h.opcode).name(), h.opcode),
+        format!("{} ({})", h.opcode.name(), h.opcode.to_u8()),
         u8::from(h.fin),
         h.len,
         match h.opcode {
             _ if h.rsv1 => String::new(),
-            2 | 8 => hex::spaced(&f.payload[..f.payload.len().min(8)]),
+            Opcode::Binary | Opcode::Close => hex::spaced(&f.payload[..f.payload.len().min(8)]),
             _ => format!("\"{}\"", escape::plain(&f.payload, 24)),
         }
     )
@@ -759,7 +759,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
         Look::Plain,
         format!(
             "One {} message of {} bytes, sent in {} frames by the {}:",
-            Opcode::from_u8(m.opcode).name(),
+            m.opcode.name(),
             m.data.len(),
             m.frames.len(),
             m.from.name()
@@ -790,7 +790,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
         Look::Plain,
         "The first frame carries the opcode with FIN=0; continuations carry opcode 0; the last has FIN=1.",
     );
-    if m.opcode == 1 {
+    if m.opcode == Opcode::Text {
         p.push(
             Look::Code,
             format!(
@@ -888,7 +888,7 @@ fn ping_page(store: &Store, f: &Frame) -> Page {
         .iter()
         .find(|i| {
             let g = &store.frames[**i as usize];
-            g.n > f.n && g.header.opcode == 10 && g.from != f.from
+            g.n > f.n && g.header.opcode == Opcode::Pong && g.from != f.from
         })
         .map(|i| store.frame(*i));
     match pong {
@@ -923,7 +923,7 @@ fn close_page(store: &Store, f: &Frame) -> Page {
     for g in store
         .frames_of(f.conn)
         .iter()
-        .filter(|i| store.frames[**i as usize].header.opcode == 8)
+        .filter(|i| store.frames[**i as usize].header.opcode == Opcode::Close)
         .map(|i| store.frame(*i))
     {
         p.push(Look::Code, frame_row(&g));
@@ -1002,7 +1002,7 @@ pub fn cost_of(store: &Store, conn: u32) -> Cost {
     }
     c.messages = (0..store.message_count() as u32)
         .map(|i| store.message_meta(i))
-        .filter(|m| m.conn == conn && !crate::ws::is_control(m.opcode))
+        .filter(|m| m.conn == conn && m.opcode.is_data())
         .count() as u64;
     if let Some(h) = store
         .conns

@@ -10,7 +10,8 @@ use crate::present::escape_plain;
 use crate::present::hex;
 use crate::present::time::utc;
 use crate::present::words::{CloseCode, direction};
-use crate::ws::{LengthForm, Opcode};
+use crate::vocab::Opcode;
+use crate::ws::LengthForm;
 
 use crate::index::Store;
 
@@ -179,8 +180,8 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
         format!(
             "{} = Opcode: {} ({})",
             bits(b0, 0x0f),
-            h.opcode,
-            opcode_meaning(h.opcode)
+            h.opcode.to_u8(),
+            h.opcode.name()
         ),
         Some(0..1),
     );
@@ -256,7 +257,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
             "Part of a compressed message: see the message for its inflated text".into(),
             Some(hl..d.wire.len()),
         ),
-        None => preview_line(&mut d, 1, h.opcode(), &f.payload),
+        None => preview_line(&mut d, 1, h.opcode, &f.payload),
     }
     d.inflated = inflated;
     d.problems(&f.problems);
@@ -277,7 +278,7 @@ pub fn message(m: &Message) -> Details {
     d.line(1, format!("Time: {} (last frame)", utc(m.ts)), None);
     d.line(
         1,
-        format!("Opcode: {} ({})", m.opcode, opcode_meaning(m.opcode)),
+        format!("Opcode: {} ({})", m.opcode.to_u8(), m.opcode.name()),
         None,
     );
     d.line(
@@ -310,7 +311,7 @@ pub fn message(m: &Message) -> Details {
         reason.push('"');
         d.line(1, reason, Some(2.min(m.data.len())..m.data.len()));
     } else {
-        preview_line(&mut d, 1, Opcode::from_u8(m.opcode), &m.data);
+        preview_line(&mut d, 1, m.opcode, &m.data);
     }
     d.problems(&m.problems);
     d
@@ -362,10 +363,6 @@ fn preview_line(d: &mut Details, depth: u8, opcode: Opcode, data: &[u8]) {
             d.line(depth, s, range);
         }
     }
-}
-
-fn opcode_meaning(opcode: u8) -> &'static str {
-    Opcode::from_u8(opcode).name()
 }
 
 fn join(ns: &[u64]) -> String {

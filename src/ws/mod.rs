@@ -17,11 +17,11 @@ mod reader;
 
 pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
-pub use frame::{Field, FrameHeader, LengthForm, Opcode, Span, is_control, unmask};
+pub use frame::{Field, FrameHeader, LengthForm, Span, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
 use crate::model::{self};
-use crate::vocab::Dir;
+use crate::vocab::{Dir, Opcode};
 use crate::vocab::{Side, Timestamp};
 use deflate::{Inflater, Outcome};
 use reader::{Expect, RawFrame, Reader};
@@ -57,7 +57,7 @@ pub enum Output {
 }
 
 struct OpenMessage {
-    opcode: u8,
+    opcode: Opcode,
     compressed: bool,
     frames: Vec<u64>,
     data: Vec<u8>,
@@ -251,7 +251,7 @@ impl Connection {
             (Side::Server, true) => problems.push(Problem::MaskedServerFrame),
             _ => {}
         }
-        if matches!(h.opcode(), Opcode::Reserved(_)) {
+        if matches!(h.opcode, Opcode::Reserved(_)) {
             problems.push(Problem::ReservedOpcode);
         }
         if h.rsv2 || h.rsv3 || (h.rsv1 && !compressing) {
@@ -273,10 +273,10 @@ impl Connection {
             if h.rsv1 && compressing {
                 problems.push(Problem::CompressedControlFrame);
             }
-        } else if h.opcode == 0 && h.rsv1 && compressing {
+        } else if h.opcode == Opcode::Continuation && h.rsv1 && compressing {
             problems.push(Problem::CompressedContinuation);
         }
-        if h.opcode == 8 && !raw.truncated && raw.missing == 0 {
+        if h.opcode == Opcode::Close && !raw.truncated && raw.missing == 0 {
             match raw.payload.as_slice() {
                 [_] => problems.push(Problem::CloseTooShort),
                 [a, b, ..] if !close_code_allowed(u16::from_be_bytes([*a, *b])) => {
@@ -350,7 +350,7 @@ impl Connection {
             self.done.push(msg);
             return;
         }
-        if h.opcode != 0 {
+        if h.opcode != Opcode::Continuation {
             if let Some(mut interrupted) = self.dirs[dir].open.take() {
                 frame_problems.push(Problem::ExpectedContinuation);
                 push_once(&mut interrupted.problems, Problem::UnfinishedMessage);
@@ -367,7 +367,7 @@ impl Connection {
         } else if self.dirs[dir].open.is_none() {
             frame_problems.push(Problem::UnexpectedContinuation);
             self.dirs[dir].open = Some(OpenMessage {
-                opcode: 0,
+                opcode: Opcode::Continuation,
                 compressed: false,
                 frames: bufs.list(),
                 data: bufs.bytes(),
@@ -446,7 +446,7 @@ impl Connection {
                 .iter()
                 .any(|p| matches!(p, Problem::InflateFailed | Problem::InflateNoHistory));
         let mut text_valid = false;
-        if msg.opcode == 1 && inflated_ok {
+        if msg.opcode == Opcode::Text && inflated_ok {
             match std::str::from_utf8(&msg.data) {
                 Ok(_) => text_valid = true,
                 // A message cut short may end inside a code point: only judge whole ones.
@@ -455,7 +455,7 @@ impl Connection {
             }
         }
         let (mut close_code, mut close_reason) = (None, None);
-        if msg.opcode == 8
+        if msg.opcode == Opcode::Close
             && let [a, b, reason @ ..] = msg.data.as_slice()
         {
             {
@@ -609,7 +609,10 @@ mod tests {
             ],
         );
         assert_eq!(fs.len(), 3);
-        assert_eq!((ms[0].opcode, ms[0].frames.as_slice()), (9, &[1][..]));
+        assert_eq!(
+            (ms[0].opcode, ms[0].frames.as_slice()),
+            (Opcode::Ping, &[1][..])
+        );
         assert_eq!(
             (ms[1].text(), ms[1].frames.as_slice()),
             (Some("Hello"), &[0, 2][..])

@@ -2,7 +2,8 @@
 //! segment, payloads unmasked as they arrive, missing bytes accounted for.
 
 use super::buffers::Buffers;
-use super::frame::{FrameHeader, LengthForm, is_control, unmask};
+use super::frame::{FrameHeader, LengthForm, unmask};
+use crate::vocab::Opcode;
 
 /// A frame as cut from the stream, before the connection judges it.
 #[derive(Debug, PartialEq, Eq)]
@@ -206,8 +207,8 @@ impl Reader {
 }
 
 fn plausible(h: &FrameHeader, expect: Expect) -> bool {
-    let known_opcode = matches!(h.opcode, 0 | 1 | 2 | 8 | 9 | 10);
-    let control_ok = !is_control(h.opcode) || (h.fin && h.len <= 125);
+    let known_opcode = !matches!(h.opcode, Opcode::Reserved(_));
+    let control_ok = !h.is_control() || (h.fin && h.len <= 125);
     let mask_ok = expect.masked.is_none_or(|m| m == h.mask.is_some());
     let rsv_ok = !h.rsv2 && !h.rsv3 && (!h.rsv1 || expect.rsv1_allowed);
     let len_ok = !h.non_minimal_length() && (h.length_form != LengthForm::Long || h.len < 1 << 40);

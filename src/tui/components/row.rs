@@ -4,8 +4,8 @@
 use crate::index::{Store, Unit};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
+use crate::vocab::Opcode;
 use crate::vocab::{Side, Timestamp};
-use crate::ws::Opcode;
 
 /// One row of the frame/message list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,8 +89,8 @@ impl Row {
                 } else if h.rsv1 || compressed {
                     preview::compressed(f.payload.len(), out);
                 } else {
-                    let op = match (h.opcode(), message) {
-                        (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
+                    let op = match (h.opcode, message) {
+                        (Opcode::Continuation, Some(m)) => m.opcode,
                         (op, _) => op,
                     };
                     preview(
@@ -104,7 +104,7 @@ impl Row {
             Row::Message(i) => {
                 let m = store.message_meta(i);
                 let data = store.spill.head(m.data, PREVIEW_BYTES);
-                preview(Opcode::from_u8(m.opcode), &data, Room::COLUMN, out);
+                preview(m.opcode, &data, Room::COLUMN, out);
             }
             Row::Gap(i) => preview::gap(store.gaps[i as usize].bytes, out),
         }
@@ -122,7 +122,7 @@ impl Row {
                 format!("{at}/{}", m.frames.len())
             }
             Some(_) => String::new(),
-            None if !f.header.fin || f.header.opcode == 0 => "…".into(),
+            None if !f.header.fin || f.header.opcode == Opcode::Continuation => "…".into(),
             None => String::new(),
         }
     }
@@ -134,11 +134,16 @@ impl Row {
         match self {
             Row::Frame(i) => {
                 let f = &store.frames[i as usize];
-                let text = matches!(f.header.opcode(), Opcode::Text)
-                    || (f.header.opcode == 0 && store.message_of(i).is_some_and(|m| m.opcode == 1));
+                let text = match f.header.opcode {
+                    Opcode::Text => true,
+                    Opcode::Continuation => store
+                        .message_of(i)
+                        .is_some_and(|m| m.opcode == Opcode::Text),
+                    _ => false,
+                };
                 Some((store.spill.get(store.readable_span(i)), text))
             }
-            Row::Message(i) => Some((store.data(i), store.message_meta(i).opcode == 1)),
+            Row::Message(i) => Some((store.data(i), store.message_meta(i).opcode == Opcode::Text)),
             Row::Gap(_) => None,
         }
     }

@@ -8,8 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::present::{escape_plain, hex, time, words};
-use crate::vocab::Side;
-use crate::ws::{self, Opcode};
+use crate::vocab::{Opcode, Side};
 
 use super::super::app::App;
 use super::super::components::row::Row;
@@ -180,7 +179,7 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
         }
         text.push_str(words::arrow(s.from));
         text.push(' ');
-        let opcode = s.opcode.map_or("gap", |o| short_opcode(Opcode::from_u8(o)));
+        let opcode = s.opcode.map_or("gap", short_opcode);
         text.push_str(&format!("{opcode:<6} "));
         let (frag, flags) = match row {
             Row::Frame(fi) => {
@@ -217,7 +216,7 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
         let mut style = Style::new();
         if bad {
             style = style.fg(Color::Red);
-        } else if s.opcode.is_some_and(ws::is_control) {
+        } else if s.opcode.is_some_and(Opcode::is_control) {
             style = style.fg(Color::Yellow).add_modifier(Modifier::BOLD);
         } else if s.from == Side::Server {
             style = style.fg(Color::Green);
@@ -271,7 +270,7 @@ fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
 fn short_opcode(op: Opcode) -> &'static str {
     match op {
         Opcode::Continuation => "cont",
-        Opcode::Reserved(v) if v < 8 => "rsv-d",
+        Opcode::Reserved(_) if op.is_data() => "rsv-d",
         Opcode::Reserved(_) => "rsv-c",
         other => other.name(),
     }

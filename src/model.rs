@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::vocab::{Opcode, Side, Timestamp};
+use crate::vocab::{Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
 
 /// How a WebSocket connection was recognised.
@@ -47,7 +47,7 @@ pub struct Handshake {
 pub struct Connection {
     pub conn: u32,
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub detected: Detected,
@@ -58,7 +58,7 @@ pub struct Connection {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub path: String,
@@ -75,7 +75,7 @@ pub struct Rejected {
 pub struct Http {
     pub ts: Timestamp,
     /// The packet that completed the response head.
-    pub packet: u64,
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub method: String,
@@ -99,8 +99,8 @@ pub struct Frame {
     /// The capture ended before the frame did.
     pub truncated: bool,
     pub problems: Vec<Problem>,
-    /// Capture packet numbers (1-based) of the first and last packet holding this frame's bytes.
-    pub packets: (u64, u64),
+    /// The first and last capture packet holding this frame's bytes.
+    pub packets: (PacketNo, PacketNo),
 }
 
 /// One WebSocket message: a data message joined from its fragments and inflated, or a control
@@ -139,7 +139,7 @@ impl Message {
 pub struct Gap {
     pub conn: u32,
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub from: Side,
     pub bytes: u64,
 }
@@ -166,7 +166,7 @@ impl EndHow {
 pub struct End {
     pub conn: u32,
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub how: EndHow,
 }
 
@@ -196,7 +196,7 @@ impl Layer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Anomaly {
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub layer: Layer,
     /// Where it was: for `link`, `ip` and `tcp`, the offset in the captured packet of the
     /// header that is broken; for `http`, the offset in the sender's byte stream.

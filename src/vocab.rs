@@ -1,8 +1,21 @@
-//! The words every layer shares: when a packet was captured, which way bytes flow, which peer
-//! sent them and what a WebSocket frame carries. Defined once, below every stage, so that no
-//! layer passes a bare index or compares an opcode with a bare number.
+//! The words every layer shares: which packet of the capture something came in and when it was
+//! captured, which way bytes flow, which peer sent them and what a WebSocket frame carries.
+//! Defined once, below every stage, so that no layer passes a bare index or number for them.
 
 use std::fmt;
+
+/// A packet's number in its capture, from 1 as Wireshark numbers them: what every event points
+/// back to. The default, 0, stands before the first packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct PacketNo(pub u64);
+
+impl fmt::Display for PacketNo {
+    /// The number, padded as the format asks: `{:>6}` lines packets up in a column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
 
 /// A capture timestamp, kept at the precision the capture was written with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -174,6 +187,14 @@ impl Opcode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packet_numbers_print_as_numbers_in_any_column() {
+        assert_eq!(
+            format!("{}|{:>6}|{:<4}|", PacketNo(7), PacketNo(42), PacketNo(1)),
+            "7|    42|1   |"
+        );
+    }
 
     #[test]
     fn opcodes_keep_their_wire_value_and_kind() {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use wsinspect::capture::File;
 use wsinspect::model::{Event, Frame, Message};
 use wsinspect::pipeline::{Options, Stats};
-use wsinspect::vocab::{Opcode, Side};
+use wsinspect::vocab::{Opcode, PacketNo, Side};
 use wsinspect::ws::Problem;
 
 /// The events of one kind, e.g. `of!(d, Frame)`.
@@ -249,7 +249,7 @@ fn assert_frames_match_tshark(name: &str, d: &Decoded) {
             }
             assert_eq!(
                 f.packets.1,
-                t["frame"].as_u64().unwrap(),
+                PacketNo(t["frame"].as_u64().unwrap()),
                 "{ctx}: packet that completes it"
             );
         }
@@ -486,7 +486,7 @@ fn plain_http_requests_are_reported_as_tshark_sees_them() {
             .iter()
             .map(|h| {
                 (
-                    h.packet,
+                    h.packet.0,
                     h.method.as_str(),
                     h.path.as_str(),
                     h.status,
@@ -609,7 +609,10 @@ fn snaplen_cut_handshake_is_told_and_decode_as_reads_what_is_whole() {
     assert_eq!(anomalies.len(), 1, "{anomalies:?}");
     let a = anomalies[0];
     // 30 bytes of the request are in the first record (96 - 14 - 20 - 32, per samples/README.md).
-    assert_eq!((a.layer.name(), a.packet, a.offset), ("http", 4, 30));
+    assert_eq!(
+        (a.layer.name(), a.packet, a.offset),
+        ("http", PacketNo(4), 30)
+    );
     assert!(a.reason.contains("add -d 8765"), "{}", a.reason);
 
     let d = decode("snaplen.pcap", &[8765]);
@@ -639,7 +642,10 @@ fn messages_over_several_segments() {
     let spans: Vec<_> = frames(&d)
         .iter()
         .filter(|f| f.header.len > 1448)
-        .map(|f| (f.header.len, f.packets.1 - f.packets.0 + 1))
+        .map(|f| {
+            let (first, last) = f.packets;
+            (f.header.len, last.0 - first.0 + 1)
+        })
         .collect();
     assert_eq!(
         spans,

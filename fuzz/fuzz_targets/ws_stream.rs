@@ -8,8 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsinspect::vocab::Timestamp;
-use wsinspect::vocab::Dir;
+use wsinspect::vocab::{Dir, PacketNo, Timestamp};
 use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Stamp};
 
 /// Small limits, so that the fuzzer can reach them.
@@ -42,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
         let (bytes, tail) = rest.split_at(chunk.min(rest.len()));
         let stamp = Stamp {
             ts: Timestamp::default(),
-            packet,
+            packet: PacketNo(packet),
         };
         match bytes.split_first() {
             Some((0xff, lost)) => {
@@ -58,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let stamp = Stamp {
         ts: Timestamp::default(),
-        packet,
+        packet: PacketNo(packet),
     };
     conn.finish(stamp, &mut bufs, &mut out);
     check(&mut out);

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::spill::{self, Span};
 use crate::model::{self, Event};
-use crate::vocab::{Opcode, Side, Timestamp};
+use crate::vocab::{Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection, with running counts of what it carried.
@@ -39,7 +39,7 @@ pub struct FrameMeta {
     pub payload: Span,
     pub truncated: bool,
     pub problems: Problems,
-    pub packets: (u64, u64),
+    pub packets: (PacketNo, PacketNo),
 }
 
 /// A message as the store keeps it: [`model::Message`] with its bytes in the spill file.
@@ -521,7 +521,7 @@ pub fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
         payload: payload.to_vec(),
         truncated: false,
         problems: Vec::new(),
-        packets: (n + 2, n + 2),
+        packets: (PacketNo(n + 2), PacketNo(n + 2)),
     })
 }
 
@@ -561,7 +561,7 @@ mod tests {
         Event::Connection(model::Connection {
             conn: 0,
             ts: Timestamp::default(),
-            packet: 1,
+            packet: PacketNo(1),
             client: "127.0.0.1:1000".parse().unwrap(),
             server: "127.0.0.1:80".parse().unwrap(),
             detected: Detected::Handshake,

@@ -50,7 +50,7 @@ impl<W: Write> super::Sink for Json<W> {
                 }
                 o.opt_str("subprotocol", h.and_then(|h| h.subprotocol.as_deref()));
                 o.opt_str("extensions", h.and_then(|h| h.extensions.as_deref()));
-                o.num("packet", c.packet);
+                o.num("packet", c.packet.0);
             }
             Event::Rejected(r) => {
                 o.str("type", "rejected");
@@ -60,7 +60,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.str("path", &r.path);
                 o.num("status", r.status);
                 o.str("reason", &r.reason);
-                o.num("packet", r.packet);
+                o.num("packet", r.packet.0);
             }
             Event::Http(h) => {
                 o.str("type", "http");
@@ -71,7 +71,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.str("path", &h.path);
                 o.num("status", h.status);
                 o.str("reason", &h.reason);
-                o.num("packet", h.packet);
+                o.num("packet", h.packet.0);
             }
             Event::Frame(f) => {
                 let h = &f.header;
@@ -95,8 +95,9 @@ impl<W: Write> super::Sink for Json<W> {
                 o.hex("payload", &f.payload);
                 o.bool("truncated", f.truncated);
                 o.problems(&f.problems);
-                o.num("packet_first", f.packets.0);
-                o.num("packet_last", f.packets.1);
+                let (first, last) = f.packets;
+                o.num("packet_first", first.0);
+                o.num("packet_last", last.0);
             }
             Event::Message(m) => {
                 o.str("type", "message");
@@ -133,13 +134,13 @@ impl<W: Write> super::Sink for Json<W> {
                 o.str("from", g.from.name());
                 o.ts("ts", g.ts);
                 o.num("bytes", g.bytes);
-                o.num("packet", g.packet);
+                o.num("packet", g.packet.0);
             }
             Event::Anomaly(a) => {
                 o.str("type", "anomaly");
                 o.str("layer", a.layer.name());
                 o.ts("ts", a.ts);
-                o.num("packet", a.packet);
+                o.num("packet", a.packet.0);
                 o.num("offset", a.offset);
                 if let Some((src, dst)) = &a.endpoints {
                     o.display("src", src);
@@ -152,7 +153,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.num("conn", e.conn);
                 o.ts("ts", e.ts);
                 o.str("how", e.how.name());
-                o.num("packet", e.packet);
+                o.num("packet", e.packet.0);
             }
         }
         o.close();

@@ -8,7 +8,7 @@ use crate::model::{EndHow, Event, Frame, Layer, Message};
 use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
-use crate::vocab::{Opcode, Timestamp};
+use crate::vocab::{Opcode, PacketNo, Timestamp};
 use crate::ws::Problem;
 
 pub struct Text<W: Write> {
@@ -32,7 +32,7 @@ impl<W: Write> Text<W> {
         self.out.flush()
     }
 
-    fn lead(&mut self, packet: u64, ts: Timestamp, conn: Option<u32>) {
+    fn lead(&mut self, packet: PacketNo, ts: Timestamp, conn: Option<u32>) {
         use std::fmt::Write;
         let start = *self.start.get_or_insert(ts);
         let rel = ts.since(start);

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use crate::model::{self, Event};
 use crate::tcp::{Close, Dir};
-use crate::vocab::Timestamp;
+use crate::vocab::{PacketNo, Timestamp};
 use crate::ws;
 
 /// A protocol layer of one connection: bytes of each direction in order, gaps, the end.
@@ -28,7 +28,7 @@ pub trait Layer {
 pub struct Context<'a> {
     /// The packet the bytes came in.
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     /// The connection's endpoints, indexed by direction: `ends[Dir::AtoB]` sends `AtoB`.
     pub ends: [SocketAddr; 2],
     pub out: &'a mut Vec<Event>,

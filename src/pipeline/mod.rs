@@ -24,7 +24,7 @@ use crate::capture::{self, Poll, Source};
 use crate::link::{self, LinkType, Skip};
 use crate::model::{self, Event};
 use crate::tcp::{self, FlowId};
-use crate::vocab::Timestamp;
+use crate::vocab::{PacketNo, Timestamp};
 use crate::ws;
 use layer::Next;
 pub use layer::{Context, Layer, Shared, Stats};
@@ -104,7 +104,7 @@ pub struct Pipeline {
     tracker: tcp::Tracker,
     router: Router,
     /// Time and number of the last packet: connections still open at the end end there.
-    last: (Timestamp, u64),
+    last: (Timestamp, PacketNo),
 }
 
 impl Pipeline {
@@ -121,7 +121,7 @@ impl Pipeline {
                 },
                 to_ignore: Vec::new(),
             },
-            last: (Timestamp::default(), 0),
+            last: (Timestamp::default(), PacketNo::default()),
         }
     }
 
@@ -130,7 +130,7 @@ impl Pipeline {
     }
 
     /// Decodes one captured packet (numbered from 1, as Wireshark does); events go to `out`.
-    pub fn packet(&mut self, number: u64, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
+    pub fn packet(&mut self, number: PacketNo, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
         self.last = (ts, number);
         let router = &mut self.router;
         let stats = &mut router.shared.stats;
@@ -215,7 +215,12 @@ impl Pipeline {
 }
 
 impl Router {
-    fn handle(&mut self, ev: tcp::Event<'_>, (ts, packet): (Timestamp, u64), out: &mut Vec<Event>) {
+    fn handle(
+        &mut self,
+        ev: tcp::Event<'_>,
+        (ts, packet): (Timestamp, PacketNo),
+        out: &mut Vec<Event>,
+    ) {
         let flow = match ev {
             tcp::Event::Opened { flow, a, b, .. } => {
                 let decode_as = self
@@ -333,7 +338,7 @@ pub fn drive<C: Consumer>(
     while !stop.load(Ordering::Relaxed) {
         let idle = match source.next_packet() {
             Ok(Poll::Packet(p)) => {
-                packets = p.number;
+                packets = p.number.0;
                 if first.is_none() {
                     first = Some(p.ts);
                     consumer.start(p.ts)?;

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::index::sample;
-use crate::model::{self};
-use crate::vocab::Timestamp;
+use crate::model;
+use crate::vocab::{PacketNo, Timestamp};
 use crate::ws::FrameHeader;
 
 fn texts(lines: &[Line]) -> Vec<&str> {
@@ -43,7 +43,7 @@ fn rfc_masked_hello() -> Frame {
         payload,
         truncated: false,
         problems: Vec::new(),
-        packets: (1, 1),
+        packets: (PacketNo(1), PacketNo(1)),
     }
 }
 

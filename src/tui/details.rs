@@ -10,7 +10,7 @@ use crate::present::escape_plain;
 use crate::present::hex;
 use crate::present::time::utc;
 use crate::present::words::{CloseCode, direction};
-use crate::vocab::Opcode;
+use crate::vocab::{Opcode, PacketNo};
 use crate::ws::LengthForm;
 
 use crate::index::Store;
@@ -66,13 +66,13 @@ impl Details {
 }
 
 /// `8` or `12–15 (4 packets)`.
-fn packets(first: u64, last: u64) -> String {
+fn packets((first, last): (PacketNo, PacketNo)) -> String {
     if first == last {
         format!("{last}")
     } else {
         format!(
             "{first}–{last} ({} packets)",
-            last.saturating_sub(first) + 1
+            last.0.saturating_sub(first.0) + 1
         )
     }
 }
@@ -120,11 +120,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame) -> Details {
         ),
         Some(0..d.wire.len()),
     );
-    d.line(
-        1,
-        format!("Capture packets: {}", packets(f.packets.0, f.packets.1)),
-        None,
-    );
+    d.line(1, format!("Capture packets: {}", packets(f.packets)), None);
     d.line(
         1,
         format!("Time: {} (+{:.6} s)", utc(f.ts), f.ts.since(start)),

@@ -20,8 +20,8 @@ pub use deflate::Params as DeflateParams;
 pub use frame::{Field, FrameHeader, LengthForm, Span, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
-use crate::model::{self};
-use crate::vocab::{Dir, Opcode};
+use crate::model;
+use crate::vocab::{Dir, Opcode, PacketNo};
 use crate::vocab::{Side, Timestamp};
 use deflate::{Inflater, Outcome};
 use reader::{Expect, RawFrame, Reader};
@@ -48,7 +48,7 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Stamp {
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
 }
 
 pub enum Output {
@@ -505,7 +505,7 @@ mod tests {
         let mut out = Vec::new();
         for (i, (dir, bytes)) in frames.iter().enumerate() {
             let stamp = Stamp {
-                packet: i as u64 + 1,
+                packet: PacketNo(i as u64 + 1),
                 ..Stamp::default()
             };
             c.feed(

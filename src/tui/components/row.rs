@@ -4,8 +4,7 @@
 use crate::index::{Store, Unit};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
-use crate::vocab::Opcode;
-use crate::vocab::{Side, Timestamp};
+use crate::vocab::{Opcode, PacketNo, Side, Timestamp};
 
 /// One row of the frame/message list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +58,7 @@ impl Row {
 
     /// The capture packet a row points at: where a frame or message completed, where a gap
     /// was noticed.
-    pub fn packet(self, store: &Store) -> u64 {
+    pub fn packet(self, store: &Store) -> PacketNo {
         match self {
             Row::Frame(fi) => store.frames[fi as usize].packets.1,
             Row::Message(mi) => {
@@ -67,7 +66,9 @@ impl Row {
                 m.frames
                     .last()
                     .and_then(|n| store.frame_index(m.conn, *n))
-                    .map_or(0, |fi| store.frames[fi as usize].packets.1)
+                    .map_or(PacketNo::default(), |fi| {
+                        store.frames[fi as usize].packets.1
+                    })
             }
             Row::Gap(gi) => store.gaps[gi as usize].packet,
         }

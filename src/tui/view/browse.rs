@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::present::{escape_plain, hex, time, words};
-use crate::vocab::{Opcode, Side};
+use crate::vocab::{Opcode, PacketNo, Side};
 
 use super::super::app::App;
 use super::super::components::row::Row;
@@ -138,7 +138,7 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
     let offset = scroll_to(app.layout.list_offset, app.sel, height, app.rows.len());
     let visible = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
     // Columns as narrow as the rows on screen allow, so the preview keeps the rest.
-    let packets: Vec<u64> = visible.iter().map(|r| r.packet(&app.store)).collect();
+    let packets: Vec<PacketNo> = visible.iter().map(|r| r.packet(&app.store)).collect();
     let pkt_w = packets
         .iter()
         .max()

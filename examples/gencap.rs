@@ -506,7 +506,7 @@ mod tests {
                     assert!(m.problems.is_empty(), "{m:?}");
                     compressed += u32::from(m.compressed);
                     got.push(Sent {
-                        conn: m.conn,
+                        conn: m.conn.0,
                         from_client: m.from == From::Client,
                         opcode: m.opcode.to_u8(),
                         data: m.data.clone(),

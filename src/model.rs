@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::vocab::{Opcode, PacketNo, Side, Timestamp};
+use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
 
 /// How a WebSocket connection was recognised.
@@ -45,7 +45,7 @@ pub struct Handshake {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connection {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub packet: PacketNo,
     pub client: SocketAddr,
@@ -87,7 +87,7 @@ pub struct Http {
 /// One WebSocket frame, complete on the wire or cut short by the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
-    pub conn: u32,
+    pub conn: ConnId,
     /// Frames of a connection numbered from 0 in the order they complete.
     pub n: u64,
     pub ts: Timestamp,
@@ -107,7 +107,7 @@ pub struct Frame {
 /// frame on its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub from: Side,
     pub opcode: Opcode,
@@ -137,7 +137,7 @@ impl Message {
 /// Bytes of one direction of a connection that are not in the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gap {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub packet: PacketNo,
     pub from: Side,
@@ -164,7 +164,7 @@ impl EndHow {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct End {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub packet: PacketNo,
     pub how: EndHow,

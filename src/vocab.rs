@@ -1,5 +1,6 @@
 //! The words every layer shares: which packet of the capture something came in and when it was
-//! captured, which way bytes flow, which peer sent them and what a WebSocket frame carries.
+//! captured, which connection it belongs to, which way bytes flow, which peer sent them and what
+//! a WebSocket frame carries.
 //! Defined once, below every stage, so that no layer passes a bare index or number for them.
 
 use std::fmt;
@@ -12,6 +13,27 @@ pub struct PacketNo(pub u64);
 
 impl fmt::Display for PacketNo {
     /// The number, padded as the format asks: `{:>6}` lines packets up in a column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A WebSocket connection's number, from 0 in the order the connections were recognised: what
+/// ties frames, messages, gaps and ends to their connection, and where the connection sits in
+/// a list of them all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct ConnId(pub u32);
+
+impl ConnId {
+    /// This connection's place in a list of every connection, in the order they were numbered.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ConnId {
+    /// The number, padded as the format asks.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
     }
@@ -189,7 +211,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packet_numbers_print_as_numbers_in_any_column() {
+    fn numbers_print_as_numbers_in_any_column() {
+        assert_eq!(format!("#{}|{:>3}|", ConnId(2), ConnId(10)), "#2| 10|");
         assert_eq!(
             format!("{}|{:>6}|{:<4}|", PacketNo(7), PacketNo(42), PacketNo(1)),
             "7|    42|1   |"

@@ -11,7 +11,7 @@ use serde_json::Value;
 use wsinspect::capture::File;
 use wsinspect::model::{Event, Frame, Message};
 use wsinspect::pipeline::{Options, Stats};
-use wsinspect::vocab::{Opcode, PacketNo, Side};
+use wsinspect::vocab::{ConnId, Opcode, PacketNo, Side};
 use wsinspect::ws::Problem;
 
 /// The events of one kind, e.g. `of!(d, Frame)`.
@@ -33,7 +33,7 @@ struct Decoded {
     /// The error that stopped reading, for a cut-off file.
     cut: Option<String>,
     /// conn → client port
-    client_port: HashMap<u32, u16>,
+    client_port: HashMap<ConnId, u16>,
 }
 
 fn decode(name: &str, decode_as: &[u16]) -> Decoded {
@@ -389,7 +389,7 @@ fn chatty_two_connections_side_by_side() {
     let per_conn = |conn: u32, compressed: bool| {
         of!(d, Message)
             .iter()
-            .filter(|m| m.conn == conn && m.compressed == compressed)
+            .filter(|m| m.conn == ConnId(conn) && m.compressed == compressed)
             .count()
     };
     // Every data message of the second connection is compressed, none of the first; the
@@ -547,7 +547,7 @@ fn lost_segment_is_a_gap_not_glued_over() {
     let gaps = of!(d, Gap);
     assert_eq!(gaps.len(), 1);
     assert_eq!((gaps[0].bytes, gaps[0].from), (missing, Side::Server));
-    let port = d.client_port[&0];
+    let port = d.client_port[&ConnId(0)];
     let index = info["message"]["index_in_direction"].as_u64().unwrap() as usize;
     assert_messages_match(
         "lost-segment",
@@ -570,7 +570,7 @@ fn truncated_file_keeps_everything_before_the_cut() {
         "{:?}",
         d.cut
     );
-    let port = d.client_port[&0];
+    let port = d.client_port[&ConnId(0)];
     let msgs = decoded_messages(&d);
     let last_server = msgs[&(port, Side::Server)].last().unwrap();
     assert!(

@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsinspect::vocab::{Dir, PacketNo, Timestamp};
+use wsinspect::vocab::{ConnId, Dir, PacketNo, Timestamp};
 use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Stamp};
 
 /// Small limits, so that the fuzzer can reach them.
@@ -29,9 +29,9 @@ fuzz_target!(|data: &[u8]| {
     });
     let handshake = setup & 4 == 0;
     let mut conn = if handshake {
-        Connection::new(0, Some(Dir::AtoB), deflate, LIMITS)
+        Connection::new(ConnId(0), Some(Dir::AtoB), deflate, LIMITS)
     } else {
-        Connection::new(0, None, None, LIMITS)
+        Connection::new(ConnId(0), None, None, LIMITS)
     };
     let mut bufs = Buffers::default();
     let mut out = Vec::new();

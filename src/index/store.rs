@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::spill::{self, Span};
 use crate::model::{self, Event};
-use crate::vocab::{Opcode, PacketNo, Side, Timestamp};
+use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection, with running counts of what it carried.
@@ -31,7 +31,7 @@ pub const NO_MESSAGE: u32 = u32::MAX;
 /// A frame as the store keeps it: [`model::Frame`] with its payload in the spill file.
 #[derive(Clone, Debug)]
 pub struct FrameMeta {
-    pub conn: u32,
+    pub conn: ConnId,
     pub n: u64,
     pub ts: Timestamp,
     pub from: Side,
@@ -45,7 +45,7 @@ pub struct FrameMeta {
 /// A message as the store keeps it: [`model::Message`] with its bytes in the spill file.
 #[derive(Clone, Debug)]
 pub struct MessageMeta {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub from: Side,
     pub opcode: Opcode,
@@ -111,7 +111,7 @@ pub enum Entry {
 pub struct Ingest {
     pub writer: spill::Writer,
     /// The last frame put, to store a one-frame message's bytes once.
-    last_frame: Option<(u32, u64, Span)>,
+    last_frame: Option<(ConnId, u64, Span)>,
 }
 
 impl Ingest {
@@ -310,7 +310,7 @@ impl Store {
                 c.close = Some((close_code, f.from));
             }
         }
-        if let Some(list) = self.conn_frames.get_mut(f.conn as usize) {
+        if let Some(list) = self.conn_frames.get_mut(f.conn.index()) {
             // `n` counts frames of the connection in the order they complete.
             if list.len() as u64 == f.n {
                 list.push(index);
@@ -396,20 +396,20 @@ impl Store {
         }
     }
 
-    fn conn_mut(&mut self, conn: u32) -> Option<&mut Conn> {
-        self.conns.get_mut(conn as usize)
+    fn conn_mut(&mut self, conn: ConnId) -> Option<&mut Conn> {
+        self.conns.get_mut(conn.index())
     }
 
     /// Indices in `frames` of the frames of connection `conn`, in the order they completed.
-    pub fn frames_of(&self, conn: u32) -> &[u32] {
+    pub fn frames_of(&self, conn: ConnId) -> &[u32] {
         self.conn_frames
-            .get(conn as usize)
+            .get(conn.index())
             .map_or(&[], Vec::as_slice)
     }
 
     /// Index in `frames` of frame `n` of connection `conn`.
-    pub fn frame_index(&self, conn: u32, n: u64) -> Option<u32> {
-        let list = self.conn_frames.get(conn as usize)?;
+    pub fn frame_index(&self, conn: ConnId, n: u64) -> Option<u32> {
+        let list = self.conn_frames.get(conn.index())?;
         list.get(usize::try_from(n).ok()?).copied()
     }
 
@@ -503,7 +503,7 @@ impl Store {
 #[cfg(test)]
 pub fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
     Event::Frame(model::Frame {
-        conn: 0,
+        conn: ConnId(0),
         n,
         ts: Timestamp::default(),
         from: Side::Server,
@@ -559,7 +559,7 @@ mod tests {
 
     fn conn() -> Event {
         Event::Connection(model::Connection {
-            conn: 0,
+            conn: ConnId(0),
             ts: Timestamp::default(),
             packet: PacketNo(1),
             client: "127.0.0.1:1000".parse().unwrap(),
@@ -577,7 +577,7 @@ mod tests {
         s.push(test_frame(1, Opcode::Ping, true, b""));
         assert!(s.message_of(0).is_none());
         s.push(Event::Message(model::Message {
-            conn: 0,
+            conn: ConnId(0),
             ts: Timestamp::default(),
             from: Side::Server,
             opcode: Opcode::Ping,
@@ -591,7 +591,7 @@ mod tests {
         }));
         s.push(test_frame(2, Opcode::Continuation, true, b"cd"));
         s.push(Event::Message(model::Message {
-            conn: 0,
+            conn: ConnId(0),
             ts: Timestamp::default(),
             from: Side::Server,
             opcode: Opcode::Text,

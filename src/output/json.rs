@@ -34,7 +34,7 @@ impl<W: Write> super::Sink for Json<W> {
         match ev {
             Event::Connection(c) => {
                 o.str("type", "connection");
-                o.num("conn", c.conn);
+                o.num("conn", c.conn.0);
                 o.ts("ts", c.ts);
                 o.display("client", &c.client);
                 o.display("server", &c.server);
@@ -76,7 +76,7 @@ impl<W: Write> super::Sink for Json<W> {
             Event::Frame(f) => {
                 let h = &f.header;
                 o.str("type", "frame");
-                o.num("conn", f.conn);
+                o.num("conn", f.conn.0);
                 o.num("n", f.n);
                 o.ts("ts", f.ts);
                 o.str("from", f.from.name());
@@ -101,7 +101,7 @@ impl<W: Write> super::Sink for Json<W> {
             }
             Event::Message(m) => {
                 o.str("type", "message");
-                o.num("conn", m.conn);
+                o.num("conn", m.conn.0);
                 o.ts("ts", m.ts);
                 o.str("from", m.from.name());
                 o.num("opcode", m.opcode.to_u8());
@@ -130,7 +130,7 @@ impl<W: Write> super::Sink for Json<W> {
             }
             Event::Gap(g) => {
                 o.str("type", "gap");
-                o.num("conn", g.conn);
+                o.num("conn", g.conn.0);
                 o.str("from", g.from.name());
                 o.ts("ts", g.ts);
                 o.num("bytes", g.bytes);
@@ -150,7 +150,7 @@ impl<W: Write> super::Sink for Json<W> {
             }
             Event::End(e) => {
                 o.str("type", "end");
-                o.num("conn", e.conn);
+                o.num("conn", e.conn.0);
                 o.ts("ts", e.ts);
                 o.str("how", e.how.name());
                 o.num("packet", e.packet.0);

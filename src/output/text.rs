@@ -8,7 +8,7 @@ use crate::model::{EndHow, Event, Frame, Layer, Message};
 use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
-use crate::vocab::{Opcode, PacketNo, Timestamp};
+use crate::vocab::{ConnId, Opcode, PacketNo, Timestamp};
 use crate::ws::Problem;
 
 pub struct Text<W: Write> {
@@ -32,7 +32,7 @@ impl<W: Write> Text<W> {
         self.out.flush()
     }
 
-    fn lead(&mut self, packet: PacketNo, ts: Timestamp, conn: Option<u32>) {
+    fn lead(&mut self, packet: PacketNo, ts: Timestamp, conn: Option<ConnId>) {
         use std::fmt::Write;
         let start = *self.start.get_or_insert(ts);
         let rel = ts.since(start);
@@ -49,7 +49,7 @@ impl<W: Write> Text<W> {
 }
 
 /// `#N` padded to 4 columns (blank without a connection), without a temporary string.
-fn conn_column(line: &mut String, conn: Option<u32>) {
+fn conn_column(line: &mut String, conn: Option<ConnId>) {
     use std::fmt::Write;
     let start = line.len();
     if let Some(c) = conn {

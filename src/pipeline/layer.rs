@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use crate::model::{self, Event};
 use crate::tcp::{Close, Dir};
-use crate::vocab::{PacketNo, Timestamp};
+use crate::vocab::{ConnId, PacketNo, Timestamp};
 use crate::ws;
 
 /// A protocol layer of one connection: bytes of each direction in order, gaps, the end.
@@ -79,7 +79,7 @@ impl Context<'_> {
 /// What all connections share: their numbering, buffers, limits and counters.
 #[derive(Default)]
 pub struct Shared {
-    /// Number of the next WebSocket connection announced.
+    /// WebSocket connections announced so far: the number of the next one.
     pub next_conn: u32,
     pub ws_limits: ws::Limits,
     /// Buffers of events handed back, shared by all connections.
@@ -91,10 +91,10 @@ pub struct Shared {
 
 impl Shared {
     /// The next connection number.
-    pub fn conn(&mut self) -> u32 {
-        let n = self.next_conn;
+    pub fn conn(&mut self) -> ConnId {
+        let id = ConnId(self.next_conn);
         self.next_conn += 1;
-        n
+        id
     }
 }
 

@@ -18,12 +18,12 @@
 
 use regex::bytes::Regex;
 
-use crate::vocab::{Opcode, Side};
+use crate::vocab::{ConnId, Opcode, Side};
 use crate::ws::{Problem, Problems};
 
 /// What a filter looks at, the same for a frame, a message and a gap.
 pub struct Subject<'a> {
-    pub conn: u32,
+    pub conn: ConnId,
     pub from: Side,
     /// `None` for a gap.
     pub opcode: Option<Opcode>,
@@ -190,7 +190,7 @@ impl Filter {
                 .opcode
                 .is_some_and(|o| cmp.test(u64::from(o.to_u8()), u64::from(v.to_u8()))),
             Expr::Len(cmp, v) => cmp.test(s.len, *v),
-            Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
+            Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn.0), *v),
             Expr::Matches(k) => match s.matched {
                 Some(bits) => bits >> k & 1 == 1,
                 None => self.patterns[*k].is_match(&s.data),
@@ -636,7 +636,7 @@ mod tests {
         problems: &'a [Problem],
     ) -> Subject<'a> {
         Subject {
-            conn: 1,
+            conn: ConnId(1),
             from,
             opcode: Some(opcode),
             len: data.len() as u64,

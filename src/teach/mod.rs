@@ -17,8 +17,7 @@ use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
 use crate::model::Frame;
 use crate::present::{escape, hex, words};
-use crate::vocab::Opcode;
-use crate::vocab::Side;
+use crate::vocab::{ConnId, Opcode, Side};
 use crate::ws::LengthForm;
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
@@ -70,7 +69,7 @@ impl Page {
 /// What is taught: a WebSocket connection, or an upgrade the server refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
-    Conn(u32),
+    Conn(ConnId),
     /// An index into the store's rejected upgrades.
     Rejected(usize),
 }
@@ -78,7 +77,7 @@ pub enum Target {
 /// What `--teach` starts with: the first WebSocket connection, else the first refused upgrade.
 pub fn first_target(store: &Store) -> Option<Target> {
     if !store.conns.is_empty() {
-        Some(Target::Conn(0))
+        Some(Target::Conn(ConnId(0)))
     } else if !store.rejected.is_empty() {
         Some(Target::Rejected(0))
     } else {
@@ -273,9 +272,9 @@ fn annotated(p: &mut Page, head: &[u8], first_note: &str, note: fn(&str) -> &'st
     }
 }
 
-fn request(store: &Store, conn: u32) -> Page {
+fn request(store: &Store, conn: ConnId) -> Page {
     let mut p = Page::new("The request: an HTTP GET that asks to upgrade");
-    let Some(c) = store.conns.get(conn as usize) else {
+    let Some(c) = store.conns.get(conn.index()) else {
         return p;
     };
     let Some(h) = &c.info.handshake else {
@@ -314,9 +313,9 @@ fn request(store: &Store, conn: u32) -> Page {
     p
 }
 
-fn answer(store: &Store, conn: u32) -> Page {
+fn answer(store: &Store, conn: ConnId) -> Page {
     let mut p = Page::new("The answer: 101 Switching Protocols, and the accept key");
-    let Some(c) = store.conns.get(conn as usize) else {
+    let Some(c) = store.conns.get(conn.index()) else {
         return p;
     };
     let Some(h) = &c.info.handshake else {
@@ -807,7 +806,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
     p.push(Look::Plain, frame_intro(f));
     if let Some(ext) = store
         .conns
-        .get(f.conn as usize)
+        .get(f.conn.index())
         .and_then(|c| c.info.handshake.as_ref())
         .and_then(|h| h.extensions.as_deref())
     {
@@ -947,11 +946,7 @@ fn close_page(store: &Store, f: &Frame) -> Page {
             _ => p.push(Look::Warning, "     ! 1 byte: a close code takes 2"),
         }
     }
-    if let Some(end) = store
-        .conns
-        .get(f.conn as usize)
-        .and_then(|c| c.end.as_ref())
-    {
+    if let Some(end) = store.conns.get(f.conn.index()).and_then(|c| c.end.as_ref()) {
         p.blank();
         p.push(
             Look::Plain,
@@ -985,7 +980,7 @@ pub struct Cost {
     pub handshake_bytes: u64,
 }
 
-pub fn cost_of(store: &Store, conn: u32) -> Cost {
+pub fn cost_of(store: &Store, conn: ConnId) -> Cost {
     let mut c = Cost {
         frames: 0,
         messages: 0,
@@ -1006,7 +1001,7 @@ pub fn cost_of(store: &Store, conn: u32) -> Cost {
         .count() as u64;
     if let Some(h) = store
         .conns
-        .get(conn as usize)
+        .get(conn.index())
         .and_then(|c| c.info.handshake.as_ref())
     {
         c.request_head = h.request_head.len() as u64;
@@ -1024,7 +1019,7 @@ fn bar(value: u64, max: u64, width: usize) -> String {
     "█".repeat(n.min(width))
 }
 
-fn cost(store: &Store, conn: u32) -> Page {
+fn cost(store: &Store, conn: ConnId) -> Page {
     let mut p = Page::new("The cost: 2-14 bytes of frame header against HTTP's hundreds");
     let c = cost_of(store, conn);
     if c.frames == 0 {

@@ -21,7 +21,7 @@ pub use frame::{Field, FrameHeader, LengthForm, Span, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
 use crate::model;
-use crate::vocab::{Dir, Opcode, PacketNo};
+use crate::vocab::{ConnId, Dir, Opcode, PacketNo};
 use crate::vocab::{Side, Timestamp};
 use deflate::{Inflater, Outcome};
 use reader::{Expect, RawFrame, Reader};
@@ -75,7 +75,7 @@ struct Direction {
 
 /// One WebSocket connection: two directions of bytes.
 pub struct Connection {
-    pub conn: u32,
+    pub conn: ConnId,
     /// Which direction is the client's; found from the first frame's mask when the
     /// handshake is not in the capture.
     client: Option<Dir>,
@@ -94,7 +94,7 @@ impl Connection {
     /// `deflate`: permessage-deflate as the server accepted it. Without a handshake, pass
     /// `None` for both: compressed frames (RSV1) are then inflated on a best-effort basis.
     pub fn new(
-        conn: u32,
+        conn: ConnId,
         client: Option<Dir>,
         deflate: Option<DeflateParams>,
         limits: Limits,
@@ -501,7 +501,7 @@ mod tests {
         frames: &[(usize, &[u8])],
     ) -> (Vec<model::Frame>, Vec<model::Message>) {
         let params = deflate.and_then(DeflateParams::from_header);
-        let mut c = Connection::new(0, Some(Dir::AtoB), params, Limits::default());
+        let mut c = Connection::new(ConnId(0), Some(Dir::AtoB), params, Limits::default());
         let mut out = Vec::new();
         for (i, (dir, bytes)) in frames.iter().enumerate() {
             let stamp = Stamp {
@@ -680,7 +680,7 @@ mod tests {
     #[test]
     fn compressed_without_history_says_so() {
         // The second "Hello" of RFC 7692 7.2.3.2 refers back into the first one.
-        let mut c = Connection::new(0, None, None, Limits::default());
+        let mut c = Connection::new(ConnId(0), None, None, Limits::default());
         let mut out = Vec::new();
         c.feed(
             Dir::BtoA,

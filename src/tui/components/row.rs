@@ -4,7 +4,7 @@
 use crate::index::{Store, Unit};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
-use crate::vocab::{Opcode, PacketNo, Side, Timestamp};
+use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 
 /// One row of the frame/message list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Row {
         }
     }
 
-    pub fn conn(self, store: &Store) -> u32 {
+    pub fn conn(self, store: &Store) -> ConnId {
         self.subject(store, false).conn
     }
 

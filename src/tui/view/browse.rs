@@ -481,10 +481,10 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
             ConnRow::All => app
                 .selected()
                 .map(|r| r.conn(&app.store))
-                .or_else(|| (!app.store.conns.is_empty()).then_some(0)),
+                .or_else(|| app.store.conns.first().map(|c| c.info.conn)),
             ConnRow::Rejected(_) | ConnRow::Http(_) => None,
         };
-        match conn.and_then(|c| app.store.conns.get(c as usize)) {
+        match conn.and_then(|c| app.store.conns.get(c.index())) {
             None => lines.push(Line::from("Select a connection.").italic()),
             Some(c) => match &c.info.handshake {
                 None => lines.push(

@@ -91,9 +91,9 @@ pub struct FrameHeader {
 }
 
 impl FrameHeader {
-    /// Parses a header from the start of `buf`. `Ok(None)` means more bytes are needed; nothing is
+    /// Parses a header from the start of `buf`. `None` means more bytes are needed; nothing is
     /// consumed then. A header is always decodable once its bytes are there: what breaks the RFC
-    /// is reported by [`FrameHeader::violations`], not refused.
+    /// is reported by the connection as a [`Problem`](super::Problem), not refused.
     pub fn parse(buf: &[u8]) -> Option<FrameHeader> {
         let [b0, b1, ..] = *buf else { return None };
         let masked = b1 & 0x80 != 0;

@@ -358,12 +358,6 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
         .get(app.browse.detail_sel)
         .filter(|_| app.focus == Pane::Details || app.focus == Pane::Right)
         .and_then(|field| field.bytes.clone());
-    let key_range = if is_frame && d.header_len >= 6 && d.wire.get(1).is_some_and(|b| b & 0x80 != 0)
-    {
-        Some(d.header_len - 4..d.header_len)
-    } else {
-        None
-    };
     let mut lines: Vec<Line> = Vec::new();
     let total_lines = bytes.len().div_ceil(per_line);
     let inflated_lines = d
@@ -378,7 +372,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
             let mut st = Style::new();
             if is_frame && i < d.header_len {
                 st = st.fg(Color::Cyan);
-                if key_range.as_ref().is_some_and(|r| r.contains(&i)) {
+                if d.mask_key.as_ref().is_some_and(|r| r.contains(&i)) {
                     st = st.fg(Color::Magenta);
                 }
             }

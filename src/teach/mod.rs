@@ -18,7 +18,7 @@ use crate::index::{FrameMeta, Store};
 use crate::model::Frame;
 use crate::present::{escape, hex, words};
 use crate::vocab::{ConnId, Opcode, Side};
-use crate::ws::LengthForm;
+use crate::ws::{Field, LengthForm};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
 /// underlined in text, checks say "match" or "MISMATCH".
@@ -501,78 +501,56 @@ fn opcode_words(op: Opcode) -> String {
 /// The two first bytes in the RFC's diagram, filled with this frame's bits, and every field
 /// labelled with its value.
 pub fn bit_diagram(f: &Frame) -> Vec<Line> {
-    let mut header = Vec::with_capacity(14);
-    f.header.encode(&mut header);
-    let (b0, b1) = (header[0], header[1]);
-    let bit = |byte: u8, i: u32| (byte >> (7 - i)) & 1;
-    let mut row = String::from(" |");
-    for i in 0..4 {
-        row.push_str(&format!("{}|", bit(b0, i)));
-    }
-    row.push_str(&format!(
-        "{} {} {} {}|",
-        bit(b0, 4),
-        bit(b0, 5),
-        bit(b0, 6),
-        bit(b0, 7)
-    ));
-    row.push_str(&format!("{}|", bit(b1, 0)));
-    let len_bits: Vec<String> = (1..8).map(|i| bit(b1, i).to_string()).collect();
-    row.push_str(&len_bits.join(" "));
-    row.push('|');
     let h = &f.header;
-    let len7 = b1 & 0x7f;
-    let len_meaning = match h.length_form {
-        LengthForm::Short => format!("{len7}: the length itself (0-125 fit here)"),
-        LengthForm::Medium => "126: the real length is in the next 2 bytes".to_owned(),
-        LengthForm::Long => "127: the real length is in the next 8 bytes".to_owned(),
-    };
-    // Column of each field's leader line, and its label.
-    let fields: [(usize, String); 7] = [
-        (
-            2,
-            format!(
-                "FIN = {}: {}",
-                bit(b0, 0),
+    let mut header = Vec::with_capacity(14);
+    h.encode(&mut header);
+    let mut row = String::from(" |");
+    // Column of each field's leader line (the middle of its cell), and its label.
+    let mut fields: Vec<(usize, String)> = Vec::with_capacity(7);
+    for span in h.layout().into_iter().filter(|s| s.bytes.end <= 2) {
+        let byte = header[span.bytes.start];
+        let width = span.bits.count_ones() as usize;
+        let start = row.len();
+        for i in (0..8).rev().filter(|i| span.bits & (1 << i) != 0) {
+            if row.len() > start {
+                row.push(' ');
+            }
+            row.push(if byte & (1 << i) != 0 { '1' } else { '0' });
+        }
+        row.push('|');
+        let value = (byte & span.bits) >> span.bits.trailing_zeros();
+        let name = span.field.name();
+        let label = match span.field {
+            Field::Fin => format!(
+                "{name} = {value}: {}",
                 if h.fin {
                     "the final frame of its message"
                 } else {
                     "more frames of this message follow"
                 }
             ),
-        ),
-        (
-            4,
-            format!(
-                "RSV1 = {}{}",
-                bit(b0, 1),
-                if h.rsv1 {
-                    ": compressed (permessage-deflate)"
-                } else {
-                    ""
-                }
-            ),
-        ),
-        (6, format!("RSV2 = {}", bit(b0, 2))),
-        (8, format!("RSV3 = {}", bit(b0, 3))),
-        (
-            13,
-            format!("opcode = {}: {}", h.opcode.to_u8(), opcode_words(h.opcode)),
-        ),
-        (
-            18,
-            format!(
-                "MASK = {}: {}",
-                bit(b1, 0),
+            Field::Rsv1 if h.rsv1 => format!("{name} = {value}: compressed (permessage-deflate)"),
+            Field::Opcode => format!("{name} = {value}: {}", opcode_words(h.opcode)),
+            Field::Mask => format!(
+                "{name} = {value}: {}",
                 if h.mask.is_some() {
                     "a 4-byte masking key follows, the payload is masked"
                 } else {
                     "no key, the payload is as sent"
                 }
             ),
-        ),
-        (26, format!("payload len = {len_meaning}")),
-    ];
+            Field::PayloadLen => {
+                let meaning = match h.length_form {
+                    LengthForm::Short => format!("{value}: the length itself (0-125 fit here)"),
+                    LengthForm::Medium => "126: the real length is in the next 2 bytes".to_owned(),
+                    LengthForm::Long => "127: the real length is in the next 8 bytes".to_owned(),
+                };
+                format!("payload len = {meaning}")
+            }
+            _ => format!("{name} = {value}"),
+        };
+        fields.push((start + width - 1, label));
+    }
     let mut out = vec![
         code("  0                   1".into()),
         code("  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5".into()),
@@ -604,44 +582,37 @@ pub fn bit_diagram(f: &Frame) -> Vec<Line> {
 
 /// The bytes after the first two: extended length and masking key.
 fn rest_of_header(f: &Frame) -> Vec<Line> {
+    let h = &f.header;
     let mut header = Vec::with_capacity(14);
-    f.header.encode(&mut header);
+    h.encode(&mut header);
     let mut out = Vec::new();
-    let ext = match f.header.length_form {
-        LengthForm::Short => 0,
-        LengthForm::Medium => 2,
-        LengthForm::Long => 8,
-    };
-    if ext > 0 {
+    let ext = h.bytes_of(Field::ExtendedPayloadLen);
+    let key = h.bytes_of(Field::MaskingKey);
+    if let Some(r) = &ext {
         out.push(code(format!(
-            " bytes 2-{}: extended payload length ({} bits) = {} = {} bytes",
-            1 + ext,
-            ext * 8,
-            hex::spaced(&header[2..2 + ext]),
-            f.header.len
+            " bytes {}-{}: extended payload length ({} bits) = {} = {} bytes",
+            r.start,
+            r.end - 1,
+            r.len() * 8,
+            hex::spaced(&header[r.clone()]),
+            h.len
         )));
     }
-    if let Some(k) = f.header.mask {
+    if let Some(r) = &key {
         out.push(code(format!(
             " bytes {}-{}: masking key = {}",
-            2 + ext,
-            5 + ext,
-            hex::spaced(&k)
+            r.start,
+            r.end - 1,
+            hex::spaced(&header[r.clone()])
         )));
     }
+    // The first two bytes, that every header has, end where the 7-bit length does.
+    let fixed = h.bytes_of(Field::PayloadLen).map_or(0, |r| r.end);
     out.push(code(format!(
-        " header: {} bytes = 2{}{}",
-        f.header.header_len,
-        if ext > 0 {
-            format!(" + {ext} (length)")
-        } else {
-            String::new()
-        },
-        if f.header.mask.is_some() {
-            " + 4 (key)"
-        } else {
-            ""
-        }
+        " header: {} bytes = {fixed}{}{}",
+        h.header_len,
+        ext.map_or(String::new(), |r| format!(" + {} (length)", r.len())),
+        key.map_or(String::new(), |r| format!(" + {} (key)", r.len()))
     )));
     out
 }

@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use flate2::{Compress, Compression, FlushCompress};
 use wsinspect::tcp::{self, Segment, Tracker};
-use wsinspect::vocab::Dir;
+use wsinspect::vocab::{ConnId, Dir};
 use wsinspect::ws::{self, Buffers, DeflateParams, FrameHeader, Stamp};
 
 fn header(c: &mut Criterion) {
@@ -153,7 +153,8 @@ fn inflate(c: &mut Criterion) {
     let mut g = c.benchmark_group("inflate");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("1 KiB JSON message", |b| {
-        let mut conn = ws::Connection::new(0, Some(Dir::AtoB), params, ws::Limits::default());
+        let mut conn =
+            ws::Connection::new(ConnId(0), Some(Dir::AtoB), params, ws::Limits::default());
         let mut bufs = Buffers::default();
         let mut out = Vec::new();
         b.iter(|| {

@@ -470,8 +470,9 @@ fn usage(problem: &str) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wsinspect::model::{Event, Side as From};
+    use wsinspect::model::Event;
     use wsinspect::pipeline::Options;
+    use wsinspect::vocab::Side as From;
 
     /// A small capture decodes to exactly what was sent: every connection's handshake valid,
     /// every message (direction, opcode, bytes), and no problem anywhere.
@@ -505,9 +506,9 @@ mod tests {
                     assert!(m.problems.is_empty(), "{m:?}");
                     compressed += u32::from(m.compressed);
                     got.push(Sent {
-                        conn: m.conn,
+                        conn: m.conn.0,
                         from_client: m.from == From::Client,
-                        opcode: m.opcode,
+                        opcode: m.opcode.to_u8(),
                         data: m.data.clone(),
                     });
                 }

@@ -55,7 +55,7 @@ fn run(path: &std::path::Path, upto: Upto) -> u64 {
                 }
             }
             _ => {
-                pipeline.packet(n, p.ts, p.data, &mut events);
+                pipeline.packet(p.number, p.ts, p.data, &mut events);
                 for ev in events.drain(..) {
                     match upto {
                         Upto::Text => {

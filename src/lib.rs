@@ -13,6 +13,9 @@
 //! they are pure and fuzzable. Only `capture` knows pcap; only `output` and `tui` write, and only
 //! `tui` knows the terminal.
 //!
+//! Below them all, `vocab` defines once the words every layer uses: packet number, connection
+//! id, timestamp, direction, side and opcode.
+//!
 //! What the terminal UI browses serves every output: `index` keeps the events (frames as small
 //! summaries, their bytes in a spill file), `query` filters and searches them, `teach` walks
 //! through one connection of them, and `present` says everything the same way wherever it is

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-pub use crate::vocab::{Side, Timestamp};
+use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problem};
 
 /// How a WebSocket connection was recognised.
@@ -45,9 +45,9 @@ pub struct Handshake {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connection {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub detected: Detected,
@@ -58,7 +58,7 @@ pub struct Connection {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub path: String,
@@ -75,7 +75,7 @@ pub struct Rejected {
 pub struct Http {
     pub ts: Timestamp,
     /// The packet that completed the response head.
-    pub packet: u64,
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub method: String,
@@ -87,7 +87,7 @@ pub struct Http {
 /// One WebSocket frame, complete on the wire or cut short by the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
-    pub conn: u32,
+    pub conn: ConnId,
     /// Frames of a connection numbered from 0 in the order they complete.
     pub n: u64,
     pub ts: Timestamp,
@@ -99,18 +99,18 @@ pub struct Frame {
     /// The capture ended before the frame did.
     pub truncated: bool,
     pub problems: Vec<Problem>,
-    /// Capture packet numbers (1-based) of the first and last packet holding this frame's bytes.
-    pub packets: (u64, u64),
+    /// The first and last capture packet holding this frame's bytes.
+    pub packets: (PacketNo, PacketNo),
 }
 
 /// One WebSocket message: a data message joined from its fragments and inflated, or a control
 /// frame on its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub from: Side,
-    pub opcode: u8,
+    pub opcode: Opcode,
     /// The `n` of each frame the message was made of.
     pub frames: Vec<u64>,
     pub compressed: bool,
@@ -137,9 +137,9 @@ impl Message {
 /// Bytes of one direction of a connection that are not in the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gap {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub from: Side,
     pub bytes: u64,
 }
@@ -168,9 +168,9 @@ impl EndHow {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct End {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub how: EndHow,
 }
 
@@ -200,7 +200,7 @@ impl Layer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Anomaly {
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     pub layer: Layer,
     /// Where it was: for `link`, `ip` and `tcp`, the offset in the captured packet of the
     /// header that is broken; for `http`, the offset in the sender's byte stream.

@@ -6,10 +6,11 @@ use std::sync::{Arc, OnceLock};
 
 use crate::capture::{self, LiveOptions, Source};
 use crate::cli::Args;
-use crate::model::{Event, Timestamp};
+use crate::model::Event;
 use crate::output::{Sink, json::Json, text::Text};
 use crate::pipeline::{Consumer, Options, Pipeline, Stats, drive};
 use crate::query::{self, Filter};
+use crate::vocab::Timestamp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

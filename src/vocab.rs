@@ -1,7 +1,43 @@
-//! The words every layer shares: when a packet was captured, which way bytes flow, and which
-//! peer sent them. Defined once, below every stage, so that no layer passes a bare index.
+//! The words every layer shares: which packet of the capture something came in and when it was
+//! captured, which connection it belongs to, which way bytes flow, which peer sent them and what
+//! a WebSocket frame carries.
+//! Defined once, below every stage, so that no layer passes a bare index or number for them.
 
 use std::fmt;
+
+/// A packet's number in its capture, from 1 as Wireshark numbers them: what every event points
+/// back to. The default, 0, stands before the first packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct PacketNo(pub u64);
+
+impl fmt::Display for PacketNo {
+    /// The number, padded as the format asks: `{:>6}` lines packets up in a column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A WebSocket connection's number, from 0 in the order the connections were recognised: what
+/// ties frames, messages, gaps and ends to their connection, and where the connection sits in
+/// a list of them all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct ConnId(pub u32);
+
+impl ConnId {
+    /// This connection's place in a list of every connection, in the order they were numbered.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ConnId {
+    /// The number, padded as the format asks.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
 
 /// A capture timestamp, kept at the precision the capture was written with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -99,5 +135,105 @@ impl Side {
         } else {
             Side::Server
         }
+    }
+}
+
+/// What a WebSocket frame carries (RFC 6455 section 5.2): a data opcode (continuation, text,
+/// binary, 3-7 reserved) or a control one (close, ping, pong, 11-15 reserved). Values the RFC
+/// reserves are kept as they were sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Opcode {
+    Continuation,
+    Text,
+    Binary,
+    Close,
+    Ping,
+    Pong,
+    /// 3-7 (data) and 11-15 (control); made by [`Opcode::from_u8`] only, so that a known
+    /// value is never `Reserved`.
+    Reserved(u8),
+}
+
+impl Opcode {
+    /// The opcode of the low 4 bits of `v`, as the first header byte holds it.
+    pub fn from_u8(v: u8) -> Opcode {
+        match v & 0x0f {
+            0 => Opcode::Continuation,
+            1 => Opcode::Text,
+            2 => Opcode::Binary,
+            8 => Opcode::Close,
+            9 => Opcode::Ping,
+            10 => Opcode::Pong,
+            other => Opcode::Reserved(other),
+        }
+    }
+
+    /// The 4-bit value on the wire, as JSON output and the filter language write it.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Opcode::Continuation => 0,
+            Opcode::Text => 1,
+            Opcode::Binary => 2,
+            Opcode::Close => 8,
+            Opcode::Ping => 9,
+            Opcode::Pong => 10,
+            Opcode::Reserved(v) => v & 0x0f,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Opcode::Continuation => "continuation",
+            Opcode::Text => "text",
+            Opcode::Binary => "binary",
+            Opcode::Close => "close",
+            Opcode::Ping => "ping",
+            Opcode::Pong => "pong",
+            Opcode::Reserved(_) if self.is_data() => "reserved-data",
+            Opcode::Reserved(_) => "reserved-control",
+        }
+    }
+
+    /// Close, ping, pong and 11-15: the opcodes with the high bit set, which may not be
+    /// fragmented and carry at most 125 bytes (RFC 6455 5.5).
+    pub fn is_control(self) -> bool {
+        self.to_u8() & 0x08 != 0
+    }
+
+    /// Continuation, text, binary and 3-7: the opcodes of messages.
+    pub fn is_data(self) -> bool {
+        !self.is_control()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_numbers_in_any_column() {
+        assert_eq!(format!("#{}|{:>3}|", ConnId(2), ConnId(10)), "#2| 10|");
+        assert_eq!(
+            format!("{}|{:>6}|{:<4}|", PacketNo(7), PacketNo(42), PacketNo(1)),
+            "7|    42|1   |"
+        );
+    }
+
+    #[test]
+    fn opcodes_keep_their_wire_value_and_kind() {
+        for v in 0..16u8 {
+            let op = Opcode::from_u8(v);
+            assert_eq!(op.to_u8(), v);
+            assert_eq!(op.is_control(), v >= 8, "{v}");
+            assert_eq!(op.is_data(), v < 8, "{v}");
+            assert_eq!(
+                matches!(op, Opcode::Reserved(_)),
+                !matches!(v, 0 | 1 | 2 | 8 | 9 | 10),
+                "{v}"
+            );
+        }
+        assert_eq!(Opcode::from_u8(0x89), Opcode::Ping);
+        assert_eq!(Opcode::from_u8(3).name(), "reserved-data");
+        assert_eq!(Opcode::from_u8(11).name(), "reserved-control");
     }
 }

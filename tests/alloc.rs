@@ -58,10 +58,10 @@ fn second_half_of_a_long_capture_allocates_nothing() {
     let mut number = 0;
     // The pipeline fed by hand, packet by packet, to count what each one allocates.
     while let Poll::Packet(p) = file.next_packet().unwrap() {
-        number = p.number;
+        number = p.number.0;
         let before = dhat::HeapStats::get().total_blocks;
         let mut ended = false;
-        pipeline.packet(number, p.ts, p.data, &mut events);
+        pipeline.packet(p.number, p.ts, p.data, &mut events);
         for ev in events.drain(..) {
             text.event(&ev).unwrap();
             json.event(&ev).unwrap();

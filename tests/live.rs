@@ -339,7 +339,7 @@ fn decode_saved(path: &Path) -> Vec<(String, u64, String)> {
         .filter_map(|e| match e {
             Event::Message(m) => Some((
                 m.from.name().to_owned(),
-                u64::from(m.opcode),
+                u64::from(m.opcode.to_u8()),
                 hex::encode(&m.data),
             )),
             _ => None,

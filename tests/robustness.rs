@@ -5,8 +5,9 @@
 
 use proptest::prelude::*;
 use wsinspect::link::LinkType;
-use wsinspect::model::{Event, Timestamp};
+use wsinspect::model::Event;
 use wsinspect::pipeline::{Options, Pipeline};
+use wsinspect::vocab::{PacketNo, Timestamp};
 
 const HANDSHAKE_REQUEST: &[u8] =
     b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -47,7 +48,12 @@ fn run(packets: &[Vec<u8>], link: LinkType, decode_as: bool) -> Vec<Event> {
     );
     let mut events = Vec::new();
     for (i, data) in packets.iter().enumerate() {
-        p.packet(i as u64 + 1, Timestamp::default(), data, &mut events);
+        p.packet(
+            PacketNo(i as u64 + 1),
+            Timestamp::default(),
+            data,
+            &mut events,
+        );
     }
     p.finish(&mut events);
     events
@@ -156,7 +162,12 @@ fn a_stream_ending_inside_a_frame_header_is_counted_not_dropped() {
     let mut p = Pipeline::new(LinkType::Raw, Options::default());
     let mut events = Vec::new();
     for (i, data) in packets.iter().enumerate() {
-        p.packet(i as u64 + 1, Timestamp::default(), data, &mut events);
+        p.packet(
+            PacketNo(i as u64 + 1),
+            Timestamp::default(),
+            data,
+            &mut events,
+        );
     }
     p.finish(&mut events);
     assert_eq!(
@@ -193,7 +204,7 @@ fn reading_ahead_changes_nothing() {
                         (b.number, b.ts, b.data, b.wire_len)
                     );
                     n += 1;
-                    assert_eq!(a.number, n);
+                    assert_eq!(a.number, PacketNo(n));
                 }
                 (Ok(Poll::End), Ok(Poll::End)) => break,
                 (Err(a), Err(b)) => {

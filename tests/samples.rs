@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 use wsinspect::capture::File;
-use wsinspect::model::{EndHow, Event, Frame, Message, Side};
+use wsinspect::model::{EndHow, Event, Frame, Message};
 use wsinspect::pipeline::{Options, Stats};
+use wsinspect::vocab::{ConnId, Opcode, PacketNo, Side};
 use wsinspect::ws::Problem;
 
 /// The events of one kind, e.g. `of!(d, Frame)`.
@@ -32,7 +33,7 @@ struct Decoded {
     /// The error that stopped reading, for a cut-off file.
     cut: Option<String>,
     /// conn → client port
-    client_port: HashMap<u32, u16>,
+    client_port: HashMap<ConnId, u16>,
 }
 
 fn decode(name: &str, decode_as: &[u16]) -> Decoded {
@@ -149,7 +150,11 @@ fn assert_messages_match(
             "{name} {key:?}: message count"
         );
         for (i, (m, (opcode, hex))) in got.iter().zip(want).enumerate() {
-            assert_eq!(m.opcode, *opcode, "{name} {key:?} message {i}: opcode");
+            assert_eq!(
+                m.opcode.to_u8(),
+                *opcode,
+                "{name} {key:?} message {i}: opcode"
+            );
             match damaged.iter().find(|(_, _, at, _)| *at == i) {
                 Some((.., problem)) => {
                     assert!(
@@ -224,7 +229,7 @@ fn assert_frames_match_tshark(name: &str, d: &Decoded) {
             let rsv = u64::from(h.rsv1) << 2 | u64::from(h.rsv2) << 1 | u64::from(h.rsv3);
             assert_eq!(rsv, t["rsv"].as_u64().unwrap(), "{ctx}: rsv");
             assert_eq!(
-                u64::from(h.opcode),
+                u64::from(h.opcode.to_u8()),
                 t["opcode"].as_u64().unwrap(),
                 "{ctx}: opcode"
             );
@@ -248,7 +253,7 @@ fn assert_frames_match_tshark(name: &str, d: &Decoded) {
             }
             assert_eq!(
                 f.packets.1,
-                t["frame"].as_u64().unwrap(),
+                PacketNo(t["frame"].as_u64().unwrap()),
                 "{ctx}: packet that completes it"
             );
         }
@@ -344,7 +349,7 @@ fn mixed_lengths_fragments_and_control_frames() {
     let close = decoded_messages(&d)
         .into_values()
         .flatten()
-        .find(|m| m.opcode == 8 && m.from == Side::Server)
+        .find(|m| m.opcode == Opcode::Close && m.from == Side::Server)
         .unwrap();
     assert_eq!(
         (close.close_code, close.close_reason.as_deref()),
@@ -388,7 +393,7 @@ fn chatty_two_connections_side_by_side() {
     let per_conn = |conn: u32, compressed: bool| {
         of!(d, Message)
             .iter()
-            .filter(|m| m.conn == conn && m.compressed == compressed)
+            .filter(|m| m.conn == ConnId(conn) && m.compressed == compressed)
             .count()
     };
     // Every data message of the second connection is compressed, none of the first; the
@@ -485,7 +490,7 @@ fn plain_http_requests_are_reported_as_tshark_sees_them() {
             .iter()
             .map(|h| {
                 (
-                    h.packet,
+                    h.packet.0,
                     h.method.as_str(),
                     h.path.as_str(),
                     h.status,
@@ -546,7 +551,7 @@ fn lost_segment_is_a_gap_not_glued_over() {
     let gaps = of!(d, Gap);
     assert_eq!(gaps.len(), 1);
     assert_eq!((gaps[0].bytes, gaps[0].from), (missing, Side::Server));
-    let port = d.client_port[&0];
+    let port = d.client_port[&ConnId(0)];
     let index = info["message"]["index_in_direction"].as_u64().unwrap() as usize;
     assert_messages_match(
         "lost-segment",
@@ -569,7 +574,7 @@ fn truncated_file_keeps_everything_before_the_cut() {
         "{:?}",
         d.cut
     );
-    let port = d.client_port[&0];
+    let port = d.client_port[&ConnId(0)];
     let msgs = decoded_messages(&d);
     let last_server = msgs[&(port, Side::Server)].last().unwrap();
     assert!(
@@ -608,7 +613,10 @@ fn snaplen_cut_handshake_is_told_and_decode_as_reads_what_is_whole() {
     assert_eq!(anomalies.len(), 1, "{anomalies:?}");
     let a = anomalies[0];
     // 30 bytes of the request are in the first record (96 - 14 - 20 - 32, per samples/README.md).
-    assert_eq!((a.layer.name(), a.packet, a.offset), ("http", 4, 30));
+    assert_eq!(
+        (a.layer.name(), a.packet, a.offset),
+        ("http", PacketNo(4), 30)
+    );
     assert!(a.reason.contains("add -d 8765"), "{}", a.reason);
 
     let d = decode("snaplen.pcap", &[8765]);
@@ -638,7 +646,10 @@ fn messages_over_several_segments() {
     let spans: Vec<_> = frames(&d)
         .iter()
         .filter(|f| f.header.len > 1448)
-        .map(|f| (f.header.len, f.packets.1 - f.packets.0 + 1))
+        .map(|f| {
+            let (first, last) = f.packets;
+            (f.header.len, last.0 - first.0 + 1)
+        })
         .collect();
     assert_eq!(
         spans,
@@ -682,7 +693,10 @@ fn a_connection_past_the_buffer_limit_is_evicted_and_told() {
         assert!(got.len() < want.len(), "{key:?}: decoding stopped early");
         for (m, (opcode, hex)) in got.iter().zip(want) {
             if m.problems.is_empty() {
-                assert_eq!((m.opcode, hex::encode(&m.data)), (*opcode, hex.clone()));
+                assert_eq!(
+                    (m.opcode.to_u8(), hex::encode(&m.data)),
+                    (*opcode, hex.clone())
+                );
             }
         }
     }

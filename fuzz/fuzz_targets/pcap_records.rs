@@ -7,8 +7,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use wsinspect::link::LinkType;
-use wsinspect::model::Timestamp;
 use wsinspect::pipeline::{Options, Pipeline};
+use wsinspect::vocab::{PacketNo, Timestamp};
 
 fuzz_target!(|data: &[u8]| {
     // Global header: magic, version, zone, sigfigs, snaplen, link type (little-endian).
@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
             digits: 6,
         };
         number += 1;
-        pipeline.packet(number, ts, &rest[16..16 + len], &mut events);
+        pipeline.packet(PacketNo(number), ts, &rest[16..16 + len], &mut events);
         for ev in events.drain(..) {
             pipeline.recycle(ev);
         }

@@ -8,8 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsinspect::model::Timestamp;
-use wsinspect::vocab::Dir;
+use wsinspect::vocab::{ConnId, Dir, PacketNo, Timestamp};
 use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Stamp};
 
 /// Small limits, so that the fuzzer can reach them.
@@ -30,9 +29,9 @@ fuzz_target!(|data: &[u8]| {
     });
     let handshake = setup & 4 == 0;
     let mut conn = if handshake {
-        Connection::new(0, Some(Dir::AtoB), deflate, LIMITS)
+        Connection::new(ConnId(0), Some(Dir::AtoB), deflate, LIMITS)
     } else {
-        Connection::new(0, None, None, LIMITS)
+        Connection::new(ConnId(0), None, None, LIMITS)
     };
     let mut bufs = Buffers::default();
     let mut out = Vec::new();
@@ -42,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
         let (bytes, tail) = rest.split_at(chunk.min(rest.len()));
         let stamp = Stamp {
             ts: Timestamp::default(),
-            packet,
+            packet: PacketNo(packet),
         };
         match bytes.split_first() {
             Some((0xff, lost)) => {
@@ -58,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let stamp = Stamp {
         ts: Timestamp::default(),
-        packet,
+        packet: PacketNo(packet),
     };
     conn.finish(stamp, &mut bufs, &mut out);
     check(&mut out);

@@ -7,6 +7,7 @@ use pcap::{Capture, Offline, Precision};
 
 use super::{Error, Packet, Poll, Source, io_reason, link_type, pcap_reason, timestamp};
 use crate::link::LinkType;
+use crate::vocab::PacketNo;
 
 /// A capture file being read.
 pub struct File {
@@ -71,7 +72,7 @@ impl Source for File {
             Ok(p) => {
                 self.read += 1;
                 Ok(Poll::Packet(Packet {
-                    number: self.read,
+                    number: PacketNo(self.read),
                     ts: timestamp(p.header, true, self.digits),
                     data: p.data,
                     wire_len: p.header.len,
@@ -80,7 +81,7 @@ impl Source for File {
             Err(pcap::Error::NoMorePackets) => Ok(Poll::End),
             Err(e) => Err(Error::Truncated {
                 path: self.path.clone(),
-                packet: self.read + 1,
+                packet: PacketNo(self.read + 1),
                 reason: pcap_reason(&e),
             }),
         }

@@ -6,6 +6,7 @@ use pcap::{Active, Capture};
 
 use super::{Error, Packet, Poll, Source, bpf, link_type, pcap_reason, timestamp};
 use crate::link::LinkType;
+use crate::vocab::PacketNo;
 
 /// Kernel buffer for a live capture unless `-B` says otherwise. Loopback segments reach 64 KiB,
 /// so tcpdump's 2 MiB holds only a few dozen of them: a client flooding small messages on `lo`
@@ -136,7 +137,7 @@ impl Source for Live {
                 }
                 self.captured += 1;
                 Ok(Poll::Packet(Packet {
-                    number: self.captured,
+                    number: PacketNo(self.captured),
                     ts: timestamp(p.header, false, 6),
                     data: p.data,
                     wire_len: p.header.len,

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::{Error, LiveStats, Packet, Poll, Source};
 use crate::link::LinkType;
-use crate::vocab::Timestamp;
+use crate::vocab::{PacketNo, Timestamp};
 
 pub struct Memory {
     link: LinkType,
@@ -54,7 +54,7 @@ impl Source for Memory {
                 self.number += 1;
                 self.current = data;
                 Ok(Poll::Packet(Packet {
-                    number: self.number,
+                    number: PacketNo(self.number),
                     ts,
                     data: &self.current,
                     wire_len: u32::try_from(self.current.len()).unwrap_or(u32::MAX),

@@ -18,7 +18,7 @@ pub use prefetch::Prefetched;
 use std::path::PathBuf;
 
 use crate::link::LinkType;
-use crate::model::Timestamp;
+use crate::vocab::{PacketNo, Timestamp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -46,7 +46,7 @@ pub enum Error {
     )]
     Truncated {
         path: PathBuf,
-        packet: u64,
+        packet: PacketNo,
         reason: String,
     },
     #[error("no interface named {iface}: list the interfaces with wsinspect -D")]
@@ -78,8 +78,7 @@ impl Error {
 
 /// One captured packet.
 pub struct Packet<'a> {
-    /// Position in the capture, from 1, as Wireshark numbers packets.
-    pub number: u64,
+    pub number: PacketNo,
     pub ts: Timestamp,
     pub data: &'a [u8],
     /// Length on the wire, when the snapshot length cut the packet.

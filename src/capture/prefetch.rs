@@ -2,7 +2,7 @@
 
 use super::{Error, File, Packet, Poll, Source};
 use crate::link::LinkType;
-use crate::model::Timestamp;
+use crate::vocab::{PacketNo, Timestamp};
 
 /// A capture file read ahead on a thread of its own: libpcap's reading (and the kernel's
 /// copying) overlaps the decoding of the packets before, which on two cores makes reading a
@@ -130,7 +130,7 @@ impl Source for Prefetched {
         self.handed += 1;
         self.read += 16 + (end - start) as u64;
         Ok(Poll::Packet(Packet {
-            number: self.handed,
+            number: PacketNo(self.handed),
             ts,
             data: &self.current.bytes[start..end],
             wire_len,

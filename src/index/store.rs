@@ -7,7 +7,8 @@
 use std::borrow::Cow;
 
 use super::spill::{self, Span, Unreadable};
-use crate::model::{self, Event, Side, Timestamp};
+use crate::model::{self, Event};
+use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection, with running counts of what it carried.
@@ -20,7 +21,7 @@ pub struct Conn {
     /// Frames or messages with at least one problem, and gaps.
     pub problems: u64,
     /// The first close frame seen on the connection: its code (if any) and who sent it.
-    pub close: Option<(Option<u16>, model::Side)>,
+    pub close: Option<(Option<u16>, Side)>,
     pub end: Option<model::End>,
 }
 
@@ -30,7 +31,7 @@ pub const NO_MESSAGE: u32 = u32::MAX;
 /// A frame as the store keeps it: [`model::Frame`] with its payload in the spill file.
 #[derive(Clone, Debug)]
 pub struct FrameMeta {
-    pub conn: u32,
+    pub conn: ConnId,
     pub n: u64,
     pub ts: Timestamp,
     pub from: Side,
@@ -38,16 +39,16 @@ pub struct FrameMeta {
     pub payload: Span,
     pub truncated: bool,
     pub problems: Problems,
-    pub packets: (u64, u64),
+    pub packets: (PacketNo, PacketNo),
 }
 
 /// A message as the store keeps it: [`model::Message`] with its bytes in the spill file.
 #[derive(Clone, Debug)]
 pub struct MessageMeta {
-    pub conn: u32,
+    pub conn: ConnId,
     pub ts: Timestamp,
     pub from: Side,
-    pub opcode: u8,
+    pub opcode: Opcode,
     pub frames: FrameList,
     pub compressed: bool,
     pub data: Span,
@@ -110,7 +111,7 @@ pub enum Entry {
 pub struct Ingest {
     pub writer: spill::Writer,
     /// The last frame put, to store a one-frame message's bytes once.
-    last_frame: Option<(u32, u64, Span)>,
+    last_frame: Option<(ConnId, u64, Span)>,
 }
 
 impl Ingest {
@@ -297,7 +298,7 @@ impl Store {
 
     fn push_frame(&mut self, f: FrameMeta) {
         let index = self.frames.len() as u32;
-        let close_code = (f.header.opcode == 8 && f.payload.len() >= 2)
+        let close_code = (f.header.opcode == Opcode::Close && f.payload.len() >= 2)
             .then(|| self.spill.head(f.payload, 2).ok())
             .flatten()
             .and_then(|b| Some(u16::from_be_bytes(b.get(..2)?.try_into().ok()?)));
@@ -306,11 +307,11 @@ impl Store {
             c.frames += 1;
             c.bytes += f.payload.len() as u64;
             c.problems += u64::from(!f.problems.is_empty());
-            if f.header.opcode == 8 && c.close.is_none() {
+            if f.header.opcode == Opcode::Close && c.close.is_none() {
                 c.close = Some((close_code, f.from));
             }
         }
-        if let Some(list) = self.conn_frames.get_mut(f.conn as usize) {
+        if let Some(list) = self.conn_frames.get_mut(f.conn.index()) {
             // `n` counts frames of the connection in the order they complete.
             if list.len() as u64 == f.n {
                 list.push(index);
@@ -396,20 +397,20 @@ impl Store {
         }
     }
 
-    fn conn_mut(&mut self, conn: u32) -> Option<&mut Conn> {
-        self.conns.get_mut(conn as usize)
+    fn conn_mut(&mut self, conn: ConnId) -> Option<&mut Conn> {
+        self.conns.get_mut(conn.index())
     }
 
     /// Indices in `frames` of the frames of connection `conn`, in the order they completed.
-    pub fn frames_of(&self, conn: u32) -> &[u32] {
+    pub fn frames_of(&self, conn: ConnId) -> &[u32] {
         self.conn_frames
-            .get(conn as usize)
+            .get(conn.index())
             .map_or(&[], Vec::as_slice)
     }
 
     /// Index in `frames` of frame `n` of connection `conn`.
-    pub fn frame_index(&self, conn: u32, n: u64) -> Option<u32> {
-        let list = self.conn_frames.get(conn as usize)?;
+    pub fn frame_index(&self, conn: ConnId, n: u64) -> Option<u32> {
+        let list = self.conn_frames.get(conn.index())?;
         list.get(usize::try_from(n).ok()?).copied()
     }
 
@@ -524,9 +525,9 @@ fn split(read: Result<Vec<u8>, Unreadable>) -> (Vec<u8>, Option<Unreadable>) {
 
 /// An unmasked server frame of connection 0, completed in packet `n + 2`, for unit tests.
 #[cfg(test)]
-pub fn test_frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
+pub fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
     Event::Frame(model::Frame {
-        conn: 0,
+        conn: ConnId(0),
         n,
         ts: Timestamp::default(),
         from: Side::Server,
@@ -544,7 +545,7 @@ pub fn test_frame(n: u64, opcode: u8, fin: bool, payload: &[u8]) -> Event {
         payload: payload.to_vec(),
         truncated: false,
         problems: Vec::new(),
-        packets: (n + 2, n + 2),
+        packets: (PacketNo(n + 2), PacketNo(n + 2)),
     })
 }
 
@@ -577,13 +578,14 @@ pub fn sample(name: &str) -> Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Detected, Side};
+    use crate::model::Detected;
+    use crate::vocab::Side;
 
     fn conn() -> Event {
         Event::Connection(model::Connection {
-            conn: 0,
+            conn: ConnId(0),
             ts: Timestamp::default(),
-            packet: 1,
+            packet: PacketNo(1),
             client: "127.0.0.1:1000".parse().unwrap(),
             server: "127.0.0.1:80".parse().unwrap(),
             detected: Detected::Handshake,
@@ -595,14 +597,14 @@ mod tests {
     fn frames_learn_their_message_when_it_completes() {
         let mut s = Store::default();
         s.push(conn());
-        s.push(test_frame(0, 1, false, b"ab"));
-        s.push(test_frame(1, 9, true, b""));
+        s.push(test_frame(0, Opcode::Text, false, b"ab"));
+        s.push(test_frame(1, Opcode::Ping, true, b""));
         assert!(s.message_of(0).is_none());
         s.push(Event::Message(model::Message {
-            conn: 0,
+            conn: ConnId(0),
             ts: Timestamp::default(),
             from: Side::Server,
-            opcode: 9,
+            opcode: Opcode::Ping,
             frames: vec![1],
             compressed: false,
             data: Vec::new(),
@@ -611,12 +613,12 @@ mod tests {
             close_reason: None,
             problems: Vec::new(),
         }));
-        s.push(test_frame(2, 0, true, b"cd"));
+        s.push(test_frame(2, Opcode::Continuation, true, b"cd"));
         s.push(Event::Message(model::Message {
-            conn: 0,
+            conn: ConnId(0),
             ts: Timestamp::default(),
             from: Side::Server,
-            opcode: 1,
+            opcode: Opcode::Text,
             frames: vec![0, 2],
             compressed: false,
             data: b"abcd".to_vec(),

@@ -1,7 +1,7 @@
 //! From a captured packet to the TCP segment inside it.
 //!
 //! In: the link type of the capture and one packet's captured bytes.
-//! Out: a [`tcp::Segment`](Segment) for IPv4/IPv6 TCP packets, or why there is none.
+//! Out: a [`crate::tcp::Segment`] for IPv4/IPv6 TCP packets, or why there is none.
 //! Never: reads past the captured bytes or trusts a length field without checking it; packets cut
 //! short by the snapshot length still yield their captured payload, with the full length the IP
 //! header claims so the missing tail can be reported.

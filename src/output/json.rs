@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::model::{Event, Timestamp};
+use crate::model::Event;
+use crate::vocab::Timestamp;
 use crate::ws::Problem;
 
 pub struct Json<W: Write> {
@@ -33,7 +34,7 @@ impl<W: Write> super::Sink for Json<W> {
         match ev {
             Event::Connection(c) => {
                 o.str("type", "connection");
-                o.num("conn", c.conn);
+                o.num("conn", c.conn.0);
                 o.ts("ts", c.ts);
                 o.display("client", &c.client);
                 o.display("server", &c.server);
@@ -49,7 +50,7 @@ impl<W: Write> super::Sink for Json<W> {
                 }
                 o.opt_str("subprotocol", h.and_then(|h| h.subprotocol.as_deref()));
                 o.opt_str("extensions", h.and_then(|h| h.extensions.as_deref()));
-                o.num("packet", c.packet);
+                o.num("packet", c.packet.0);
             }
             Event::Rejected(r) => {
                 o.str("type", "rejected");
@@ -59,7 +60,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.str("path", &r.path);
                 o.num("status", r.status);
                 o.str("reason", &r.reason);
-                o.num("packet", r.packet);
+                o.num("packet", r.packet.0);
             }
             Event::Http(h) => {
                 o.str("type", "http");
@@ -70,12 +71,12 @@ impl<W: Write> super::Sink for Json<W> {
                 o.str("path", &h.path);
                 o.num("status", h.status);
                 o.str("reason", &h.reason);
-                o.num("packet", h.packet);
+                o.num("packet", h.packet.0);
             }
             Event::Frame(f) => {
                 let h = &f.header;
                 o.str("type", "frame");
-                o.num("conn", f.conn);
+                o.num("conn", f.conn.0);
                 o.num("n", f.n);
                 o.ts("ts", f.ts);
                 o.str("from", f.from.name());
@@ -83,7 +84,7 @@ impl<W: Write> super::Sink for Json<W> {
                 o.bool("rsv1", h.rsv1);
                 o.bool("rsv2", h.rsv2);
                 o.bool("rsv3", h.rsv3);
-                o.num("opcode", h.opcode);
+                o.num("opcode", h.opcode.to_u8());
                 o.bool("masked", h.mask.is_some());
                 match h.mask {
                     Some(key) => o.hex("mask_key", &key),
@@ -94,15 +95,16 @@ impl<W: Write> super::Sink for Json<W> {
                 o.hex("payload", &f.payload);
                 o.bool("truncated", f.truncated);
                 o.problems(&f.problems);
-                o.num("packet_first", f.packets.0);
-                o.num("packet_last", f.packets.1);
+                let (first, last) = f.packets;
+                o.num("packet_first", first.0);
+                o.num("packet_last", last.0);
             }
             Event::Message(m) => {
                 o.str("type", "message");
-                o.num("conn", m.conn);
+                o.num("conn", m.conn.0);
                 o.ts("ts", m.ts);
                 o.str("from", m.from.name());
-                o.num("opcode", m.opcode);
+                o.num("opcode", m.opcode.to_u8());
                 o.key("frames");
                 o.buf.push(b'[');
                 for (i, n) in m.frames.iter().enumerate() {
@@ -128,17 +130,17 @@ impl<W: Write> super::Sink for Json<W> {
             }
             Event::Gap(g) => {
                 o.str("type", "gap");
-                o.num("conn", g.conn);
+                o.num("conn", g.conn.0);
                 o.str("from", g.from.name());
                 o.ts("ts", g.ts);
                 o.num("bytes", g.bytes);
-                o.num("packet", g.packet);
+                o.num("packet", g.packet.0);
             }
             Event::Anomaly(a) => {
                 o.str("type", "anomaly");
                 o.str("layer", a.layer.name());
                 o.ts("ts", a.ts);
-                o.num("packet", a.packet);
+                o.num("packet", a.packet.0);
                 o.num("offset", a.offset);
                 if let Some((src, dst)) = &a.endpoints {
                     o.display("src", src);
@@ -148,10 +150,10 @@ impl<W: Write> super::Sink for Json<W> {
             }
             Event::End(e) => {
                 o.str("type", "end");
-                o.num("conn", e.conn);
+                o.num("conn", e.conn.0);
                 o.ts("ts", e.ts);
                 o.str("how", e.how.name());
-                o.num("packet", e.packet);
+                o.num("packet", e.packet.0);
             }
         }
         o.close();

@@ -10,7 +10,8 @@ pub mod text;
 
 use std::io;
 
-use crate::model::{Event, Timestamp};
+use crate::model::Event;
+use crate::vocab::Timestamp;
 
 /// Something events are written to, one at a time, in capture order.
 pub trait Sink {

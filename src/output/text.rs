@@ -4,11 +4,12 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Layer, Message, Timestamp};
+use crate::model::{EndHow, Event, Frame, Layer, Message};
 use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
-use crate::ws::{Opcode, Problem};
+use crate::vocab::{ConnId, Opcode, PacketNo, Timestamp};
+use crate::ws::Problem;
 
 pub struct Text<W: Write> {
     out: W,
@@ -31,7 +32,7 @@ impl<W: Write> Text<W> {
         self.out.flush()
     }
 
-    fn lead(&mut self, packet: u64, ts: Timestamp, conn: Option<u32>) {
+    fn lead(&mut self, packet: PacketNo, ts: Timestamp, conn: Option<ConnId>) {
         use std::fmt::Write;
         let start = *self.start.get_or_insert(ts);
         let rel = ts.since(start);
@@ -48,7 +49,7 @@ impl<W: Write> Text<W> {
 }
 
 /// `#N` padded to 4 columns (blank without a connection), without a temporary string.
-fn conn_column(line: &mut String, conn: Option<u32>) {
+fn conn_column(line: &mut String, conn: Option<ConnId>) {
     use std::fmt::Write;
     let start = line.len();
     if let Some(c) = conn {
@@ -183,7 +184,7 @@ impl<W: Write> super::Sink for Text<W> {
 fn frame_line(f: &Frame, line: &mut String) {
     use std::fmt::Write;
     let h = &f.header;
-    let _ = write!(line, "{} {:<12} ", direction(f.from), h.opcode().name());
+    let _ = write!(line, "{} {:<12} ", direction(f.from), h.opcode.name());
     // Flags and key in fixed-width columns, written straight into the line.
     let flags_start = line.len();
     for (on, name) in [
@@ -215,22 +216,21 @@ fn frame_line(f: &Frame, line: &mut String) {
         None => line.push_str("              "),
     }
     let _ = write!(line, "len {:>6} ", h.len);
-    if h.rsv1 && h.opcode != 0 && !h.is_control() {
+    if h.rsv1 && h.opcode != Opcode::Continuation && h.opcode.is_data() {
         preview::compressed(f.payload.len(), line);
-    } else if h.opcode == 0 && f.payload.is_empty() {
+    } else if h.opcode == Opcode::Continuation && f.payload.is_empty() {
         // nothing to preview
     } else {
-        preview(h.opcode(), &f.payload, Room::LINE, line);
+        preview(h.opcode, &f.payload, Room::LINE, line);
     }
 }
 
 fn message_summary(m: &Message, line: &mut String) {
     use std::fmt::Write;
-    let opcode = Opcode::from_u8(m.opcode);
     let _ = write!(
         line,
         "{} of {} frame{}",
-        opcode.name(),
+        m.opcode.name(),
         m.frames.len(),
         if m.frames.len() == 1 { "" } else { "s" }
     );
@@ -238,5 +238,5 @@ fn message_summary(m: &Message, line: &mut String) {
         line.push_str(", inflated");
     }
     let _ = write!(line, ", {} bytes ", m.data.len());
-    preview(opcode, &m.data, Room::LINE, line);
+    preview(m.opcode, &m.data, Room::LINE, line);
 }

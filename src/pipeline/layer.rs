@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
-use crate::model::{self, Event, Timestamp};
+use crate::model::{self, Event};
 use crate::tcp::{Close, Dir};
+use crate::vocab::{ConnId, PacketNo, Timestamp};
 use crate::ws;
 
 /// A protocol layer of one connection: bytes of each direction in order, gaps, the end.
@@ -30,7 +31,7 @@ pub trait Layer {
 pub struct Context<'a> {
     /// The packet the bytes came in.
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
     /// The connection's endpoints, indexed by direction: `ends[Dir::AtoB]` sends `AtoB`.
     pub ends: [SocketAddr; 2],
     pub out: &'a mut Vec<Event>,
@@ -81,7 +82,7 @@ impl Context<'_> {
 /// What all connections share: their numbering, buffers, limits and counters.
 #[derive(Default)]
 pub struct Shared {
-    /// Number of the next WebSocket connection announced.
+    /// WebSocket connections announced so far: the number of the next one.
     pub next_conn: u32,
     pub ws_limits: ws::Limits,
     /// Buffers of events handed back, shared by all connections.
@@ -93,10 +94,10 @@ pub struct Shared {
 
 impl Shared {
     /// The next connection number.
-    pub fn conn(&mut self) -> u32 {
-        let n = self.next_conn;
+    pub fn conn(&mut self) -> ConnId {
+        let id = ConnId(self.next_conn);
         self.next_conn += 1;
-        n
+        id
     }
 }
 

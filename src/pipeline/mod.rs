@@ -22,8 +22,9 @@ use std::net::SocketAddr;
 
 use crate::capture::{self, Poll, Source};
 use crate::link::{self, LinkType, Skip};
-use crate::model::{self, Event, Timestamp};
+use crate::model::{self, Event};
 use crate::tcp::{self, Close, FlowId};
+use crate::vocab::{PacketNo, Timestamp};
 use crate::ws;
 use layer::Next;
 pub use layer::{Context, Layer, Shared, Stats};
@@ -145,7 +146,7 @@ pub struct Pipeline {
     tracker: tcp::Tracker,
     router: Router,
     /// Time and number of the last packet: connections still open at the end end there.
-    last: (Timestamp, u64),
+    last: (Timestamp, PacketNo),
 }
 
 impl Pipeline {
@@ -165,7 +166,7 @@ impl Pipeline {
                 buffer_limit: options.buffer_limit,
                 shedding: false,
             },
-            last: (Timestamp::default(), 0),
+            last: (Timestamp::default(), PacketNo::default()),
         }
     }
 
@@ -174,7 +175,7 @@ impl Pipeline {
     }
 
     /// Decodes one captured packet (numbered from 1, as Wireshark does); events go to `out`.
-    pub fn packet(&mut self, number: u64, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
+    pub fn packet(&mut self, number: PacketNo, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
         self.last = (ts, number);
         let router = &mut self.router;
         let stats = &mut router.shared.stats;
@@ -221,7 +222,7 @@ impl Pipeline {
     /// no longer followed until the rest fits. The one holding the most, rather than the
     /// oldest, goes: a single large upload must not push out every quiet connection first.
     /// Rare, so the walk over the flows to find it costs nothing on the packet path.
-    fn shed(&mut self, stamp: (Timestamp, u64), out: &mut Vec<Event>) {
+    fn shed(&mut self, stamp: (Timestamp, PacketNo), out: &mut Vec<Event>) {
         let router = &mut self.router;
         while self.tracker.buffered_bytes() + router.held > router.buffer_limit {
             let tracker = &self.tracker;
@@ -289,7 +290,12 @@ impl Pipeline {
 }
 
 impl Router {
-    fn handle(&mut self, ev: tcp::Event<'_>, (ts, packet): (Timestamp, u64), out: &mut Vec<Event>) {
+    fn handle(
+        &mut self,
+        ev: tcp::Event<'_>,
+        (ts, packet): (Timestamp, PacketNo),
+        out: &mut Vec<Event>,
+    ) {
         let flow = match ev {
             tcp::Event::Opened { flow, a, b, .. } => {
                 let decode_as = self
@@ -425,7 +431,7 @@ pub fn drive<C: Consumer>(
     while !stop.load(Ordering::Relaxed) {
         let idle = match source.next_packet() {
             Ok(Poll::Packet(p)) => {
-                packets = p.number;
+                packets = p.number.0;
                 if first.is_none() {
                     first = Some(p.ts);
                     consumer.start(p.ts)?;

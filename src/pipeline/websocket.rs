@@ -4,6 +4,7 @@
 use super::layer::{Context, Layer};
 use crate::model::{self, Detected, EndHow, Event};
 use crate::tcp::{Close, Dir};
+use crate::vocab::ConnId;
 use crate::ws;
 
 pub struct WebSocket {
@@ -22,10 +23,12 @@ impl WebSocket {
         }
     }
 
-    /// Without a handshake: announced with the first frame.
+    /// Without a handshake: announced with the first frame, and only then numbered, so that a
+    /// connection that never carries a frame takes no number. Until then its frames wait in
+    /// `ws_out` under a stand-in number, and are renumbered when it is announced.
     pub fn decode_as(cx: &Context<'_>) -> WebSocket {
         WebSocket {
-            ws: ws::Connection::new(0, None, None, cx.shared.ws_limits),
+            ws: ws::Connection::new(ConnId(0), None, None, cx.shared.ws_limits),
             announced: false,
         }
     }

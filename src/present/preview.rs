@@ -5,7 +5,7 @@
 use super::escape::{escape_plain, escape_text};
 use super::hex;
 use super::words::CloseCode;
-use crate::ws::Opcode;
+use crate::vocab::Opcode;
 
 /// How much of a payload a preview shows, and whether text goes between quotes.
 #[derive(Clone, Copy, Debug)]

@@ -1,6 +1,6 @@
 //! Times as people read them: a capture's timestamps in UTC, at the capture's own precision.
 
-use crate::model::Timestamp;
+use crate::vocab::Timestamp;
 
 /// `2026-11-24 18:11:12.154697 UTC`, at the capture's precision.
 pub fn utc(ts: Timestamp) -> String {

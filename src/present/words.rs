@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::model::{EndHow, Side};
+use crate::model::EndHow;
+use crate::vocab::Side;
 use crate::ws::close_code_meaning;
 
 /// Who sent something, and to whom: `client → server`.

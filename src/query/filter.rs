@@ -18,15 +18,15 @@
 
 use regex::bytes::Regex;
 
-use crate::model::Side;
-use crate::ws::{Opcode, Problem, Problems};
+use crate::vocab::{ConnId, Opcode, Side};
+use crate::ws::{Problem, Problems};
 
 /// What a filter looks at, the same for a frame, a message and a gap.
 pub struct Subject<'a> {
-    pub conn: u32,
+    pub conn: ConnId,
     pub from: Side,
     /// `None` for a gap.
-    pub opcode: Option<u8>,
+    pub opcode: Option<Opcode>,
     pub len: u64,
     /// The bytes to search: a frame's unmasked payload, or its message's inflated data when
     /// compressed; a message's final data. Read only when the filter looks at them (see
@@ -82,7 +82,7 @@ enum Expr {
     Not(Box<Expr>),
     Flag(Flag),
     From(Side),
-    Opcode(Cmp, u8),
+    Opcode(Cmp, Opcode),
     Len(Cmp, u64),
     Conn(Cmp, u64),
     /// The payload holds pattern k.
@@ -180,17 +180,17 @@ impl Filter {
                 Flag::Rsv1 => s.rsv1,
                 Flag::Compressed => s.compressed,
                 Flag::Fragmented => s.fragmented,
-                Flag::Control => s.opcode.is_some_and(crate::ws::is_control),
-                Flag::Data => s.opcode.is_some_and(|o| !crate::ws::is_control(o)),
+                Flag::Control => s.opcode.is_some_and(Opcode::is_control),
+                Flag::Data => s.opcode.is_some_and(Opcode::is_data),
                 Flag::Gap => s.gap,
                 Flag::Problems => s.gap || !s.problems.is_empty(),
             },
             Expr::From(side) => s.from == *side,
             Expr::Opcode(cmp, v) => s
                 .opcode
-                .is_some_and(|o| cmp.test(u64::from(o), u64::from(*v))),
+                .is_some_and(|o| cmp.test(u64::from(o.to_u8()), u64::from(v.to_u8()))),
             Expr::Len(cmp, v) => cmp.test(s.len, *v),
-            Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn), *v),
+            Expr::Conn(cmp, v) => cmp.test(u64::from(s.conn.0), *v),
             Expr::Matches(k) => match s.matched {
                 Some(bits) => bits >> k & 1 == 1,
                 None => self.patterns[*k].is_match(&s.data),
@@ -471,7 +471,7 @@ impl Parser {
             "text" | "payload" if self.contains_follows() => self.search_expr(&word)?,
             "text" | "payload" => match self.peek() {
                 Some(Tok::Op("~")) => self.search_expr(&word)?,
-                _ if word == "text" => Expr::Opcode(Cmp::Eq, 1),
+                _ if word == "text" => Expr::Opcode(Cmp::Eq, Opcode::Text),
                 _ => {
                     return Err(Error {
                         at: self.at(),
@@ -610,13 +610,14 @@ fn number(value: &str, at: usize) -> Result<u64, Error> {
         })
 }
 
-fn opcode_value(word: &str) -> Option<u8> {
+/// An opcode by its number (0-15) or by the name of a known one.
+fn opcode_value(word: &str) -> Option<Opcode> {
     if let Ok(n) = word.parse::<u8>() {
-        return (n < 16).then_some(n);
+        return (n < 16).then(|| Opcode::from_u8(n));
     }
-    (0..16u8).find(|v| {
-        let name = Opcode::from_u8(*v).name();
-        !name.starts_with("reserved") && (name == word || (word == "cont" && *v == 0))
+    (0..16u8).map(Opcode::from_u8).find(|op| {
+        !matches!(op, Opcode::Reserved(_))
+            && (op.name() == word || (word == "cont" && *op == Opcode::Continuation))
     })
 }
 
@@ -628,9 +629,14 @@ fn one_line(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn subject<'a>(opcode: u8, from: Side, data: &'a [u8], problems: &'a [Problem]) -> Subject<'a> {
+    fn subject<'a>(
+        opcode: Opcode,
+        from: Side,
+        data: &'a [u8],
+        problems: &'a [Problem],
+    ) -> Subject<'a> {
         Subject {
-            conn: 1,
+            conn: ConnId(1),
             from,
             opcode: Some(opcode),
             len: data.len() as u64,
@@ -660,21 +666,21 @@ mod tests {
         .unwrap();
         assert_eq!(f.patterns().len(), 3);
         // The peers' log (samples/echo.log.jsonl).
-        let hi = subject(1, Side::Client, b"Hi, my name is Alice", &[]);
+        let hi = subject(Opcode::Text, Side::Client, b"Hi, my name is Alice", &[]);
         assert_eq!(matched(f.patterns(), &hi.data), 0b001);
         assert!(f.matches(&hi));
-        let how = subject(1, Side::Client, b"How are you today?", &[]);
+        let how = subject(Opcode::Text, Side::Client, b"How are you today?", &[]);
         assert_eq!(matched(f.patterns(), &how.data), 0b110);
         assert!(!f.matches(&how));
         // Bits stand in for the bytes, which are then not looked at.
         let only_how = Subject {
             matched: Some(0b010),
-            ..subject(1, Side::Client, b"", &[])
+            ..subject(Opcode::Text, Side::Client, b"", &[])
         };
         assert!(f.matches(&only_how));
         let with_today = Subject {
             matched: Some(0b110),
-            ..subject(1, Side::Client, b"Hi, my name is Alice", &[])
+            ..subject(Opcode::Text, Side::Client, b"Hi, my name is Alice", &[])
         };
         assert!(!f.matches(&with_today));
         let many = vec!["payload contains \"x\""; MAX_PATTERNS + 1].join(" or ");
@@ -684,7 +690,7 @@ mod tests {
 
     #[test]
     fn words_and_comparisons() {
-        let hi = subject(1, Side::Client, b"Hi, my name is Alice", &[]);
+        let hi = subject(Opcode::Text, Side::Client, b"Hi, my name is Alice", &[]);
         assert!(m("client and text", &hi));
         assert!(!m("server", &hi));
         assert!(m("opcode == text && len == 20", &hi));
@@ -701,6 +707,34 @@ mod tests {
     }
 
     #[test]
+    fn opcodes_by_number_or_name() {
+        let ping = subject(Opcode::Ping, Side::Server, b"", &[]);
+        for yes in [
+            "opcode == 9",
+            "op == ping",
+            "opcode != 10",
+            "opcode != pong",
+            "ping",
+            "control",
+        ] {
+            assert!(m(yes, &ping), "{yes}");
+        }
+        for no in [
+            "opcode == 8",
+            "opcode != ping",
+            "opcode < 9",
+            "data",
+            "text",
+        ] {
+            assert!(!m(no, &ping), "{no}");
+        }
+        let cont = subject(Opcode::Continuation, Side::Server, b"", &[]);
+        assert!(m("opcode == cont and opcode == 0 and opcode < text", &cont));
+        let reserved = subject(Opcode::from_u8(11), Side::Server, b"", &[]);
+        assert!(m("opcode == 11 and opcode > pong and control", &reserved));
+    }
+
+    #[test]
     fn only_payload_conditions_read_payloads() {
         let needs = |f: &str| Filter::parse(f).unwrap().needs_data();
         assert!(!needs("client and len > 3 and not problems"));
@@ -710,7 +744,7 @@ mod tests {
 
     #[test]
     fn problems_by_name() {
-        let bad = subject(1, Side::Server, b"\xff", &[Problem::InvalidUtf8]);
+        let bad = subject(Opcode::Text, Side::Server, b"\xff", &[Problem::InvalidUtf8]);
         assert!(m("problems", &bad));
         assert!(m("problem == invalid-utf8", &bad));
         assert!(!m("problem == truncated", &bad));

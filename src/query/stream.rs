@@ -13,7 +13,8 @@ use std::collections::VecDeque;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::filter::{Filter, Subject};
-use crate::model::{Event, Side};
+use crate::model::Event;
+use crate::vocab::{ConnId, Opcode, Side};
 
 /// Events held behind frames that wait for their message, at most. A compressed message that
 /// never ends (a peer that stops midway, a live capture) must not hold the output back without
@@ -28,14 +29,14 @@ pub struct Stream {
     queue: VecDeque<Waiting>,
     /// Frames whose message has not come yet, by connection and number: whether each was
     /// masked, for a message is as masked as its first frame.
-    unjoined: HashMap<(u32, u64), bool>,
+    unjoined: HashMap<(ConnId, u64), bool>,
     /// Senders (connection, side) whose message in progress is compressed: it began with RSV1.
-    compressing: HashSet<(u32, Side)>,
+    compressing: HashSet<(ConnId, Side)>,
     /// The frames in `queue` that wait for their message, by connection and number.
-    waiting: HashSet<(u32, u64)>,
+    waiting: HashSet<(ConnId, u64)>,
     /// With `context`: the `connection` event of each connection none of whose rows was kept
     /// yet, until its first kept row (or its end).
-    unannounced: HashMap<u32, Event>,
+    unannounced: HashMap<ConnId, Event>,
 }
 
 struct Waiting {
@@ -71,7 +72,7 @@ impl Stream {
                 let sender = (f.conn, f.from);
                 let mut waits = false;
                 if !h.is_control() {
-                    if h.opcode != 0 {
+                    if h.opcode != Opcode::Continuation {
                         if h.rsv1 {
                             self.compressing.insert(sender);
                         } else {
@@ -184,14 +185,15 @@ mod tests {
     use super::*;
     use crate::index::{Store, decode_sample};
     use crate::model::Event;
+    use crate::vocab::PacketNo;
 
     /// A row by what names it: a frame by connection and number, a message by its frames, a
     /// gap by where it is.
     #[derive(Debug, PartialEq, Eq)]
     enum Id {
-        Frame(u32, u64),
-        Message(u32, Vec<u64>),
-        Gap(u32, u64, Side),
+        Frame(ConnId, u64),
+        Message(ConnId, Vec<u64>),
+        Gap(ConnId, PacketNo, Side),
     }
 
     fn id(ev: &Event) -> Option<Id> {
@@ -332,10 +334,10 @@ mod tests {
             .filter(|id| matches!(id, Id::Frame(..)))
             .collect();
         assert!(frames.len() >= 3, "{kept:?}");
-        let Some(Id::Message(0, parts)) = kept.last() else {
+        let Some(Id::Message(ConnId(0), parts)) = kept.last() else {
             panic!("{kept:?}");
         };
-        let ns: Vec<Id> = parts.iter().map(|n| Id::Frame(0, *n)).collect();
+        let ns: Vec<Id> = parts.iter().map(|n| Id::Frame(ConnId(0), *n)).collect();
         assert_eq!(frames, ns.iter().collect::<Vec<_>>());
     }
 
@@ -352,10 +354,10 @@ mod tests {
         let Event::Connection(c) = &kept[0] else {
             panic!("{:?}", kept[0]);
         };
-        assert_eq!(c.conn, 1);
+        assert_eq!(c.conn, ConnId(1));
         assert!(kept[1..].iter().all(|ev| match ev {
-            Event::Frame(f) => f.conn == 1 && f.from == Side::Server,
-            Event::Message(m) => m.conn == 1 && m.from == Side::Server,
+            Event::Frame(f) => f.conn == ConnId(1) && f.from == Side::Server,
+            Event::Message(m) => m.conn == ConnId(1) && m.from == Side::Server,
             _ => false,
         }));
         assert!(kept.len() > 2);
@@ -373,14 +375,17 @@ mod tests {
     fn a_compressed_message_that_never_ends_does_not_hold_the_output_forever() {
         let mut stream = Stream::new(Filter::parse("ping").unwrap(), false);
         let mut out = Vec::new();
-        let mut first = crate::index::test_frame(0, 1, false, b"\xf2\x48");
+        let mut first = crate::index::test_frame(0, Opcode::Text, false, b"\xf2\x48");
         if let Event::Frame(f) = &mut first {
             f.header.rsv1 = true;
         }
         stream.push(first, &mut out);
         assert!(out.is_empty(), "the compressed frame waits for its message");
         for n in 1..=MAX_HELD as u64 {
-            stream.push(crate::index::test_frame(n, 9, true, b""), &mut out);
+            stream.push(
+                crate::index::test_frame(n, Opcode::Ping, true, b""),
+                &mut out,
+            );
         }
         assert_eq!(out.len(), MAX_HELD + 1);
         assert!(!out[0].1, "the compressed text frame is not a ping");

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use super::filter::Subject;
 use crate::index::Store;
-use crate::model::{self, Side};
+use crate::model;
+use crate::vocab::{ConnId, Opcode, Side};
 use crate::ws::{FrameHeader, Problems};
 
 impl<'a> Subject<'a> {
@@ -31,7 +32,7 @@ impl<'a> Subject<'a> {
 
     /// A frame, from its header and whether its message is compressed.
     fn framed(
-        conn: u32,
+        conn: ConnId,
         from: Side,
         h: &FrameHeader,
         problems: Problems,
@@ -50,7 +51,7 @@ impl<'a> Subject<'a> {
             masked: h.mask.is_some(),
             rsv1: h.rsv1,
             compressed: h.rsv1 || compressed_message,
-            fragmented: !h.fin || h.opcode == 0,
+            fragmented: !h.fin || h.opcode == Opcode::Continuation,
         }
     }
 
@@ -137,9 +138,9 @@ impl<'a> Subject<'a> {
 
 /// What a stored and a decoded message both say of themselves, read alike.
 struct Joined {
-    conn: u32,
+    conn: ConnId,
     from: Side,
-    opcode: u8,
+    opcode: Opcode,
     len: u64,
     problems: Problems,
     compressed: bool,

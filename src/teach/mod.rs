@@ -15,9 +15,10 @@ use sha1::{Digest, Sha1};
 
 use crate::http::GUID;
 use crate::index::{FrameMeta, Store};
-use crate::model::{Frame, Side};
+use crate::model::Frame;
 use crate::present::{escape, hex, words};
-use crate::ws::{LengthForm, Opcode};
+use crate::vocab::{ConnId, Opcode, Side};
+use crate::ws::{Field, LengthForm};
 
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
 /// underlined in text, checks say "match" or "MISMATCH".
@@ -68,7 +69,7 @@ impl Page {
 /// What is taught: a WebSocket connection, or an upgrade the server refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
-    Conn(u32),
+    Conn(ConnId),
     /// An index into the store's rejected upgrades.
     Rejected(usize),
 }
@@ -76,7 +77,7 @@ pub enum Target {
 /// What `--teach` starts with: the first WebSocket connection, else the first refused upgrade.
 pub fn first_target(store: &Store) -> Option<Target> {
     if !store.conns.is_empty() {
-        Some(Target::Conn(0))
+        Some(Target::Conn(ConnId(0)))
     } else if !store.rejected.is_empty() {
         Some(Target::Rejected(0))
     } else {
@@ -158,8 +159,8 @@ pub fn steps(store: &Store, target: Target) -> Vec<Step> {
         find(&|f| !f.header.fin && !f.header.is_control()),
     );
     add(Topic::Compressed, find(&|f| f.header.rsv1));
-    add(Topic::PingPong, find(&|f| f.header.opcode == 9));
-    add(Topic::Close, find(&|f| f.header.opcode == 8));
+    add(Topic::PingPong, find(&|f| f.header.opcode == Opcode::Ping));
+    add(Topic::Close, find(&|f| f.header.opcode == Opcode::Close));
     steps.push(Step {
         topic: Topic::Cost,
         frame: None,
@@ -271,9 +272,9 @@ fn annotated(p: &mut Page, head: &[u8], first_note: &str, note: fn(&str) -> &'st
     }
 }
 
-fn request(store: &Store, conn: u32) -> Page {
+fn request(store: &Store, conn: ConnId) -> Page {
     let mut p = Page::new("The request: an HTTP GET that asks to upgrade");
-    let Some(c) = store.conns.get(conn as usize) else {
+    let Some(c) = store.conns.get(conn.index()) else {
         return p;
     };
     let Some(h) = &c.info.handshake else {
@@ -312,9 +313,9 @@ fn request(store: &Store, conn: u32) -> Page {
     p
 }
 
-fn answer(store: &Store, conn: u32) -> Page {
+fn answer(store: &Store, conn: ConnId) -> Page {
     let mut p = Page::new("The answer: 101 Switching Protocols, and the accept key");
-    let Some(c) = store.conns.get(conn as usize) else {
+    let Some(c) = store.conns.get(conn.index()) else {
         return p;
     };
     let Some(h) = &c.info.handshake else {
@@ -484,95 +485,72 @@ fn frame_intro(f: &Frame) -> String {
     )
 }
 
-fn opcode_words(op: u8) -> String {
-    let name = Opcode::from_u8(op).name();
+fn opcode_words(op: Opcode) -> String {
     let what = match op {
-        0 => "continues the message before it",
-        1 => "a text message (UTF-8)",
-        2 => "a binary message",
-        8 => "close the connection",
-        9 => "are you there?",
-        10 => "yes, I am (answers a ping)",
-        _ => "reserved: no meaning yet",
+        Opcode::Continuation => "continues the message before it",
+        Opcode::Text => "a text message (UTF-8)",
+        Opcode::Binary => "a binary message",
+        Opcode::Close => "close the connection",
+        Opcode::Ping => "are you there?",
+        Opcode::Pong => "yes, I am (answers a ping)",
+        Opcode::Reserved(_) => "reserved: no meaning yet",
     };
-    format!("{name}: {what}")
+    format!("{}: {what}", op.name())
 }
 
 /// The two first bytes in the RFC's diagram, filled with this frame's bits, and every field
 /// labelled with its value.
 pub fn bit_diagram(f: &Frame) -> Vec<Line> {
-    let mut header = Vec::with_capacity(14);
-    f.header.encode(&mut header);
-    let (b0, b1) = (header[0], header[1]);
-    let bit = |byte: u8, i: u32| (byte >> (7 - i)) & 1;
-    let mut row = String::from(" |");
-    for i in 0..4 {
-        row.push_str(&format!("{}|", bit(b0, i)));
-    }
-    row.push_str(&format!(
-        "{} {} {} {}|",
-        bit(b0, 4),
-        bit(b0, 5),
-        bit(b0, 6),
-        bit(b0, 7)
-    ));
-    row.push_str(&format!("{}|", bit(b1, 0)));
-    let len_bits: Vec<String> = (1..8).map(|i| bit(b1, i).to_string()).collect();
-    row.push_str(&len_bits.join(" "));
-    row.push('|');
     let h = &f.header;
-    let len7 = b1 & 0x7f;
-    let len_meaning = match h.length_form {
-        LengthForm::Short => format!("{len7}: the length itself (0-125 fit here)"),
-        LengthForm::Medium => "126: the real length is in the next 2 bytes".to_owned(),
-        LengthForm::Long => "127: the real length is in the next 8 bytes".to_owned(),
-    };
-    // Column of each field's leader line, and its label.
-    let fields: [(usize, String); 7] = [
-        (
-            2,
-            format!(
-                "FIN = {}: {}",
-                bit(b0, 0),
+    let mut header = Vec::with_capacity(14);
+    h.encode(&mut header);
+    let mut row = String::from(" |");
+    // Column of each field's leader line (the middle of its cell), and its label.
+    let mut fields: Vec<(usize, String)> = Vec::with_capacity(7);
+    for span in h.layout().into_iter().filter(|s| s.bytes.end <= 2) {
+        let byte = header[span.bytes.start];
+        let width = span.bits.count_ones() as usize;
+        let start = row.len();
+        for i in (0..8).rev().filter(|i| span.bits & (1 << i) != 0) {
+            if row.len() > start {
+                row.push(' ');
+            }
+            row.push(if byte & (1 << i) != 0 { '1' } else { '0' });
+        }
+        row.push('|');
+        let value = (byte & span.bits) >> span.bits.trailing_zeros();
+        let name = span.field.name();
+        let label = match span.field {
+            Field::Fin => format!(
+                "{name} = {value}: {}",
                 if h.fin {
                     "the final frame of its message"
                 } else {
                     "more frames of this message follow"
                 }
             ),
-        ),
-        (
-            4,
-            format!(
-                "RSV1 = {}{}",
-                bit(b0, 1),
-                if h.rsv1 {
-                    ": compressed (permessage-deflate)"
-                } else {
-                    ""
-                }
-            ),
-        ),
-        (6, format!("RSV2 = {}", bit(b0, 2))),
-        (8, format!("RSV3 = {}", bit(b0, 3))),
-        (
-            13,
-            format!("opcode = {}: {}", h.opcode, opcode_words(h.opcode)),
-        ),
-        (
-            18,
-            format!(
-                "MASK = {}: {}",
-                bit(b1, 0),
+            Field::Rsv1 if h.rsv1 => format!("{name} = {value}: compressed (permessage-deflate)"),
+            Field::Opcode => format!("{name} = {value}: {}", opcode_words(h.opcode)),
+            Field::Mask => format!(
+                "{name} = {value}: {}",
                 if h.mask.is_some() {
                     "a 4-byte masking key follows, the payload is masked"
                 } else {
                     "no key, the payload is as sent"
                 }
             ),
-        ),
-        (26, format!("payload len = {len_meaning}")),
-    ];
+            Field::PayloadLen => {
+                let meaning = match h.length_form {
+                    LengthForm::Short => format!("{value}: the length itself (0-125 fit here)"),
+                    LengthForm::Medium => "126: the real length is in the next 2 bytes".to_owned(),
+                    LengthForm::Long => "127: the real length is in the next 8 bytes".to_owned(),
+                };
+                format!("payload len = {meaning}")
+            }
+            _ => format!("{name} = {value}"),
+        };
+        fields.push((start + width - 1, label));
+    }
     let mut out = vec![
         code("  0                   1".into()),
         code("  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5".into()),
@@ -604,50 +582,43 @@ pub fn bit_diagram(f: &Frame) -> Vec<Line> {
 
 /// The bytes after the first two: extended length and masking key.
 fn rest_of_header(f: &Frame) -> Vec<Line> {
+    let h = &f.header;
     let mut header = Vec::with_capacity(14);
-    f.header.encode(&mut header);
+    h.encode(&mut header);
     let mut out = Vec::new();
-    let ext = match f.header.length_form {
-        LengthForm::Short => 0,
-        LengthForm::Medium => 2,
-        LengthForm::Long => 8,
-    };
-    if ext > 0 {
+    let ext = h.bytes_of(Field::ExtendedPayloadLen);
+    let key = h.bytes_of(Field::MaskingKey);
+    if let Some(r) = &ext {
         out.push(code(format!(
-            " bytes 2-{}: extended payload length ({} bits) = {} = {} bytes",
-            1 + ext,
-            ext * 8,
-            hex::spaced(&header[2..2 + ext]),
-            f.header.len
+            " bytes {}-{}: extended payload length ({} bits) = {} = {} bytes",
+            r.start,
+            r.end - 1,
+            r.len() * 8,
+            hex::spaced(&header[r.clone()]),
+            h.len
         )));
     }
-    if let Some(k) = f.header.mask {
+    if let Some(r) = &key {
         out.push(code(format!(
             " bytes {}-{}: masking key = {}",
-            2 + ext,
-            5 + ext,
-            hex::spaced(&k)
+            r.start,
+            r.end - 1,
+            hex::spaced(&header[r.clone()])
         )));
     }
+    // The first two bytes, that every header has, end where the 7-bit length does.
+    let fixed = h.bytes_of(Field::PayloadLen).map_or(0, |r| r.end);
     out.push(code(format!(
-        " header: {} bytes = 2{}{}",
-        f.header.header_len,
-        if ext > 0 {
-            format!(" + {ext} (length)")
-        } else {
-            String::new()
-        },
-        if f.header.mask.is_some() {
-            " + 4 (key)"
-        } else {
-            ""
-        }
+        " header: {} bytes = {fixed}{}{}",
+        h.header_len,
+        ext.map_or(String::new(), |r| format!(" + {} (length)", r.len())),
+        key.map_or(String::new(), |r| format!(" + {} (key)", r.len()))
     )));
     out
 }
 
 fn payload_line(f: &Frame) -> Line {
-    let shown = match f.header.opcode() {
+    let shown = match f.header.opcode {
         Opcode::Binary => format!("{} …", hex::spaced(&f.payload[..f.payload.len().min(16)])),
         _ if f.header.rsv1 => "(compressed: see the compression step)".into(),
         _ => format!("\"{}\"", escape::plain(&f.payload, 60)),
@@ -734,12 +705,12 @@ fn frame_row(f: &Frame) -> String {
         f.n,
         f.packets.1,
         f.from.name(),
-        format!("{} ({})", Opcode::from_u8(h.opcode).name(), h.opcode),
+        format!("{} ({})", h.opcode.name(), h.opcode.to_u8()),
         u8::from(h.fin),
         h.len,
         match h.opcode {
             _ if h.rsv1 => String::new(),
-            2 | 8 => hex::spaced(&f.payload[..f.payload.len().min(8)]),
+            Opcode::Binary | Opcode::Close => hex::spaced(&f.payload[..f.payload.len().min(8)]),
             _ => format!("\"{}\"", escape::plain(&f.payload, 24)),
         }
     )
@@ -758,7 +729,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
         Look::Plain,
         format!(
             "One {} message of {} bytes, sent in {} frames by the {}:",
-            Opcode::from_u8(m.opcode).name(),
+            m.opcode.name(),
             m.data.len(),
             m.frames.len(),
             m.from.name()
@@ -789,7 +760,7 @@ fn fragments_page(store: &Store, index: u32, f: &Frame) -> Page {
         Look::Plain,
         "The first frame carries the opcode with FIN=0; continuations carry opcode 0; the last has FIN=1.",
     );
-    if m.opcode == 1 {
+    if m.opcode == Opcode::Text {
         p.push(
             Look::Code,
             format!(
@@ -806,7 +777,7 @@ fn compressed_page(store: &Store, index: u32, f: &Frame) -> Page {
     p.push(Look::Plain, frame_intro(f));
     if let Some(ext) = store
         .conns
-        .get(f.conn as usize)
+        .get(f.conn.index())
         .and_then(|c| c.info.handshake.as_ref())
         .and_then(|h| h.extensions.as_deref())
     {
@@ -887,7 +858,7 @@ fn ping_page(store: &Store, f: &Frame) -> Page {
         .iter()
         .find(|i| {
             let g = &store.frames[**i as usize];
-            g.n > f.n && g.header.opcode == 10 && g.from != f.from
+            g.n > f.n && g.header.opcode == Opcode::Pong && g.from != f.from
         })
         .map(|i| store.frame(*i));
     match pong {
@@ -922,7 +893,7 @@ fn close_page(store: &Store, f: &Frame) -> Page {
     for g in store
         .frames_of(f.conn)
         .iter()
-        .filter(|i| store.frames[**i as usize].header.opcode == 8)
+        .filter(|i| store.frames[**i as usize].header.opcode == Opcode::Close)
         .map(|i| store.frame(*i))
     {
         p.push(Look::Code, frame_row(&g));
@@ -946,11 +917,7 @@ fn close_page(store: &Store, f: &Frame) -> Page {
             _ => p.push(Look::Warning, "     ! 1 byte: a close code takes 2"),
         }
     }
-    if let Some(end) = store
-        .conns
-        .get(f.conn as usize)
-        .and_then(|c| c.end.as_ref())
-    {
+    if let Some(end) = store.conns.get(f.conn.index()).and_then(|c| c.end.as_ref()) {
         p.blank();
         p.push(
             Look::Plain,
@@ -985,7 +952,7 @@ pub struct Cost {
     pub handshake_bytes: u64,
 }
 
-pub fn cost_of(store: &Store, conn: u32) -> Cost {
+pub fn cost_of(store: &Store, conn: ConnId) -> Cost {
     let mut c = Cost {
         frames: 0,
         messages: 0,
@@ -1002,11 +969,11 @@ pub fn cost_of(store: &Store, conn: u32) -> Cost {
     }
     c.messages = (0..store.message_count() as u32)
         .map(|i| store.message_meta(i))
-        .filter(|m| m.conn == conn && !crate::ws::is_control(m.opcode))
+        .filter(|m| m.conn == conn && m.opcode.is_data())
         .count() as u64;
     if let Some(h) = store
         .conns
-        .get(conn as usize)
+        .get(conn.index())
         .and_then(|c| c.info.handshake.as_ref())
     {
         c.request_head = h.request_head.len() as u64;
@@ -1024,7 +991,7 @@ fn bar(value: u64, max: u64, width: usize) -> String {
     "█".repeat(n.min(width))
 }
 
-fn cost(store: &Store, conn: u32) -> Page {
+fn cost(store: &Store, conn: ConnId) -> Page {
     let mut p = Page::new("The cost: 2-14 bytes of frame header against HTTP's hundreds");
     let c = cost_of(store, conn);
     if c.frames == 0 {

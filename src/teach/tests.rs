@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::index::sample;
-use crate::model::{self, Timestamp};
+use crate::model;
+use crate::vocab::{ConnId, PacketNo, Timestamp};
 use crate::ws::FrameHeader;
 
 fn texts(lines: &[Line]) -> Vec<&str> {
@@ -34,7 +35,7 @@ fn rfc_masked_hello() -> Frame {
     let mut payload = wire[6..].to_vec();
     crate::ws::unmask(&mut payload, header.mask.unwrap(), 0);
     model::Frame {
-        conn: 0,
+        conn: ConnId(0),
         n: 0,
         ts: Timestamp::default(),
         from: Side::Client,
@@ -42,7 +43,7 @@ fn rfc_masked_hello() -> Frame {
         payload,
         truncated: false,
         problems: Vec::new(),
-        packets: (1, 1),
+        packets: (PacketNo(1), PacketNo(1)),
     }
 }
 
@@ -113,7 +114,7 @@ fn the_xor_table_of_the_rfc_example() {
 #[test]
 fn echo_walkthrough_uses_the_captures_own_values() {
     let store = sample("echo.pcap");
-    let text = whole(&store, Target::Conn(0));
+    let text = whole(&store, Target::Conn(ConnId(0)));
     // tshark: the request is 194 bytes (packet 4), the answer carries
     // Sec-WebSocket-Accept: jXenf4ukuuiP/FVk9imZ/bPYe8w=.
     assert!(text.contains("194 bytes of HTTP"), "{text}");
@@ -167,7 +168,7 @@ fn echo_walkthrough_uses_the_captures_own_values() {
 #[test]
 fn mixed_shows_lengths_fragments_ping_pong_and_close() {
     let store = sample("mixed.pcap");
-    let topics: Vec<Topic> = steps(&store, Target::Conn(0))
+    let topics: Vec<Topic> = steps(&store, Target::Conn(ConnId(0)))
         .iter()
         .map(|s| s.topic)
         .collect();
@@ -186,7 +187,7 @@ fn mixed_shows_lengths_fragments_ping_pong_and_close() {
             Topic::Cost
         ]
     );
-    let text = whole(&store, Target::Conn(0));
+    let text = whole(&store, Target::Conn(ConnId(0)));
     // mixed.log.jsonl: a 300-byte text (16-bit length), fragments with a ping between the
     // first two, "ping with payload" answered with the same payload, close 4000 "bye".
     assert!(
@@ -211,9 +212,9 @@ fn mixed_shows_lengths_fragments_ping_pong_and_close() {
 #[test]
 fn compression_shows_rsv1_and_the_inflated_text() {
     let store = sample("deflate.pcap");
-    let steps = steps(&store, Target::Conn(0));
+    let steps = steps(&store, Target::Conn(ConnId(0)));
     let step = *steps.iter().find(|s| s.topic == Topic::Compressed).unwrap();
-    let p = page(&store, Target::Conn(0), step, None);
+    let p = page(&store, Target::Conn(ConnId(0)), step, None);
     assert_has(&p.lines, "RSV1 = 1 on the first frame");
     // deflate.log.jsonl: the first client message, compressed to 77 bytes on the wire
     // (tshark: payload_length 77).

@@ -12,9 +12,10 @@ use std::rc::Rc;
 use ratatui::layout::Rect;
 
 use crate::index::{Entry, Store, Unit};
-use crate::model::{Event, Side};
+use crate::model::Event;
 use crate::query::Filter;
 use crate::teach::{self, Target};
+use crate::vocab::Side;
 
 use super::components::jobs::{Done, Jobs, Purpose};
 use super::components::list::Scope;

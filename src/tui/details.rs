@@ -10,7 +10,8 @@ use crate::present::escape_plain;
 use crate::present::hex;
 use crate::present::time::utc;
 use crate::present::words::{CloseCode, direction};
-use crate::ws::{LengthForm, Opcode};
+use crate::vocab::{Opcode, PacketNo};
+use crate::ws::{Field as HeaderField, LengthForm};
 
 use crate::index::{Store, Unreadable};
 
@@ -34,6 +35,8 @@ pub struct Details {
     pub unmasked: Vec<u8>,
     /// Where the header ends in `wire` (0 for a message).
     pub header_len: usize,
+    /// Where a masked frame's masking key sits in `wire`.
+    pub mask_key: Option<Range<usize>>,
     /// For a frame of a compressed message: the message's inflated bytes.
     pub inflated: Option<Vec<u8>>,
     /// Why bytes this row has are missing from `wire` or `inflated`: they could not be read
@@ -79,13 +82,13 @@ impl Details {
 }
 
 /// `8` or `12–15 (4 packets)`.
-fn packets(first: u64, last: u64) -> String {
+fn packets((first, last): (PacketNo, PacketNo)) -> String {
     if first == last {
         format!("{last}")
     } else {
         format!(
             "{first}–{last} ({} packets)",
-            last.saturating_sub(first) + 1
+            last.0.saturating_sub(first.0) + 1
         )
     }
 }
@@ -134,11 +137,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) ->
         ),
         Some(0..d.wire.len()),
     );
-    d.line(
-        1,
-        format!("Capture packets: {}", packets(f.packets.0, f.packets.1)),
-        None,
-    );
+    d.line(1, format!("Capture packets: {}", packets(f.packets)), None);
     d.line(
         1,
         format!("Time: {} (+{:.6} s)", utc(f.ts), f.ts.since(start)),
@@ -161,83 +160,59 @@ pub fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) ->
         None => d.line(1, "Message: not complete in the capture".into(), None),
     }
 
-    let b0 = d.wire[0];
-    let b1 = d.wire[1];
     d.line(0, format!("Header: {hl} bytes"), Some(0..hl));
     let flag = |on: bool| if on { "set" } else { "not set" };
-    d.line(
-        1,
-        format!(
-            "{} = FIN: {} ({})",
-            bits(b0, 0x80),
-            h.fin,
-            if h.fin { "final" } else { "more follow" }
-        ),
-        Some(0..1),
-    );
-    for (i, (on, name)) in [(h.rsv1, "RSV1"), (h.rsv2, "RSV2"), (h.rsv3, "RSV3")]
-        .into_iter()
-        .enumerate()
-    {
-        let meaning = match (name, on) {
-            ("RSV1", true) => "set: compressed (permessage-deflate)".to_owned(),
-            _ => flag(on).to_owned(),
-        };
-        d.line(
-            1,
-            format!("{} = {name}: {meaning}", bits(b0, 0x40 >> i)),
-            Some(0..1),
-        );
-    }
-    d.line(
-        1,
-        format!(
-            "{} = Opcode: {} ({})",
-            bits(b0, 0x0f),
-            h.opcode,
-            opcode_meaning(h.opcode)
-        ),
-        Some(0..1),
-    );
-    d.line(
-        1,
-        format!(
-            "{} = MASK: {}",
-            bits(b1, 0x80),
-            if h.mask.is_some() {
-                "set (payload is masked)"
-            } else {
-                "not set"
+    // One line per field, in wire order, each read from the bytes and bits the layout gives.
+    for span in h.layout() {
+        let bytes = &d.wire[span.bytes.clone()];
+        let on = bytes[0] & span.bits != 0;
+        // Wireshark's `1... ....`, for the fields within one byte.
+        let shown = || bits(bytes[0], span.bits);
+        let text = match span.field {
+            HeaderField::Fin => format!(
+                "{} = FIN: {on} ({})",
+                shown(),
+                if on { "final" } else { "more follow" }
+            ),
+            HeaderField::Rsv1 if on => {
+                format!("{} = RSV1: set: compressed (permessage-deflate)", shown())
             }
-        ),
-        Some(1..2),
-    );
-    let len7 = b1 & 0x7f;
-    let (len_text, ext) = match h.length_form {
-        LengthForm::Short => (format!("{len7}"), 0),
-        LengthForm::Medium => ("126: a 16-bit length follows".to_owned(), 2),
-        LengthForm::Long => ("127: a 64-bit length follows".to_owned(), 8),
-    };
-    d.line(
-        1,
-        format!("{} = Payload length: {len_text}", bits(b1, 0x7f)),
-        Some(1..2),
-    );
-    if ext > 0 {
-        d.line(
-            1,
-            format!("Extended payload length ({} bits): {}", ext * 8, h.len),
-            Some(2..2 + ext),
-        );
+            HeaderField::Rsv1 | HeaderField::Rsv2 | HeaderField::Rsv3 => {
+                format!("{} = {}: {}", shown(), span.field.name(), flag(on))
+            }
+            HeaderField::Opcode => format!(
+                "{} = Opcode: {} ({})",
+                shown(),
+                h.opcode.to_u8(),
+                h.opcode.name()
+            ),
+            HeaderField::Mask => format!(
+                "{} = MASK: {}",
+                shown(),
+                if on {
+                    "set (payload is masked)"
+                } else {
+                    "not set"
+                }
+            ),
+            HeaderField::PayloadLen => {
+                let len_text = match h.length_form {
+                    LengthForm::Short => format!("{}", bytes[0] & span.bits),
+                    LengthForm::Medium => "126: a 16-bit length follows".to_owned(),
+                    LengthForm::Long => "127: a 64-bit length follows".to_owned(),
+                };
+                format!("{} = Payload length: {len_text}", shown())
+            }
+            HeaderField::ExtendedPayloadLen => format!(
+                "Extended payload length ({} bits): {}",
+                bytes.len() * 8,
+                h.len
+            ),
+            HeaderField::MaskingKey => format!("Masking key: {}", hex::spaced(bytes)),
+        };
+        d.line(1, text, Some(span.bytes));
     }
-    if let Some(k) = h.mask {
-        let key_at = 2 + ext;
-        d.line(
-            1,
-            format!("Masking key: {}", hex::spaced(&k)),
-            Some(key_at..key_at + 4),
-        );
-    }
+    d.mask_key = h.bytes_of(HeaderField::MaskingKey);
 
     let have = f.payload.len() as u64;
     let mut payload_head = format!("Payload: {} bytes", h.len);
@@ -275,7 +250,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) ->
             Some(hl..d.wire.len()),
         ),
         Some(Err(e)) => d.unreadable(1, e),
-        None if lost.is_none() => preview_line(&mut d, 1, h.opcode(), &f.payload),
+        None if lost.is_none() => preview_line(&mut d, 1, h.opcode, &f.payload),
         None => {}
     }
     d.inflated = inflated.and_then(Result::ok);
@@ -298,7 +273,7 @@ pub fn message(m: &Message, lost: Option<&Unreadable>) -> Details {
     d.line(1, format!("Time: {} (last frame)", utc(m.ts)), None);
     d.line(
         1,
-        format!("Opcode: {} ({})", m.opcode, opcode_meaning(m.opcode)),
+        format!("Opcode: {} ({})", m.opcode.to_u8(), m.opcode.name()),
         None,
     );
     d.line(
@@ -333,7 +308,7 @@ pub fn message(m: &Message, lost: Option<&Unreadable>) -> Details {
         reason.push('"');
         d.line(1, reason, Some(2.min(m.data.len())..m.data.len()));
     } else {
-        preview_line(&mut d, 1, Opcode::from_u8(m.opcode), &m.data);
+        preview_line(&mut d, 1, m.opcode, &m.data);
     }
     d.problems(&m.problems);
     d
@@ -385,10 +360,6 @@ fn preview_line(d: &mut Details, depth: u8, opcode: Opcode, data: &[u8]) {
             d.line(depth, s, range);
         }
     }
-}
-
-fn opcode_meaning(opcode: u8) -> &'static str {
-    Opcode::from_u8(opcode).name()
 }
 
 fn join(ns: &[u64]) -> String {

@@ -11,8 +11,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::capture::{self, LiveOptions, LiveStats, Source};
-use crate::model::{Event, Timestamp};
+use crate::model::Event;
 use crate::pipeline::{Consumer, Options, Pipeline, drive};
+use crate::vocab::Timestamp;
 
 use super::Error;
 use crate::index::spill;

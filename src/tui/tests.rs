@@ -10,7 +10,8 @@ use super::feed::Feed;
 use super::screens::browse::{Pane, Right};
 use super::view;
 use crate::index::{Unit, decode_sample, test_frame};
-use crate::model::{Event, Side};
+use crate::model::Event;
+use crate::vocab::{Opcode, Side};
 
 /// Decodes a sample and hands it to a new App the way the decoding thread does.
 fn load(name: &str, live: bool) -> App {
@@ -463,7 +464,7 @@ fn gaps_are_rows_of_their_own() {
 fn bytes_from_the_wire_never_reach_the_terminal_raw() {
     let evil = b"\x1b]0;owned\x07\x1b[2J\x1b[31mred\r\n\x9b\xe2\x80\xae";
     let mut app = App::new("hostile".into(), false);
-    app.feed_events(vec![test_frame(0, 1, true, evil)]);
+    app.feed_events(vec![test_frame(0, Opcode::Text, true, evil)]);
     for right in [Right::Bytes, Right::Payload] {
         app.browse.right = right;
         let s = screen(&app, 100, 30);

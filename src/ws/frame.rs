@@ -1,5 +1,7 @@
 //! The RFC 6455 frame header (section 5.2), parsed from the first 2 to 14 bytes of a frame.
 
+use crate::vocab::Opcode;
+
 /// How the payload length was written on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LengthForm {
@@ -28,51 +30,6 @@ impl LengthForm {
             LengthForm::Long => 64,
         }
     }
-}
-
-/// Opcode meanings; reserved values are kept as they are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Opcode {
-    Continuation,
-    Text,
-    Binary,
-    Close,
-    Ping,
-    Pong,
-    /// 3-7 (data) and 11-15 (control).
-    Reserved(u8),
-}
-
-impl Opcode {
-    pub fn from_u8(v: u8) -> Opcode {
-        match v & 0x0f {
-            0 => Opcode::Continuation,
-            1 => Opcode::Text,
-            2 => Opcode::Binary,
-            8 => Opcode::Close,
-            9 => Opcode::Ping,
-            10 => Opcode::Pong,
-            other => Opcode::Reserved(other),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Opcode::Continuation => "continuation",
-            Opcode::Text => "text",
-            Opcode::Binary => "binary",
-            Opcode::Close => "close",
-            Opcode::Ping => "ping",
-            Opcode::Pong => "pong",
-            Opcode::Reserved(v) if v < 8 => "reserved-data",
-            Opcode::Reserved(_) => "reserved-control",
-        }
-    }
-}
-
-/// Control frames are the opcodes with the high bit set (close, ping, pong, 11-15).
-pub fn is_control(opcode: u8) -> bool {
-    opcode & 0x08 != 0
 }
 
 /// A field of the frame header (RFC 6455 section 5.2).
@@ -124,8 +81,7 @@ pub struct FrameHeader {
     pub rsv1: bool,
     pub rsv2: bool,
     pub rsv3: bool,
-    /// The 4-bit opcode as on the wire.
-    pub opcode: u8,
+    pub opcode: Opcode,
     pub mask: Option<[u8; 4]>,
     /// Payload length as the header states it; the capture may hold fewer bytes.
     pub len: u64,
@@ -135,10 +91,9 @@ pub struct FrameHeader {
 }
 
 impl FrameHeader {
-    /// Parses a header from the start of `buf`. `Ok(None)` means more bytes are needed; nothing is
+    /// Parses a header from the start of `buf`. `None` means more bytes are needed; nothing is
     /// consumed then. A header is always decodable once its bytes are there: what breaks the RFC
-    /// is reported as a [`Problem`](super::Problem) of the frame by the
-    /// [`Connection`](super::Connection) that reads it, not refused.
+    /// is reported by the connection as a [`Problem`](super::Problem), not refused.
     pub fn parse(buf: &[u8]) -> Option<FrameHeader> {
         let [b0, b1, ..] = *buf else { return None };
         let masked = b1 & 0x80 != 0;
@@ -164,16 +119,12 @@ impl FrameHeader {
             rsv1: b0 & 0x40 != 0,
             rsv2: b0 & 0x20 != 0,
             rsv3: b0 & 0x10 != 0,
-            opcode: b0 & 0x0f,
+            opcode: Opcode::from_u8(b0),
             mask,
             len,
             length_form,
             header_len: (key_at + if masked { 4 } else { 0 }) as u8,
         })
-    }
-
-    pub fn opcode(&self) -> Opcode {
-        Opcode::from_u8(self.opcode)
     }
 
     /// The fields this header holds, in wire order, each with its bytes and bits: the one
@@ -220,7 +171,7 @@ impl FrameHeader {
     }
 
     pub fn is_control(&self) -> bool {
-        is_control(self.opcode)
+        self.opcode.is_control()
     }
 
     /// Writes the header exactly as it was on the wire: the same length form (even a
@@ -232,7 +183,7 @@ impl FrameHeader {
                 | bit(self.rsv1, 0x40)
                 | bit(self.rsv2, 0x20)
                 | bit(self.rsv3, 0x10)
-                | (self.opcode & 0x0f),
+                | self.opcode.to_u8(),
         );
         let mask_bit = bit(self.mask.is_some(), 0x80);
         match self.length_form {
@@ -356,7 +307,7 @@ mod tests {
         let wire = [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];
         let h = FrameHeader::parse(&wire).unwrap();
         assert!(h.fin && !h.rsv1 && h.mask.is_none());
-        assert_eq!((h.opcode(), h.len, h.header_len), (Opcode::Text, 5, 2));
+        assert_eq!((h.opcode, h.len, h.header_len), (Opcode::Text, 5, 2));
         assert_eq!(&wire[2..], b"Hello");
     }
 
@@ -377,20 +328,20 @@ mod tests {
     fn rfc_fragmented_unmasked_text() {
         let first = FrameHeader::parse(&[0x01, 0x03, 0x48, 0x65, 0x6c]).unwrap();
         let last = FrameHeader::parse(&[0x80, 0x02, 0x6c, 0x6f]).unwrap();
-        assert_eq!((first.fin, first.opcode()), (false, Opcode::Text));
-        assert_eq!((last.fin, last.opcode()), (true, Opcode::Continuation));
+        assert_eq!((first.fin, first.opcode), (false, Opcode::Text));
+        assert_eq!((last.fin, last.opcode), (true, Opcode::Continuation));
     }
 
     #[test]
     fn rfc_ping_and_pong() {
         let ping = FrameHeader::parse(&[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]).unwrap();
-        assert_eq!(ping.opcode(), Opcode::Ping);
+        assert_eq!(ping.opcode, Opcode::Ping);
         assert!(ping.is_control());
         let pong = FrameHeader::parse(&[
             0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
         ])
         .unwrap();
-        assert_eq!(pong.opcode(), Opcode::Pong);
+        assert_eq!(pong.opcode, Opcode::Pong);
         assert!(pong.mask.is_some());
     }
 

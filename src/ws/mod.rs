@@ -17,11 +17,12 @@ mod reader;
 
 pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
-pub use frame::{Field, FrameHeader, LengthForm, Opcode, Span, is_control, unmask};
+pub use frame::{Field, FrameHeader, LengthForm, Span, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
-use crate::model::{self, Side, Timestamp};
-use crate::vocab::Dir;
+use crate::model;
+use crate::vocab::{ConnId, Dir, Opcode, PacketNo};
+use crate::vocab::{Side, Timestamp};
 use deflate::{Inflater, Outcome};
 use reader::{Expect, RawFrame, Reader};
 
@@ -47,7 +48,7 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Stamp {
     pub ts: Timestamp,
-    pub packet: u64,
+    pub packet: PacketNo,
 }
 
 pub enum Output {
@@ -56,7 +57,7 @@ pub enum Output {
 }
 
 struct OpenMessage {
-    opcode: u8,
+    opcode: Opcode,
     compressed: bool,
     frames: Vec<u64>,
     data: Vec<u8>,
@@ -74,7 +75,7 @@ struct Direction {
 
 /// One WebSocket connection: two directions of bytes.
 pub struct Connection {
-    pub conn: u32,
+    pub conn: ConnId,
     /// Which direction is the client's; found from the first frame's mask when the
     /// handshake is not in the capture.
     client: Option<Dir>,
@@ -93,7 +94,7 @@ impl Connection {
     /// `deflate`: permessage-deflate as the server accepted it. Without a handshake, pass
     /// `None` for both: compressed frames (RSV1) are then inflated on a best-effort basis.
     pub fn new(
-        conn: u32,
+        conn: ConnId,
         client: Option<Dir>,
         deflate: Option<DeflateParams>,
         limits: Limits,
@@ -264,7 +265,7 @@ impl Connection {
             (Side::Server, true) => problems.push(Problem::MaskedServerFrame),
             _ => {}
         }
-        if matches!(h.opcode(), Opcode::Reserved(_)) {
+        if matches!(h.opcode, Opcode::Reserved(_)) {
             problems.push(Problem::ReservedOpcode);
         }
         if h.rsv2 || h.rsv3 || (h.rsv1 && !compressing) {
@@ -286,10 +287,10 @@ impl Connection {
             if h.rsv1 && compressing {
                 problems.push(Problem::CompressedControlFrame);
             }
-        } else if h.opcode == 0 && h.rsv1 && compressing {
+        } else if h.opcode == Opcode::Continuation && h.rsv1 && compressing {
             problems.push(Problem::CompressedContinuation);
         }
-        if h.opcode == 8 && !raw.truncated && raw.missing == 0 {
+        if h.opcode == Opcode::Close && !raw.truncated && raw.missing == 0 {
             match raw.payload.as_slice() {
                 [_] => problems.push(Problem::CloseTooShort),
                 [a, b, ..] if !close_code_allowed(u16::from_be_bytes([*a, *b])) => {
@@ -363,7 +364,7 @@ impl Connection {
             self.done.push(msg);
             return;
         }
-        if h.opcode != 0 {
+        if h.opcode != Opcode::Continuation {
             if let Some(mut interrupted) = self.dirs[dir].open.take() {
                 frame_problems.push(Problem::ExpectedContinuation);
                 push_once(&mut interrupted.problems, Problem::UnfinishedMessage);
@@ -380,7 +381,7 @@ impl Connection {
         } else if self.dirs[dir].open.is_none() {
             frame_problems.push(Problem::UnexpectedContinuation);
             self.dirs[dir].open = Some(OpenMessage {
-                opcode: 0,
+                opcode: Opcode::Continuation,
                 compressed: false,
                 frames: bufs.list(),
                 data: bufs.bytes(),
@@ -459,7 +460,7 @@ impl Connection {
                 .iter()
                 .any(|p| matches!(p, Problem::InflateFailed | Problem::InflateNoHistory));
         let mut text_valid = false;
-        if msg.opcode == 1 && inflated_ok {
+        if msg.opcode == Opcode::Text && inflated_ok {
             match std::str::from_utf8(&msg.data) {
                 Ok(_) => text_valid = true,
                 // A message cut short may end inside a code point: only judge whole ones.
@@ -468,7 +469,7 @@ impl Connection {
             }
         }
         let (mut close_code, mut close_reason) = (None, None);
-        if msg.opcode == 8
+        if msg.opcode == Opcode::Close
             && let [a, b, reason @ ..] = msg.data.as_slice()
         {
             {
@@ -514,11 +515,11 @@ mod tests {
         frames: &[(usize, &[u8])],
     ) -> (Vec<model::Frame>, Vec<model::Message>) {
         let params = deflate.and_then(DeflateParams::from_header);
-        let mut c = Connection::new(0, Some(Dir::AtoB), params, Limits::default());
+        let mut c = Connection::new(ConnId(0), Some(Dir::AtoB), params, Limits::default());
         let mut out = Vec::new();
         for (i, (dir, bytes)) in frames.iter().enumerate() {
             let stamp = Stamp {
-                packet: i as u64 + 1,
+                packet: PacketNo(i as u64 + 1),
                 ..Stamp::default()
             };
             c.feed(
@@ -622,7 +623,10 @@ mod tests {
             ],
         );
         assert_eq!(fs.len(), 3);
-        assert_eq!((ms[0].opcode, ms[0].frames.as_slice()), (9, &[1][..]));
+        assert_eq!(
+            (ms[0].opcode, ms[0].frames.as_slice()),
+            (Opcode::Ping, &[1][..])
+        );
         assert_eq!(
             (ms[1].text(), ms[1].frames.as_slice()),
             (Some("Hello"), &[0, 2][..])
@@ -690,7 +694,7 @@ mod tests {
     #[test]
     fn compressed_without_history_says_so() {
         // The second "Hello" of RFC 7692 7.2.3.2 refers back into the first one.
-        let mut c = Connection::new(0, None, None, Limits::default());
+        let mut c = Connection::new(ConnId(0), None, None, Limits::default());
         let mut out = Vec::new();
         c.feed(
             Dir::BtoA,

@@ -2,7 +2,8 @@
 //! segment, payloads unmasked as they arrive, missing bytes accounted for.
 
 use super::buffers::Buffers;
-use super::frame::{FrameHeader, LengthForm, is_control, unmask};
+use super::frame::{FrameHeader, LengthForm, unmask};
+use crate::vocab::{Opcode, PacketNo};
 
 /// A frame as cut from the stream, before the connection judges it.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct RawFrame {
     pub truncated: bool,
     /// This frame was found by guessing after framing was lost.
     pub resynchronized: bool,
-    pub packets: (u64, u64),
+    pub packets: (PacketNo, PacketNo),
 }
 
 struct Partial {
@@ -29,7 +30,7 @@ struct Partial {
     missing: u64,
     cut: bool,
     resynchronized: bool,
-    first_packet: u64,
+    first_packet: PacketNo,
 }
 
 /// What a plausible frame header must look like to pick framing up again after a gap.
@@ -43,7 +44,7 @@ pub struct Expect {
 pub struct Reader {
     head: [u8; 14],
     head_len: usize,
-    head_packet: u64,
+    head_packet: PacketNo,
     current: Option<Partial>,
     /// False after missing bytes broke the framing.
     in_sync: bool,
@@ -55,7 +56,7 @@ impl Reader {
         Reader {
             head: [0; 14],
             head_len: 0,
-            head_packet: 0,
+            head_packet: PacketNo::default(),
             current: None,
             in_sync: true,
             keep_limit,
@@ -67,7 +68,7 @@ impl Reader {
     pub fn feed(
         &mut self,
         mut bytes: &[u8],
-        packet: u64,
+        packet: PacketNo,
         expect: Expect,
         bufs: &mut Buffers,
         out: &mut impl FnMut(RawFrame),
@@ -146,7 +147,7 @@ impl Reader {
     }
 
     /// `len` bytes of the stream are missing.
-    pub fn gap(&mut self, len: u64, packet: u64, out: &mut impl FnMut(RawFrame)) {
+    pub fn gap(&mut self, len: u64, packet: PacketNo, out: &mut impl FnMut(RawFrame)) {
         if !self.in_sync || len == 0 {
             return;
         }
@@ -188,14 +189,14 @@ impl Reader {
 
     /// The stream ended: a frame still open is handed out as truncated. Returns the number of
     /// bytes of a frame header that never completed.
-    pub fn finish(&mut self, packet: u64, out: &mut impl FnMut(RawFrame)) -> usize {
+    pub fn finish(&mut self, packet: PacketNo, out: &mut impl FnMut(RawFrame)) -> usize {
         if self.current.is_some() {
             self.complete(packet, true, out);
         }
         std::mem::take(&mut self.head_len)
     }
 
-    fn complete(&mut self, packet: u64, truncated: bool, out: &mut impl FnMut(RawFrame)) {
+    fn complete(&mut self, packet: PacketNo, truncated: bool, out: &mut impl FnMut(RawFrame)) {
         if let Some(p) = self.current.take() {
             out(RawFrame {
                 header: p.header,
@@ -211,8 +212,8 @@ impl Reader {
 }
 
 fn plausible(h: &FrameHeader, expect: Expect) -> bool {
-    let known_opcode = matches!(h.opcode, 0 | 1 | 2 | 8 | 9 | 10);
-    let control_ok = !is_control(h.opcode) || (h.fin && h.len <= 125);
+    let known_opcode = !matches!(h.opcode, Opcode::Reserved(_));
+    let control_ok = !h.is_control() || (h.fin && h.len <= 125);
     let mask_ok = expect.masked.is_none_or(|m| m == h.mask.is_some());
     let rsv_ok = !h.rsv2 && !h.rsv3 && (!h.rsv1 || expect.rsv1_allowed);
     let len_ok = !h.non_minimal_length() && (h.length_form != LengthForm::Long || h.len < 1 << 40);
@@ -232,11 +233,15 @@ mod tests {
         let mut frames = Vec::new();
         let mut r = Reader::new(1 << 20);
         for (i, p) in pieces.iter().enumerate() {
-            r.feed(p, i as u64 + 1, ANY, &mut Buffers::default(), &mut |f| {
-                frames.push(f)
-            });
+            r.feed(
+                p,
+                PacketNo(i as u64 + 1),
+                ANY,
+                &mut Buffers::default(),
+                &mut |f| frames.push(f),
+            );
         }
-        r.finish(pieces.len() as u64, &mut |f| frames.push(f));
+        r.finish(PacketNo(pieces.len() as u64), &mut |f| frames.push(f));
         frames
     }
 
@@ -276,15 +281,15 @@ mod tests {
         let mut r = Reader::new(1 << 20);
         r.feed(
             &[0x82, 0x0a, 1, 2, 3],
-            1,
+            PacketNo(1),
             ANY,
             &mut Buffers::default(),
             &mut |f| frames.push(f),
         );
-        r.gap(4, 2, &mut |f| frames.push(f));
+        r.gap(4, PacketNo(2), &mut |f| frames.push(f));
         r.feed(
             &[8, 9, 10, 0x81, 0x01, b'x'],
-            3,
+            PacketNo(3),
             ANY,
             &mut Buffers::default(),
             &mut |f| frames.push(f),
@@ -303,22 +308,26 @@ mod tests {
         let mut r = Reader::new(1 << 20);
         r.feed(
             &[0x82, 0x02, 1],
-            1,
+            PacketNo(1),
             ANY,
             &mut Buffers::default(),
             &mut |f| frames.push(f),
         );
-        r.gap(10, 2, &mut |f| frames.push(f));
+        r.gap(10, PacketNo(2), &mut |f| frames.push(f));
         r.feed(
             &[0x4f, 0x7e, 0xff],
-            3,
+            PacketNo(3),
             ANY,
             &mut Buffers::default(),
             &mut |f| frames.push(f),
         ); // reserved opcode: not taken
-        r.feed(&HELLO, 4, ANY, &mut Buffers::default(), &mut |f| {
-            frames.push(f)
-        });
+        r.feed(
+            &HELLO,
+            PacketNo(4),
+            ANY,
+            &mut Buffers::default(),
+            &mut |f| frames.push(f),
+        );
         assert_eq!(frames.len(), 2);
         assert_eq!(frames[0].missing, 1);
         assert!(frames[1].resynchronized && frames[1].payload == b"Hello");
@@ -341,7 +350,7 @@ mod tests {
         let mut r = Reader::new(4);
         r.feed(
             &[0x82, 0x06, 1, 2, 3, 4, 5, 6],
-            1,
+            PacketNo(1),
             ANY,
             &mut Buffers::default(),
             &mut |f| frames.push(f),
@@ -361,10 +370,10 @@ mod tests {
             let mut r = Reader::new(64);
             let mut n = 0;
             for (i, p) in pieces.iter().enumerate() {
-                r.feed(p, i as u64, ANY, &mut Buffers::default(), &mut |f| { assert!(f.payload.len() <= 64); n += 1; });
-                if let Some(g) = gaps.get(i) { r.gap(*g, i as u64, &mut |_| n += 1); }
+                r.feed(p, PacketNo(i as u64), ANY, &mut Buffers::default(), &mut |f| { assert!(f.payload.len() <= 64); n += 1; });
+                if let Some(g) = gaps.get(i) { r.gap(*g, PacketNo(i as u64), &mut |_| n += 1); }
             }
-            r.finish(0, &mut |_| n += 1);
+            r.finish(PacketNo::default(), &mut |_| n += 1);
         }
     }
 }

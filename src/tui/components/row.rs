@@ -2,10 +2,9 @@
 //! everything shown for it is read from the store when it is drawn.
 
 use crate::index::{Store, Unit, Unreadable};
-use crate::model::{Side, Timestamp};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
-use crate::ws::Opcode;
+use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 
 /// One row of the frame/message list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +49,7 @@ impl Row {
         }
     }
 
-    pub fn conn(self, store: &Store) -> u32 {
+    pub fn conn(self, store: &Store) -> ConnId {
         self.subject(store, false).conn
     }
 
@@ -60,7 +59,7 @@ impl Row {
 
     /// The capture packet a row points at: where a frame or message completed, where a gap
     /// was noticed.
-    pub fn packet(self, store: &Store) -> u64 {
+    pub fn packet(self, store: &Store) -> PacketNo {
         match self {
             Row::Frame(fi) => store.frames[fi as usize].packets.1,
             Row::Message(mi) => {
@@ -68,7 +67,9 @@ impl Row {
                 m.frames
                     .last()
                     .and_then(|n| store.frame_index(m.conn, *n))
-                    .map_or(0, |fi| store.frames[fi as usize].packets.1)
+                    .map_or(PacketNo::default(), |fi| {
+                        store.frames[fi as usize].packets.1
+                    })
             }
             Row::Gap(gi) => store.gaps[gi as usize].packet,
         }
@@ -90,8 +91,8 @@ impl Row {
                 } else if h.rsv1 || compressed {
                     preview::compressed(f.payload.len(), out);
                 } else {
-                    let op = match (h.opcode(), message) {
-                        (Opcode::Continuation, Some(m)) => Opcode::from_u8(m.opcode),
+                    let op = match (h.opcode, message) {
+                        (Opcode::Continuation, Some(m)) => m.opcode,
                         (op, _) => op,
                     };
                     preview_read(op, s.spill.head(f.payload, PREVIEW_BYTES), out);
@@ -100,7 +101,7 @@ impl Row {
             Row::Message(i) => {
                 let m = store.message_meta(i);
                 let data = store.spill.head(m.data, PREVIEW_BYTES);
-                preview_read(Opcode::from_u8(m.opcode), data, out);
+                preview_read(m.opcode, data, out);
             }
             Row::Gap(i) => preview::gap(store.gaps[i as usize].bytes, out),
         }
@@ -118,7 +119,7 @@ impl Row {
                 format!("{at}/{}", m.frames.len())
             }
             Some(_) => String::new(),
-            None if !f.header.fin || f.header.opcode == 0 => "…".into(),
+            None if !f.header.fin || f.header.opcode == Opcode::Continuation => "…".into(),
             None => String::new(),
         }
     }
@@ -130,11 +131,16 @@ impl Row {
         match self {
             Row::Frame(i) => {
                 let f = &store.frames[i as usize];
-                let text = matches!(f.header.opcode(), Opcode::Text)
-                    || (f.header.opcode == 0 && store.message_of(i).is_some_and(|m| m.opcode == 1));
+                let text = match f.header.opcode {
+                    Opcode::Text => true,
+                    Opcode::Continuation => store
+                        .message_of(i)
+                        .is_some_and(|m| m.opcode == Opcode::Text),
+                    _ => false,
+                };
                 Some((store.spill.get(store.readable_span(i)), text))
             }
-            Row::Message(i) => Some((store.data(i), store.message_meta(i).opcode == 1)),
+            Row::Message(i) => Some((store.data(i), store.message_meta(i).opcode == Opcode::Text)),
             Row::Gap(_) => None,
         }
     }

@@ -7,9 +7,8 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::model::Side;
 use crate::present::{escape_plain, hex, time, words};
-use crate::ws::{self, Opcode};
+use crate::vocab::{Opcode, PacketNo, Side};
 
 use super::super::app::App;
 use super::super::components::row::Row;
@@ -154,7 +153,7 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
     let offset = scroll_to(app.layout.list_offset, app.sel, height, app.rows.len());
     let visible = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
     // Columns as narrow as the rows on screen allow, so the preview keeps the rest.
-    let packets: Vec<u64> = visible.iter().map(|r| r.packet(&app.store)).collect();
+    let packets: Vec<PacketNo> = visible.iter().map(|r| r.packet(&app.store)).collect();
     let pkt_w = packets
         .iter()
         .max()
@@ -195,7 +194,7 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
         }
         text.push_str(words::arrow(s.from));
         text.push(' ');
-        let opcode = s.opcode.map_or("gap", |o| short_opcode(Opcode::from_u8(o)));
+        let opcode = s.opcode.map_or("gap", short_opcode);
         text.push_str(&format!("{opcode:<6} "));
         let (frag, flags) = match row {
             Row::Frame(fi) => {
@@ -232,7 +231,7 @@ pub fn list(f: &mut Frame, app: &App, area: Rect) {
         let mut style = Style::new();
         if bad {
             style = style.fg(Color::Red);
-        } else if s.opcode.is_some_and(ws::is_control) {
+        } else if s.opcode.is_some_and(Opcode::is_control) {
             style = style.fg(Color::Yellow).add_modifier(Modifier::BOLD);
         } else if s.from == Side::Server {
             style = style.fg(Color::Green);
@@ -288,7 +287,7 @@ fn time_text(app: &App, row: Row, prev: Option<Row>) -> String {
 fn short_opcode(op: Opcode) -> &'static str {
     match op {
         Opcode::Continuation => "cont",
-        Opcode::Reserved(v) if v < 8 => "rsv-d",
+        Opcode::Reserved(_) if op.is_data() => "rsv-d",
         Opcode::Reserved(_) => "rsv-c",
         other => other.name(),
     }
@@ -376,12 +375,6 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
         .get(app.browse.detail_sel)
         .filter(|_| app.focus == Pane::Details || app.focus == Pane::Right)
         .and_then(|field| field.bytes.clone());
-    let key_range = if is_frame && d.header_len >= 6 && d.wire.get(1).is_some_and(|b| b & 0x80 != 0)
-    {
-        Some(d.header_len - 4..d.header_len)
-    } else {
-        None
-    };
     let mut lines: Vec<Line> = Vec::new();
     let hex_lines = bytes.len().div_ceil(per_line);
     // Bytes that could not be read back are not silently left out: a blank line, then why.
@@ -398,7 +391,7 @@ fn bytes_pane(f: &mut Frame, app: &App, area: Rect) {
             let mut st = Style::new();
             if is_frame && i < d.header_len {
                 st = st.fg(Color::Cyan);
-                if key_range.as_ref().is_some_and(|r| r.contains(&i)) {
+                if d.mask_key.as_ref().is_some_and(|r| r.contains(&i)) {
                     st = st.fg(Color::Magenta);
                 }
             }
@@ -526,10 +519,10 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
             ConnRow::All => app
                 .selected()
                 .map(|r| r.conn(&app.store))
-                .or_else(|| (!app.store.conns.is_empty()).then_some(0)),
+                .or_else(|| app.store.conns.first().map(|c| c.info.conn)),
             ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) => None,
         };
-        match conn.and_then(|c| app.store.conns.get(c as usize)) {
+        match conn.and_then(|c| app.store.conns.get(c.index())) {
             None => lines.push(Line::from("Select a connection.").italic()),
             Some(c) => match &c.info.handshake {
                 None => lines.push(

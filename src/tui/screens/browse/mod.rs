@@ -7,6 +7,7 @@ mod find;
 use crate::index::Unit;
 use crate::model::{Anomaly, Http, Rejected};
 use crate::teach::Target;
+use crate::vocab::ConnId;
 
 use super::super::app::{Action, App, Prompt};
 use super::super::components::row::Row;
@@ -53,7 +54,7 @@ pub enum Clock {
 pub enum ConnRow {
     /// Every connection at once.
     All,
-    Conn(u32),
+    Conn(ConnId),
     /// A refused upgrade, by its index in the store.
     Rejected(usize),
     /// A plain HTTP request, by its index in the store.
@@ -65,7 +66,7 @@ pub enum ConnRow {
 impl ConnRow {
     /// Whether the list shows what connection `conn` carried: a refused upgrade or a plain
     /// HTTP request carries no frames.
-    pub fn holds(self, conn: u32) -> bool {
+    pub fn holds(self, conn: ConnId) -> bool {
         match self {
             ConnRow::All => true,
             ConnRow::Conn(c) => c == conn,
@@ -228,7 +229,7 @@ impl App {
         let (conns, rejected, http) = (s.conns.len(), s.rejected.len(), s.http.len());
         match self.browse.conn_sel {
             0 => ConnRow::All,
-            n if n <= conns => ConnRow::Conn((n - 1) as u32),
+            n if n <= conns => ConnRow::Conn(self.store.conns[n - 1].info.conn),
             n if n <= conns + rejected => ConnRow::Rejected(n - 1 - conns),
             n if n <= conns + rejected + http => ConnRow::Http(n - 1 - conns - rejected),
             n => ConnRow::Anomaly(n - 1 - conns - rejected - http),
@@ -288,7 +289,7 @@ impl App {
             .selected()
             .map(|r| r.conn(&self.store))
             .or(selected)
-            .or((!self.store.conns.is_empty()).then_some(0))?;
+            .or(self.store.conns.first().map(|c| c.info.conn))?;
         Some(Target::Conn(conn))
     }
 

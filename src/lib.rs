@@ -13,8 +13,14 @@
 //! they are pure and fuzzable. Only `capture` knows pcap; only `output` and `tui` write, and only
 //! `tui` knows the terminal.
 //!
-//! Below them all, `vocab` defines once the words every layer uses: packet number, connection
-//! id, timestamp, direction, side and opcode.
+//! `pipeline` wires them: `pipeline::drive` is the one packet loop over any `capture::Source`,
+//! and each TCP connection's bytes go to the `pipeline::Layer` it is in (HTTP until an upgrade,
+//! then WebSocket). Packets and conversations that cannot be followed become anomaly events.
+//!
+//! Below them all, `vocab` defines once the words every layer uses: link type, packet number,
+//! connection id, timestamp, direction, side and opcode. Each module imports only those before it
+//! in the data's path (vocab, capture, link, tcp, http, ws, model, pipeline, index, query,
+//! present, output, teach, tui): no stage reaches a later one.
 //!
 //! What the terminal UI browses serves every output: `index` keeps the events (frames as small
 //! summaries, their bytes in a spill file), `query` filters and searches them, `teach` walks

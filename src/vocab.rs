@@ -1,6 +1,6 @@
-//! The words every layer shares: which packet of the capture something came in and when it was
-//! captured, which connection it belongs to, which way bytes flow, which peer sent them and what
-//! a WebSocket frame carries.
+//! The words every layer shares: what a captured packet starts with (its link type), which
+//! packet of the capture something came in and when it was captured, which connection it
+//! belongs to, which way bytes flow, which peer sent them and what a WebSocket frame carries.
 //! Defined once, below every stage, so that no layer passes a bare index or number for them.
 
 use std::fmt;
@@ -235,5 +235,39 @@ mod tests {
         assert_eq!(Opcode::from_u8(0x89), Opcode::Ping);
         assert_eq!(Opcode::from_u8(3).name(), "reserved-data");
         assert_eq!(Opcode::from_u8(11).name(), "reserved-control");
+    }
+}
+
+/// Link types this decoder reads (numbers from the tcpdump.org link-type registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkType {
+    /// BSD loopback: 4-byte address family in host byte order.
+    Null,
+    Ethernet,
+    /// Raw IP (101; 12 and 14 on some systems).
+    Raw,
+    /// OpenBSD loopback: 4-byte address family in network byte order.
+    Loop,
+    /// Linux cooked capture v1 (`tcpdump -i any` on older systems).
+    LinuxSll,
+    /// Linux cooked capture v2 (`tcpdump -i any`).
+    LinuxSll2,
+    Ipv4,
+    Ipv6,
+}
+
+impl LinkType {
+    pub fn from_number(n: i32) -> Option<LinkType> {
+        Some(match n {
+            0 => LinkType::Null,
+            1 => LinkType::Ethernet,
+            12 | 14 | 101 => LinkType::Raw,
+            108 => LinkType::Loop,
+            113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
+            228 => LinkType::Ipv4,
+            229 => LinkType::Ipv6,
+            _ => return None,
+        })
     }
 }

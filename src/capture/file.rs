@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use pcap::{Capture, Offline, Precision};
 
 use super::{Error, Packet, Poll, Source, io_reason, link_type, pcap_reason, timestamp};
-use crate::link::LinkType;
+use crate::vocab::LinkType;
 use crate::vocab::PacketNo;
 
 /// A capture file being read.

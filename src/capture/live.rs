@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use pcap::{Active, Capture};
 
 use super::{Error, Packet, Poll, Source, bpf, link_type, pcap_reason, timestamp};
-use crate::link::LinkType;
+use crate::vocab::LinkType;
 use crate::vocab::PacketNo;
 
 /// Kernel buffer for a live capture unless `-B` says otherwise. Loopback segments reach 64 KiB,

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::{Error, LiveStats, Packet, Poll, Source};
-use crate::link::LinkType;
+use crate::vocab::LinkType;
 use crate::vocab::{PacketNo, Timestamp};
 
 pub struct Memory {

@@ -17,7 +17,7 @@ pub use prefetch::Prefetched;
 
 use std::path::PathBuf;
 
-use crate::link::LinkType;
+use crate::vocab::LinkType;
 use crate::vocab::{PacketNo, Timestamp};
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +120,7 @@ pub enum Poll<'a> {
 }
 
 /// A source of packets: a capture file, a live interface, or a test's own packets. The one
-/// packet loop ([`crate::pipeline::drive`]) reads every source through this.
+/// packet loop (`pipeline::drive`, a later stage) reads every source through this.
 pub trait Source {
     /// The link layer all of this source's packets start with.
     fn link(&self) -> LinkType;

@@ -1,7 +1,7 @@
 //! A capture file read ahead on a thread of its own.
 
 use super::{Error, File, Packet, Poll, Source};
-use crate::link::LinkType;
+use crate::vocab::LinkType;
 use crate::vocab::{PacketNo, Timestamp};
 
 /// A capture file read ahead on a thread of its own: libpcap's reading (and the kernel's

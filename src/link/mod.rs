@@ -1,7 +1,7 @@
 //! From a captured packet to the TCP segment inside it.
 //!
 //! In: the link type of the capture and one packet's captured bytes.
-//! Out: a [`crate::tcp::Segment`] for IPv4/IPv6 TCP packets, or why there is none.
+//! Out: a [`Segment`] for IPv4/IPv6 TCP packets, or why there is none.
 //! Never: reads past the captured bytes or trusts a length field without checking it; packets cut
 //! short by the snapshot length still yield their captured payload, with the full length the IP
 //! header claims so the missing tail can be reported.
@@ -10,41 +10,26 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpSlice};
 
-use crate::tcp::Segment;
-
-/// Link types this decoder reads (numbers from the tcpdump.org link-type registry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkType {
-    /// BSD loopback: 4-byte address family in host byte order.
-    Null,
-    Ethernet,
-    /// Raw IP (101; 12 and 14 on some systems).
-    Raw,
-    /// OpenBSD loopback: 4-byte address family in network byte order.
-    Loop,
-    /// Linux cooked capture v1 (`tcpdump -i any` on older systems).
-    LinuxSll,
-    /// Linux cooked capture v2 (`tcpdump -i any`).
-    LinuxSll2,
-    Ipv4,
-    Ipv6,
+/// One TCP segment as read off a packet.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub seq: u32,
+    /// Some when the ACK flag is set.
+    pub ack: Option<u32>,
+    pub syn: bool,
+    pub fin: bool,
+    pub rst: bool,
+    /// Payload bytes present in the capture.
+    pub payload: &'a [u8],
+    /// Payload length per the IP header; larger than `payload.len()` when the
+    /// capture's snapshot length cut the packet short.
+    pub wire_len: u32,
 }
 
-impl LinkType {
-    pub fn from_number(n: i32) -> Option<LinkType> {
-        Some(match n {
-            0 => LinkType::Null,
-            1 => LinkType::Ethernet,
-            12 | 14 | 101 => LinkType::Raw,
-            108 => LinkType::Loop,
-            113 => LinkType::LinuxSll,
-            276 => LinkType::LinuxSll2,
-            228 => LinkType::Ipv4,
-            229 => LinkType::Ipv6,
-            _ => return None,
-        })
-    }
-}
+/// The link types this decoder reads; the capture says which one its packets start with.
+pub use crate::vocab::LinkType;
 
 /// Why a packet holds no TCP segment to decode.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -59,23 +59,8 @@ use assembler::{Piece, Stream, WINDOW};
 use order::{Order, Place};
 pub use seq::SeqNumber;
 
-/// One TCP segment as read off a packet.
-#[derive(Clone, Copy, Debug)]
-pub struct Segment<'a> {
-    pub src: SocketAddr,
-    pub dst: SocketAddr,
-    pub seq: u32,
-    /// Some when the ACK flag is set.
-    pub ack: Option<u32>,
-    pub syn: bool,
-    pub fin: bool,
-    pub rst: bool,
-    /// Payload bytes present in the capture.
-    pub payload: &'a [u8],
-    /// Payload length per the IP header; larger than `payload.len()` when the
-    /// capture's snapshot length cut the packet short.
-    pub wire_len: u32,
-}
+/// What reassembly takes in: the segments the link stage reads off packets.
+pub use crate::link::Segment;
 
 /// Flows are numbered from 0 in order of first appearance.
 pub type FlowId = u64;

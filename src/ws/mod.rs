@@ -1,7 +1,7 @@
 //! WebSocket frames and messages (RFC 6455, RFC 7692) from the two byte streams of a connection.
 //!
 //! In: the bytes of each direction after the handshake, in order, with gaps marked.
-//! Out: [`model::Frame`] for every frame, [`model::Message`] for every data message (joined and
+//! Out: [`Frame`] for every frame, [`Message`] for every data message (joined and
 //! inflated) and every control frame.
 //! Never: stops at a violation (it is named and decoding goes on), allocates by a length read off
 //! the wire (buffers grow with bytes that exist, up to a limit), or panics.
@@ -11,16 +11,17 @@
 
 mod buffers;
 mod deflate;
+mod event;
 mod frame;
 mod problem;
 mod reader;
 
 pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
+pub use event::{Frame, Message};
 pub use frame::{Field, FrameHeader, LengthForm, Span, unmask};
 pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
 
-use crate::model;
 use crate::vocab::{ConnId, Dir, Opcode, PacketNo};
 use crate::vocab::{Side, Timestamp};
 use deflate::{Inflater, Outcome};
@@ -52,8 +53,8 @@ pub struct Stamp {
 }
 
 pub enum Output {
-    Frame(model::Frame),
-    Message(model::Message),
+    Frame(Frame),
+    Message(Message),
 }
 
 struct OpenMessage {
@@ -86,7 +87,7 @@ pub struct Connection {
     cut: Vec<RawFrame>,
     /// Messages one frame finished (an interrupted one and its own), kept to reuse the
     /// allocation.
-    done: Vec<model::Message>,
+    done: Vec<Message>,
 }
 
 impl Connection {
@@ -316,7 +317,7 @@ impl Connection {
         self.next_n += 1;
         let stamp_ts = stamp.ts;
         self.assemble(dir, n, &raw, &mut problems, stamp, bufs);
-        out.push(Output::Frame(model::Frame {
+        out.push(Output::Frame(Frame {
             conn: self.conn,
             n,
             ts: stamp_ts,
@@ -416,7 +417,7 @@ impl Connection {
         mut msg: OpenMessage,
         stamp: Stamp,
         bufs: &mut Buffers,
-    ) -> model::Message {
+    ) -> Message {
         let limit = self.limits.inflate;
         let d = &mut self.dirs[dir];
         if msg.compressed
@@ -483,7 +484,7 @@ impl Connection {
                 }
             }
         }
-        model::Message {
+        Message {
             conn: self.conn,
             ts: stamp.ts,
             from: self.side(dir),
@@ -510,10 +511,7 @@ mod tests {
     use super::*;
 
     /// A connection whose client (direction 0, `AtoB`) sent the upgrade; frames are fed whole.
-    fn run(
-        deflate: Option<&str>,
-        frames: &[(usize, &[u8])],
-    ) -> (Vec<model::Frame>, Vec<model::Message>) {
+    fn run(deflate: Option<&str>, frames: &[(usize, &[u8])]) -> (Vec<Frame>, Vec<Message>) {
         let params = deflate.and_then(DeflateParams::from_header);
         let mut c = Connection::new(ConnId(0), Some(Dir::AtoB), params, Limits::default());
         let mut out = Vec::new();

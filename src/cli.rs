@@ -49,7 +49,7 @@ Exit status: 0 success, 1 failure (bad or cut-off capture, capture error), 2 bad
 pub struct Args {
     /// Capture file to read (pcap or pcapng)
     #[arg(value_name = "FILE", conflicts_with_all = ["read", "interface"])]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
 
     /// Read packets from FILE, as tcpdump -r
     #[arg(
@@ -58,36 +58,36 @@ pub struct Args {
         value_name = "FILE",
         conflicts_with = "interface"
     )]
-    pub read: Option<PathBuf>,
+    pub(crate) read: Option<PathBuf>,
 
     /// Capture live on interface IFACE (e.g. lo, eth0, any)
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
-    pub interface: Option<String>,
+    pub(crate) interface: Option<String>,
 
     /// Only TCP traffic on PORT (repeat for more ports), live or from a file
     #[arg(short = 'p', long = "port", value_name = "PORT")]
-    pub ports: Vec<u16>,
+    pub(crate) ports: Vec<u16>,
 
     /// Packet filter in tcpdump's syntax, e.g. 'host 10.0.0.5 and tcp port 443', live or from a file
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
-    pub filter: Option<String>,
+    pub(crate) filter: Option<String>,
 
     /// Save every captured packet to OUT.pcap while decoding (live capture)
     #[arg(short = 'w', long = "write", value_name = "OUT")]
-    pub write: Option<PathBuf>,
+    pub(crate) write: Option<PathBuf>,
 
     /// Kernel capture buffer size in KiB, as tcpdump -B (default 32768); raise it if packets
     /// are reported dropped
     #[arg(short = 'B', long = "buffer-size", value_name = "KIB")]
-    pub buffer_kib: Option<u32>,
+    pub(crate) buffer_kib: Option<u32>,
 
     /// List the interfaces a live capture can use
     #[arg(short = 'D', long = "list-interfaces")]
-    pub list_interfaces: bool,
+    pub(crate) list_interfaces: bool,
 
     /// Stop after N WebSocket frames
     #[arg(short = 'c', long = "count", value_name = "N")]
-    pub count: Option<u64>,
+    pub(crate) count: Option<u64>,
 
     /// Write only the frames, messages and gaps that FILTER keeps, as tshark -Y (the terminal
     /// UI's filter language, e.g. 'client and text contains "error"'); as text unless --json
@@ -97,31 +97,31 @@ pub struct Args {
         value_name = "FILTER",
         conflicts_with = "teach"
     )]
-    pub display_filter: Option<String>,
+    pub(crate) display_filter: Option<String>,
 
     /// Treat TCP traffic on PORT as WebSocket from its first byte, for captures that begin
     /// after the handshake (repeatable)
     #[arg(short = 'd', long = "decode-as", value_name = "PORT")]
-    pub decode_as: Vec<u16>,
+    pub(crate) decode_as: Vec<u16>,
 
     /// MiB that connections may hold together while frames, messages and TCP segments are
     /// incomplete; past it, the connection holding the most is no longer followed (reported
     /// as evicted). Each connection is also bounded on its own (16 MiB per frame or message)
     #[arg(long = "buffer-limit", value_name = "MIB", default_value_t = 1024)]
-    pub buffer_limit_mib: u32,
+    pub(crate) buffer_limit_mib: u32,
 
     /// Print one line per event instead of opening the terminal UI (the default when output
     /// is not a terminal)
     #[arg(long, conflicts_with = "json")]
-    pub print: bool,
+    pub(crate) print: bool,
 
     /// Print one JSON object per event (NDJSON; schema in the README)
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Walk through the first connection step by step, for a class: the handshake and its
     /// accept key, a frame bit by bit, unmasking, fragments, compression, the close, the cost
     /// (with --print: as plain text)
     #[arg(long, conflicts_with_all = ["json", "interface"])]
-    pub teach: bool,
+    pub(crate) teach: bool,
 }

@@ -11,7 +11,7 @@ pub use crate::ws::{Frame, Message};
 
 /// How a WebSocket connection was recognised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detected {
+pub(crate) enum Detected {
     /// An HTTP upgrade answered with 101 was seen.
     Handshake,
     /// The user said so with `--decode-as PORT`: no handshake in the capture.
@@ -19,7 +19,7 @@ pub enum Detected {
 }
 
 impl Detected {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Detected::Handshake => "handshake",
             Detected::DecodeAs => "decode-as",
@@ -30,55 +30,55 @@ impl Detected {
 /// The opening handshake as seen on the wire.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Handshake {
-    pub path: String,
-    pub host: Option<String>,
-    pub key: Option<String>,
-    pub accept: Option<String>,
+    pub(crate) path: String,
+    pub(crate) host: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) accept: Option<String>,
     /// `Sec-WebSocket-Accept` equals base64(SHA-1(key + GUID)).
     pub accept_valid: bool,
     /// What the server chose (the response header), not what the client offered.
-    pub subprotocol: Option<String>,
+    pub(crate) subprotocol: Option<String>,
     pub extensions: Option<String>,
     /// The request and response heads, bytes as on the wire up to and including the blank line.
-    pub request_head: Vec<u8>,
-    pub response_head: Vec<u8>,
+    pub(crate) request_head: Vec<u8>,
+    pub(crate) response_head: Vec<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connection {
     pub conn: ConnId,
-    pub ts: Timestamp,
-    pub packet: PacketNo,
+    pub(crate) ts: Timestamp,
+    pub(crate) packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
-    pub detected: Detected,
+    pub(crate) detected: Detected,
     pub handshake: Option<Handshake>,
 }
 
 /// An upgrade request answered with anything but 101.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
-    pub ts: Timestamp,
-    pub packet: PacketNo,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
+    pub(crate) ts: Timestamp,
+    pub(crate) packet: PacketNo,
+    pub(crate) client: SocketAddr,
+    pub(crate) server: SocketAddr,
     pub path: String,
     pub status: u16,
     pub reason: String,
     /// The request and response heads as on the wire, up to and including the blank line.
-    pub request_head: Vec<u8>,
-    pub response_head: Vec<u8>,
+    pub(crate) request_head: Vec<u8>,
+    pub(crate) response_head: Vec<u8>,
 }
 
 /// A plain HTTP request (no upgrade asked for) and its answer, on a connection that could
 /// have carried a WebSocket: shown so that nothing on the port is silently left out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Http {
-    pub ts: Timestamp,
+    pub(crate) ts: Timestamp,
     /// The packet that completed the response head.
     pub packet: PacketNo,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
+    pub(crate) client: SocketAddr,
+    pub(crate) server: SocketAddr,
     pub method: String,
     pub path: String,
     pub status: u16,
@@ -88,9 +88,9 @@ pub struct Http {
 /// Bytes of one direction of a connection that are not in the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gap {
-    pub conn: ConnId,
-    pub ts: Timestamp,
-    pub packet: PacketNo,
+    pub(crate) conn: ConnId,
+    pub(crate) ts: Timestamp,
+    pub(crate) packet: PacketNo,
     pub from: Side,
     pub bytes: u64,
 }
@@ -107,7 +107,7 @@ pub enum EndHow {
 }
 
 impl EndHow {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             EndHow::Fin => "fin",
             EndHow::Rst => "rst",
@@ -119,9 +119,9 @@ impl EndHow {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct End {
-    pub conn: ConnId,
-    pub ts: Timestamp,
-    pub packet: PacketNo,
+    pub(crate) conn: ConnId,
+    pub(crate) ts: Timestamp,
+    pub(crate) packet: PacketNo,
     pub how: EndHow,
 }
 
@@ -150,14 +150,14 @@ impl Layer {
 /// user sees why a connection is missing or incomplete.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Anomaly {
-    pub ts: Timestamp,
+    pub(crate) ts: Timestamp,
     pub packet: PacketNo,
     pub layer: Layer,
     /// Where it was: for `link`, `ip` and `tcp`, the offset in the captured packet of the
     /// header that is broken; for `http`, the offset in the sender's byte stream.
     pub offset: u64,
     /// Sender and receiver of the bytes concerned, when a connection is concerned.
-    pub endpoints: Option<(SocketAddr, SocketAddr)>,
+    pub(crate) endpoints: Option<(SocketAddr, SocketAddr)>,
     /// What went wrong, and what to do about it where something can be done.
     pub reason: String,
 }

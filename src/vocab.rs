@@ -27,7 +27,7 @@ pub struct ConnId(pub u32);
 
 impl ConnId {
     /// This connection's place in a list of every connection, in the order they were numbered.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }
@@ -51,7 +51,7 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// Seconds elapsed since `earlier`, for relative times in text output.
-    pub fn since(self, earlier: Timestamp) -> f64 {
+    pub(crate) fn since(self, earlier: Timestamp) -> f64 {
         let secs = self.secs.saturating_sub(earlier.secs) as f64;
         secs + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
     }
@@ -80,7 +80,7 @@ pub enum Dir {
 }
 
 impl Dir {
-    pub const BOTH: [Dir; 2] = [Dir::AtoB, Dir::BtoA];
+    pub(crate) const BOTH: [Dir; 2] = [Dir::AtoB, Dir::BtoA];
 
     pub fn reverse(self) -> Dir {
         match self {
@@ -91,7 +91,7 @@ impl Dir {
 
     /// 0 for `AtoB`, 1 for `BtoA`: where this direction's state sits in a `[T; 2]`, which
     /// can also be indexed by the direction itself.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Dir::AtoB => 0,
             Dir::BtoA => 1,
@@ -127,15 +127,6 @@ impl Side {
             Side::Server => "server",
         }
     }
-
-    /// Who sends on `dir` of a connection whose client sends on `client`.
-    pub fn of(dir: Dir, client: Dir) -> Side {
-        if dir == client {
-            Side::Client
-        } else {
-            Side::Server
-        }
-    }
 }
 
 /// What a WebSocket frame carries (RFC 6455 section 5.2): a data opcode (continuation, text,
@@ -149,14 +140,14 @@ pub enum Opcode {
     Close,
     Ping,
     Pong,
-    /// 3-7 (data) and 11-15 (control); made by [`Opcode::from_u8`] only, so that a known
+    /// 3-7 (data) and 11-15 (control); made by `Opcode::from_u8` only, so that a known
     /// value is never `Reserved`.
     Reserved(u8),
 }
 
 impl Opcode {
     /// The opcode of the low 4 bits of `v`, as the first header byte holds it.
-    pub fn from_u8(v: u8) -> Opcode {
+    pub(crate) fn from_u8(v: u8) -> Opcode {
         match v & 0x0f {
             0 => Opcode::Continuation,
             1 => Opcode::Text,
@@ -181,7 +172,7 @@ impl Opcode {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Opcode::Continuation => "continuation",
             Opcode::Text => "text",
@@ -196,12 +187,12 @@ impl Opcode {
 
     /// Close, ping, pong and 11-15: the opcodes with the high bit set, which may not be
     /// fragmented and carry at most 125 bytes (RFC 6455 5.5).
-    pub fn is_control(self) -> bool {
+    pub(crate) fn is_control(self) -> bool {
         self.to_u8() & 0x08 != 0
     }
 
     /// Continuation, text, binary and 3-7: the opcodes of messages.
-    pub fn is_data(self) -> bool {
+    pub(crate) fn is_data(self) -> bool {
         !self.is_control()
     }
 }

@@ -11,28 +11,28 @@ use crate::vocab::PacketNo;
 /// Kernel buffer for a live capture unless `-B` says otherwise. Loopback segments reach 64 KiB,
 /// so tcpdump's 2 MiB holds only a few dozen of them: a client flooding small messages on `lo`
 /// made the kernel drop packets with 8 MiB and none with 32 MiB.
-pub const DEFAULT_BUFFER_KIB: u32 = 32 * 1024;
+pub(crate) const DEFAULT_BUFFER_KIB: u32 = 32 * 1024;
 
 /// Settings for a live capture.
 #[derive(Clone, Debug, Default)]
-pub struct LiveOptions {
-    pub iface: String,
-    pub ports: Vec<u16>,
-    pub filter: Option<String>,
-    pub write: Option<PathBuf>,
+pub(crate) struct LiveOptions {
+    pub(crate) iface: String,
+    pub(crate) ports: Vec<u16>,
+    pub(crate) filter: Option<String>,
+    pub(crate) write: Option<PathBuf>,
     /// Kernel buffer in KiB, as tcpdump's `-B`.
-    pub buffer_kib: Option<u32>,
+    pub(crate) buffer_kib: Option<u32>,
 }
 
 impl LiveOptions {
     /// The BPF program: TCP on the given ports and the user's own filter, or all TCP.
-    pub fn bpf(&self) -> String {
+    pub(crate) fn bpf(&self) -> String {
         bpf(&self.ports, self.filter.as_deref()).unwrap_or_else(|| "tcp".to_owned())
     }
 }
 
 /// A live capture on an interface.
-pub struct Live {
+pub(crate) struct Live {
     cap: Capture<Active>,
     iface: String,
     link: LinkType,
@@ -44,10 +44,10 @@ pub struct Live {
 /// Wakes a live capture that waits for packets. On Linux, libpcap 1.10 does not return at the
 /// read timeout while no packet arrives, so this is how Ctrl-C ends a capture on a quiet
 /// interface. Waking a capture that has ended does nothing.
-pub struct Waker(pcap::BreakLoop);
+pub(crate) struct Waker(pcap::BreakLoop);
 
 impl Waker {
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.0.breakloop();
     }
 }
@@ -55,13 +55,13 @@ impl Waker {
 /// Packet counts as the kernel reports them.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LiveStats {
-    pub received: u32,
-    pub dropped: u32,
-    pub if_dropped: u32,
+    pub(crate) received: u32,
+    pub(crate) dropped: u32,
+    pub(crate) if_dropped: u32,
 }
 
 impl Live {
-    pub fn open(opts: &LiveOptions) -> Result<Live, Error> {
+    pub(crate) fn open(opts: &LiveOptions) -> Result<Live, Error> {
         let iface = opts.iface.clone();
         if !pcap::Device::list().is_ok_and(|list| list.iter().any(|d| d.name == iface)) {
             return Err(Error::NoSuchInterface { iface });
@@ -101,15 +101,11 @@ impl Live {
     }
 
     /// A handle that makes a blocked [`Source::next_packet`] return, from another thread.
-    pub fn waker(&mut self) -> Waker {
+    pub(crate) fn waker(&mut self) -> Waker {
         Waker(self.cap.breakloop_handle())
     }
 
-    pub fn iface(&self) -> &str {
-        &self.iface
-    }
-
-    pub fn stats(&mut self) -> LiveStats {
+    pub(crate) fn stats(&mut self) -> LiveStats {
         self.cap
             .stats()
             .map(|s| LiveStats {
@@ -178,7 +174,7 @@ fn flush(save: &mut Option<(pcap::Savefile, PathBuf)>) -> Result<(), Error> {
 }
 
 /// The interfaces a live capture can use, as `-D` lists them.
-pub fn interfaces() -> Result<Vec<(String, Option<String>)>, Error> {
+pub(crate) fn interfaces() -> Result<Vec<(String, Option<String>)>, Error> {
     let list = pcap::Device::list().map_err(|e| Error::Live {
         iface: "any".into(),
         reason: pcap_reason(&e),

@@ -7,7 +7,7 @@ use super::{Error, LiveStats, Packet, Poll, Source};
 use crate::vocab::LinkType;
 use crate::vocab::{PacketNo, Timestamp};
 
-pub struct Memory {
+pub(crate) struct Memory {
     link: LinkType,
     /// What comes next: a packet, or `None` for a quiet moment of a live capture.
     next: VecDeque<Option<(Timestamp, Vec<u8>)>>,
@@ -17,20 +17,9 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// A source of `packets` as a file would give them.
-    pub fn file(link: LinkType, packets: Vec<(Timestamp, Vec<u8>)>) -> Memory {
-        Memory {
-            link,
-            next: packets.into_iter().map(Some).collect(),
-            current: Vec::new(),
-            number: 0,
-            live: false,
-        }
-    }
-
     /// A source of `packets` as a live capture would give them: `None` is a read timeout with
     /// no packet. It ends after the last one, which a real interface never does.
-    pub fn live(link: LinkType, packets: Vec<Option<(Timestamp, Vec<u8>)>>) -> Memory {
+    pub(crate) fn live(link: LinkType, packets: Vec<Option<(Timestamp, Vec<u8>)>>) -> Memory {
         Memory {
             link,
             next: packets.into(),

@@ -7,12 +7,14 @@
 
 mod file;
 mod live;
+#[cfg(test)]
 mod memory;
 mod prefetch;
 
 pub use file::File;
-pub use live::{DEFAULT_BUFFER_KIB, Live, LiveOptions, LiveStats, Waker, interfaces};
-pub use memory::Memory;
+pub(crate) use live::{Live, LiveOptions, LiveStats, Waker, interfaces};
+#[cfg(test)]
+pub(crate) use memory::Memory;
 pub use prefetch::Prefetched;
 
 use std::path::PathBuf;
@@ -68,7 +70,7 @@ pub enum Error {
 
 impl Error {
     /// Exit code: 2 for what the user typed wrong, 1 for the rest.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             Error::BadFilter { .. } => 2,
             _ => 1,
@@ -146,7 +148,7 @@ pub trait Source {
 }
 
 /// A BPF program for `-p` ports and a `-f` filter, as tcpdump would take them; `None` for neither.
-pub fn bpf(ports: &[u16], filter: Option<&str>) -> Option<String> {
+pub(crate) fn bpf(ports: &[u16], filter: Option<&str>) -> Option<String> {
     let ports = (!ports.is_empty()).then(|| {
         let list: Vec<String> = ports.iter().map(|p| format!("port {p}")).collect();
         format!("tcp and ({})", list.join(" or "))

@@ -5,7 +5,7 @@
 //! Out: [`Output::Upgraded`] with the handshake and the bytes after it (already frames),
 //! [`Output::Rejected`] for an upgrade answered otherwise, [`Output::GaveUp`] when the
 //! connection turns out to carry something else or cannot be followed, saying why and where.
-//! Never: buffers more than [`MAX_HEAD`] bytes of a head, or the body of a message (bodies are
+//! Never: buffers more than `MAX_HEAD` bytes of a head, or the body of a message (bodies are
 //! counted and skipped).
 
 use std::collections::VecDeque;
@@ -16,41 +16,41 @@ use sha1::{Digest, Sha1};
 use crate::vocab::Dir;
 
 /// Longest request or response head accepted; longer ones mean this is not HTTP worth reading.
-pub const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// Bytes a client may send after its upgrade request before the answer arrives.
 const MAX_HELD: usize = 1 << 20;
 const MAX_HEADERS: usize = 64;
 
 /// The GUID of RFC 6455 section 1.3.
-pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub(crate) const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: base64(SHA-1(key + GUID)).
-pub fn accept_for(key: &str) -> String {
+pub(crate) fn accept_for(key: &str) -> String {
     let digest = Sha1::digest(format!("{}{GUID}", key.trim()).as_bytes());
     base64::engine::general_purpose::STANDARD.encode(digest)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request {
-    pub method: String,
-    pub path: String,
-    pub host: Option<String>,
-    pub key: Option<String>,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) host: Option<String>,
+    pub(crate) key: Option<String>,
     /// `Upgrade: websocket` was asked for.
-    pub upgrade: bool,
-    pub head: Vec<u8>,
+    pub(crate) upgrade: bool,
+    pub(crate) head: Vec<u8>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Response {
-    pub status: u16,
-    pub reason: String,
-    pub accept: Option<String>,
-    pub protocol: Option<String>,
-    pub extensions: Option<String>,
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+    pub(crate) accept: Option<String>,
+    pub(crate) protocol: Option<String>,
+    pub(crate) extensions: Option<String>,
     /// `Upgrade: websocket` was answered.
-    pub upgrade: bool,
-    pub head: Vec<u8>,
+    pub(crate) upgrade: bool,
+    pub(crate) head: Vec<u8>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub enum GiveUp {
     NotHttp,
     /// A head that is not HTTP/1.1 (httparse's reason).
     Malformed { head: &'static str, reason: String },
-    /// A head longer than [`MAX_HEAD`].
+    /// A head longer than `MAX_HEAD`.
     HeadTooLong { head: &'static str },
     /// A response that answers no request.
     Unrequested,
@@ -180,17 +180,17 @@ impl Conversation {
 
     /// Bytes held: heads not complete yet, and what the client sent after an upgrade request
     /// before its answer.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.buf[0].len() + self.buf[1].len()
     }
 
     /// The client's direction, once a request was seen.
-    pub fn client(&self) -> Option<Dir> {
+    pub(crate) fn client(&self) -> Option<Dir> {
         self.client
     }
 
     /// Bytes of direction `dir` fed so far: the stream offset of the next ones.
-    pub fn offset(&self, dir: Dir) -> u64 {
+    pub(crate) fn offset(&self, dir: Dir) -> u64 {
         self.fed[dir]
     }
 

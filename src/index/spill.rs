@@ -15,18 +15,18 @@ use std::sync::{Arc, Mutex};
 
 /// Where some bytes were put.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Span {
-    pub at: u64,
+pub(crate) struct Span {
+    pub(crate) at: u64,
     /// A kept payload is at most the decoder's keep limit (16 MiB).
-    pub len: u32,
+    pub(crate) len: u32,
 }
 
 impl Span {
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         self.len as usize
     }
 
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.len == 0
     }
 }
@@ -45,7 +45,7 @@ enum Backing {
 /// cost more than decoding it (`dd` of 1 GiB into a new file: 0.4 to 3.3 s on a 2-core virtual
 /// machine), and on the other core that cost overlaps the decoding instead of adding to it
 /// (`examples/tui_index.rs` on a 1 GiB capture: indexed in 0.83 s instead of 1.0 s).
-pub struct Writer {
+pub(crate) struct Writer {
     backing: Arc<Backing>,
     /// Bytes already handed to the file (or its thread); `pending` follows them.
     written: u64,
@@ -53,7 +53,7 @@ pub struct Writer {
     /// The thread that writes to the file, when there is one.
     thread: Option<Background>,
     /// Why payloads are not on disk, or were lost, if so.
-    pub trouble: Option<String>,
+    pub(crate) trouble: Option<String>,
 }
 
 /// The writing thread's two ends: full buffers go out, empty ones come back.
@@ -85,7 +85,7 @@ impl Default for Reader {
 }
 
 /// A spill in an unnamed temporary file, or in memory if no file can be made.
-pub fn new() -> (Writer, Reader) {
+pub(crate) fn new() -> (Writer, Reader) {
     match unnamed_file() {
         Ok(f) => pair(Backing::File(f), None),
         Err(e) => pair(
@@ -98,7 +98,7 @@ pub fn new() -> (Writer, Reader) {
 }
 
 /// A spill that never touches the disk.
-pub fn in_memory() -> (Writer, Reader) {
+pub(crate) fn in_memory() -> (Writer, Reader) {
     pair(Backing::Memory(Mutex::default()), None)
 }
 
@@ -170,7 +170,7 @@ fn write_at(backing: &Backing, bytes: &[u8], at: u64) -> Result<(), String> {
 }
 
 impl Writer {
-    pub fn put(&mut self, bytes: &[u8]) -> Span {
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> Span {
         let span = Span {
             at: self.written + self.pending.len() as u64,
             len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
@@ -227,7 +227,7 @@ impl Writer {
     }
 
     /// Writes out what is gathered, so that every span handed out so far can be read back.
-    pub fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         self.write_out();
         let Some(t) = &self.thread else {
             return;
@@ -244,8 +244,9 @@ impl Writer {
         }
     }
 
+    #[cfg(test)]
     /// Bytes handed to this writer so far.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.written + self.pending.len() as u64
     }
 }
@@ -254,16 +255,16 @@ impl Writer {
 /// written, or the file went away. Shown where the bytes would be.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("payload could not be read back: {0}")]
-pub struct Unreadable(String);
+pub(crate) struct Unreadable(String);
 
 impl Reader {
     /// The bytes of a span.
-    pub fn get(&self, span: Span) -> Result<Vec<u8>, Unreadable> {
+    pub(crate) fn get(&self, span: Span) -> Result<Vec<u8>, Unreadable> {
         self.head(span, span.len())
     }
 
     /// The first `max` bytes of a span, for previews.
-    pub fn head(&self, span: Span, max: usize) -> Result<Vec<u8>, Unreadable> {
+    pub(crate) fn head(&self, span: Span, max: usize) -> Result<Vec<u8>, Unreadable> {
         let len = span.len().min(max);
         if len == 0 {
             return Ok(Vec::new());
@@ -296,7 +297,7 @@ impl Reader {
 
 /// Reads many spans in the order they were written, a few megabytes at a time, instead of one
 /// read per span: for a filter or search that looks at every payload.
-pub struct Window<'a> {
+pub(crate) struct Window<'a> {
     reader: &'a Reader,
     /// Where `buf` starts in the file.
     start: u64,
@@ -309,7 +310,7 @@ pub struct Window<'a> {
 const WINDOW: usize = 256 << 10;
 
 impl Reader {
-    pub fn window(&self) -> Window<'_> {
+    pub(crate) fn window(&self) -> Window<'_> {
         Window {
             reader: self,
             start: 0,
@@ -320,7 +321,7 @@ impl Reader {
 
 impl Window<'_> {
     /// The bytes of a span, from the window when it holds them.
-    pub fn get(&mut self, span: Span) -> std::borrow::Cow<'_, [u8]> {
+    pub(crate) fn get(&mut self, span: Span) -> std::borrow::Cow<'_, [u8]> {
         let Backing::File(f) = self.reader.0.as_ref() else {
             // A payload that cannot be read is searched as no bytes.
             return self.reader.get(span).unwrap_or_default().into();
@@ -359,7 +360,7 @@ impl Reader {
     /// bytes. Spans are read in that order, in large pieces, on two threads, each with its own
     /// copy of `state` (a regex is fastest on the thread that owns its scratch space). Once
     /// `stop` is set, the rest is passed over (`R::default()`): the answer is then of no use.
-    pub fn scan<T: Clone + Send + Sync, R: Default + Send>(
+    pub(crate) fn scan<T: Clone + Send + Sync, R: Default + Send>(
         &self,
         count: usize,
         span_of: impl Fn(usize) -> Span + Sync,

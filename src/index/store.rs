@@ -12,49 +12,49 @@ use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
 use crate::ws::{FrameHeader, Problems};
 
 /// A connection, with running counts of what it carried.
-pub struct Conn {
-    pub info: model::Connection,
-    pub frames: u64,
-    pub messages: u64,
+pub(crate) struct Conn {
+    pub(crate) info: model::Connection,
+    pub(crate) frames: u64,
+    pub(crate) messages: u64,
     /// Payload bytes as they crossed the wire (after unmasking, before inflating).
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Frames or messages with at least one problem, and gaps.
-    pub problems: u64,
+    pub(crate) problems: u64,
     /// The first close frame seen on the connection: its code (if any) and who sent it.
-    pub close: Option<(Option<u16>, Side)>,
-    pub end: Option<model::End>,
+    pub(crate) close: Option<(Option<u16>, Side)>,
+    pub(crate) end: Option<model::End>,
 }
 
 /// Marks a frame whose message has not completed (yet).
-pub const NO_MESSAGE: u32 = u32::MAX;
+pub(crate) const NO_MESSAGE: u32 = u32::MAX;
 
 /// A frame as the store keeps it: [`model::Frame`] with its payload in the spill file.
 #[derive(Clone, Debug)]
 pub struct FrameMeta {
-    pub conn: ConnId,
-    pub n: u64,
-    pub ts: Timestamp,
-    pub from: Side,
-    pub header: FrameHeader,
-    pub payload: Span,
-    pub truncated: bool,
-    pub problems: Problems,
-    pub packets: (PacketNo, PacketNo),
+    pub(crate) conn: ConnId,
+    pub(crate) n: u64,
+    pub(crate) ts: Timestamp,
+    pub(crate) from: Side,
+    pub(crate) header: FrameHeader,
+    pub(crate) payload: Span,
+    pub(crate) truncated: bool,
+    pub(crate) problems: Problems,
+    pub(crate) packets: (PacketNo, PacketNo),
 }
 
 /// A message as the store keeps it: [`model::Message`] with its bytes in the spill file.
 #[derive(Clone, Debug)]
 pub struct MessageMeta {
-    pub conn: ConnId,
-    pub ts: Timestamp,
-    pub from: Side,
-    pub opcode: Opcode,
-    pub frames: FrameList,
-    pub compressed: bool,
-    pub data: Span,
-    pub text_valid: bool,
-    pub close_code: Option<u16>,
-    pub problems: Problems,
+    pub(crate) conn: ConnId,
+    pub(crate) ts: Timestamp,
+    pub(crate) from: Side,
+    pub(crate) opcode: Opcode,
+    pub(crate) frames: FrameList,
+    pub(crate) compressed: bool,
+    pub(crate) data: Span,
+    pub(crate) text_valid: bool,
+    pub(crate) close_code: Option<u16>,
+    pub(crate) problems: Problems,
 }
 
 /// How the store keeps a message. Nearly every message is one frame, and then its time, sender,
@@ -72,7 +72,7 @@ enum Kept {
 
 /// The frame numbers of a message, without a heap allocation for the usual one-frame message.
 #[derive(Clone, Debug)]
-pub enum FrameList {
+pub(crate) enum FrameList {
     One(u64),
     Many(Box<[u64]>),
 }
@@ -108,14 +108,14 @@ pub enum Entry {
 
 /// Turns events into [`Entry`]s, writing their bytes to a spill. The terminal UI runs this on
 /// its decoding thread, so that payload bytes never cross to the UI thread.
-pub struct Ingest {
-    pub writer: spill::Writer,
+pub(crate) struct Ingest {
+    pub(crate) writer: spill::Writer,
     /// The last frame put, to store a one-frame message's bytes once.
     last_frame: Option<(ConnId, u64, Span)>,
 }
 
 impl Ingest {
-    pub fn new(writer: spill::Writer) -> Ingest {
+    pub(crate) fn new(writer: spill::Writer) -> Ingest {
         Ingest {
             writer,
             last_frame: None,
@@ -124,7 +124,7 @@ impl Ingest {
 
     /// The entry for an event. The event itself goes to `done` once its bytes were copied,
     /// so that its buffers can be reused.
-    pub fn entry(&mut self, ev: Event, done: &mut impl FnMut(Event)) -> Entry {
+    pub(crate) fn entry(&mut self, ev: Event, done: &mut impl FnMut(Event)) -> Entry {
         let entry = match &ev {
             Event::Frame(f) => {
                 let payload = self.writer.put(&f.payload);
@@ -180,28 +180,28 @@ impl Ingest {
 }
 
 pub struct Store {
-    pub conns: Vec<Conn>,
-    pub rejected: Vec<model::Rejected>,
+    pub(crate) conns: Vec<Conn>,
+    pub(crate) rejected: Vec<model::Rejected>,
     /// Plain HTTP requests and their answers on connections that could carry WebSockets.
-    pub http: Vec<model::Http>,
+    pub(crate) http: Vec<model::Http>,
     pub frames: Vec<FrameMeta>,
     /// For each frame, the index of its message in `messages`, or [`NO_MESSAGE`].
-    pub frame_message: Vec<u32>,
+    pub(crate) frame_message: Vec<u32>,
     /// Messages in the order they completed; read them with [`Store::message_meta`].
     messages: Vec<Kept>,
     /// The messages that are more than one plain frame.
     full_messages: Vec<MessageMeta>,
-    pub gaps: Vec<model::Gap>,
+    pub(crate) gaps: Vec<model::Gap>,
     /// What went wrong below WebSocket, in capture order.
-    pub anomalies: Vec<model::Anomaly>,
+    pub(crate) anomalies: Vec<model::Anomaly>,
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
-    pub first_ts: Option<Timestamp>,
+    pub(crate) first_ts: Option<Timestamp>,
     /// Payload bytes of all frames, and final bytes of all messages: how much a search reads.
     pub payload_bytes: u64,
-    pub message_bytes: u64,
+    pub(crate) message_bytes: u64,
     /// Where payload and message bytes are read back from.
-    pub spill: spill::Reader,
+    pub(crate) spill: spill::Reader,
     /// For events pushed here directly: an in-memory spill of the store's own.
     local: Option<Ingest>,
 }
@@ -241,18 +241,18 @@ impl Store {
     /// The entry for an event, its bytes kept in this store's own memory (a store made with
     /// `default`); `None` for a store that reads another thread's spill, where an event's
     /// bytes would have nowhere to go.
-    pub fn entry(&mut self, ev: Event) -> Option<Entry> {
+    pub(crate) fn entry(&mut self, ev: Event) -> Option<Entry> {
         Some(self.local.as_mut()?.entry(ev, &mut drop))
     }
 
     /// Takes an event directly (a store made with `default`).
-    pub fn push(&mut self, ev: Event) {
+    pub(crate) fn push(&mut self, ev: Event) {
         if let Some(entry) = self.entry(ev) {
             self.push_entry(entry);
         }
     }
 
-    pub fn push_entry(&mut self, entry: Entry) {
+    pub(crate) fn push_entry(&mut self, entry: Entry) {
         let ev = match entry {
             Entry::Frame(f) => return self.push_frame(f),
             Entry::Message(m) => return self.push_message(m),
@@ -368,7 +368,7 @@ impl Store {
     }
 
     /// Where message `i`'s final bytes are.
-    pub fn message_data(&self, i: u32) -> Span {
+    pub(crate) fn message_data(&self, i: u32) -> Span {
         match self.messages[i as usize] {
             Kept::Frame { frame, .. } => self.frames[frame as usize].payload,
             Kept::Full(at) => self.full_messages[at as usize].data,
@@ -376,7 +376,7 @@ impl Store {
     }
 
     /// Message `i` (below [`Store::message_count`]) as it was decoded.
-    pub fn message_meta(&self, i: u32) -> Cow<'_, MessageMeta> {
+    pub(crate) fn message_meta(&self, i: u32) -> Cow<'_, MessageMeta> {
         match self.messages[i as usize] {
             Kept::Full(at) => Cow::Borrowed(&self.full_messages[at as usize]),
             Kept::Frame { frame, text_valid } => {
@@ -402,39 +402,39 @@ impl Store {
     }
 
     /// Indices in `frames` of the frames of connection `conn`, in the order they completed.
-    pub fn frames_of(&self, conn: ConnId) -> &[u32] {
+    pub(crate) fn frames_of(&self, conn: ConnId) -> &[u32] {
         self.conn_frames
             .get(conn.index())
             .map_or(&[], Vec::as_slice)
     }
 
     /// Index in `frames` of frame `n` of connection `conn`.
-    pub fn frame_index(&self, conn: ConnId, n: u64) -> Option<u32> {
+    pub(crate) fn frame_index(&self, conn: ConnId, n: u64) -> Option<u32> {
         let list = self.conn_frames.get(conn.index())?;
         list.get(usize::try_from(n).ok()?).copied()
     }
 
     /// The index of the message a frame belongs to, once it is complete.
-    pub fn message_index(&self, frame: u32) -> Option<u32> {
+    pub(crate) fn message_index(&self, frame: u32) -> Option<u32> {
         let m = *self.frame_message.get(frame as usize)?;
         (m != NO_MESSAGE).then_some(m)
     }
 
     /// The message a frame belongs to, once it is complete.
-    pub fn message_of(&self, frame: u32) -> Option<Cow<'_, MessageMeta>> {
+    pub(crate) fn message_of(&self, frame: u32) -> Option<Cow<'_, MessageMeta>> {
         self.message_index(frame).map(|m| self.message_meta(m))
     }
 
     /// Where the bytes worth reading for a frame are: its compressed message's inflated bytes,
     /// or else its own payload.
-    pub fn readable_span(&self, frame: u32) -> Span {
+    pub(crate) fn readable_span(&self, frame: u32) -> Span {
         self.inflated_span(frame)
             .unwrap_or(self.frames[frame as usize].payload)
     }
 
     /// Where the inflated bytes of a frame's compressed message are, if it belongs to one. Asked
     /// for every frame when filtering: a message kept as its frame is never compressed.
-    pub fn inflated_span(&self, frame: u32) -> Option<Span> {
+    pub(crate) fn inflated_span(&self, frame: u32) -> Option<Span> {
         let m = *self.frame_message.get(frame as usize)?;
         match *self.messages.get(m as usize)? {
             Kept::Frame { .. } => None,
@@ -445,24 +445,19 @@ impl Store {
         }
     }
 
-    /// A frame's unmasked payload, read back.
-    pub fn payload(&self, frame: u32) -> Result<Vec<u8>, Unreadable> {
-        self.spill.get(self.frames[frame as usize].payload)
-    }
-
     /// A message's final bytes, read back.
-    pub fn data(&self, message: u32) -> Result<Vec<u8>, Unreadable> {
+    pub(crate) fn data(&self, message: u32) -> Result<Vec<u8>, Unreadable> {
         self.spill.get(self.message_data(message))
     }
 
     /// A frame whole, its payload read back, for the views that show one; no payload if it
     /// cannot be read back (see [`Store::frame_read`]).
-    pub fn frame(&self, index: u32) -> model::Frame {
+    pub(crate) fn frame(&self, index: u32) -> model::Frame {
         self.frame_read(index).0
     }
 
     /// A frame whole, and why its payload is missing if it could not be read back.
-    pub fn frame_read(&self, index: u32) -> (model::Frame, Option<Unreadable>) {
+    pub(crate) fn frame_read(&self, index: u32) -> (model::Frame, Option<Unreadable>) {
         let f = &self.frames[index as usize];
         let (payload, lost) = split(self.spill.get(f.payload));
         let frame = model::Frame {
@@ -479,14 +474,15 @@ impl Store {
         (frame, lost)
     }
 
+    #[cfg(test)]
     /// A message whole, its bytes read back; no bytes if they cannot be read back (see
     /// [`Store::message_read`]).
-    pub fn message(&self, index: u32) -> model::Message {
+    pub(crate) fn message(&self, index: u32) -> model::Message {
         self.message_read(index).0
     }
 
     /// A message whole, and why its bytes are missing if they could not be read back.
-    pub fn message_read(&self, index: u32) -> (model::Message, Option<Unreadable>) {
+    pub(crate) fn message_read(&self, index: u32) -> (model::Message, Option<Unreadable>) {
         let m = self.message_meta(index);
         let (data, lost) = split(self.spill.get(m.data));
         // Kept once, in the bytes: the reason follows the 2-byte code.
@@ -510,7 +506,7 @@ impl Store {
     }
 
     /// The inflated bytes of a frame's compressed message, if it belongs to one.
-    pub fn inflated_of(&self, frame: u32) -> Option<Result<Vec<u8>, Unreadable>> {
+    pub(crate) fn inflated_of(&self, frame: u32) -> Option<Result<Vec<u8>, Unreadable>> {
         self.inflated_span(frame).map(|span| self.spill.get(span))
     }
 }
@@ -525,7 +521,7 @@ fn split(read: Result<Vec<u8>, Unreadable>) -> (Vec<u8>, Option<Unreadable>) {
 
 /// An unmasked server frame of connection 0, completed in packet `n + 2`, for unit tests.
 #[cfg(test)]
-pub fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
+pub(crate) fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
     Event::Frame(model::Frame {
         conn: ConnId(0),
         n,
@@ -551,7 +547,7 @@ pub fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> Event {
 
 /// Decodes a bundled sample whole: the first packet's time and every event, in order.
 #[cfg(test)]
-pub fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
+pub(crate) fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
         .join(name);
@@ -563,7 +559,7 @@ pub fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
 
 /// A bundled sample decoded into a store.
 #[cfg(test)]
-pub fn sample(name: &str) -> Store {
+pub(crate) fn sample(name: &str) -> Store {
     let (first, events) = decode_sample(name);
     let mut store = Store {
         first_ts: first,

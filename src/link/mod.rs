@@ -44,29 +44,19 @@ pub enum Skip {
 
 /// The header of a packet that could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Header {
+pub(crate) enum Header {
     Link,
     Ip,
     Tcp,
 }
 
-impl Header {
-    pub fn name(self) -> &'static str {
-        match self {
-            Header::Link => "link",
-            Header::Ip => "ip",
-            Header::Tcp => "tcp",
-        }
-    }
-}
-
 /// A header that is cut short or malformed: which one, where it starts in the packet, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Malformed {
-    pub header: Header,
+    pub(crate) header: Header,
     /// Offset of that header from the start of the captured packet.
-    pub offset: usize,
-    pub reason: String,
+    pub(crate) offset: usize,
+    pub(crate) reason: String,
 }
 
 fn malformed(header: Header, offset: usize, reason: impl ToString) -> Skip {

@@ -23,7 +23,7 @@ impl<W: Write> Json<W> {
         }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -28,7 +28,7 @@ impl<W: Write> Text<W> {
         }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 

@@ -8,7 +8,7 @@ use crate::model::{self, Detected, Event, Handshake};
 use crate::tcp::{Close, Dir};
 use crate::ws::{self, DeflateParams};
 
-pub struct Http {
+pub(crate) struct Http {
     conversation: http::Conversation,
     /// On a `--decode-as` port: what is not HTTP is WebSocket.
     decode_as: bool,
@@ -16,7 +16,7 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(decode_as: bool) -> Http {
+    pub(crate) fn new(decode_as: bool) -> Http {
         Http {
             conversation: http::Conversation::default(),
             decode_as,

@@ -15,7 +15,7 @@ use crate::vocab::{ConnId, PacketNo, Timestamp};
 use crate::ws;
 
 /// A protocol layer of one connection: bytes of each direction in order, gaps, the end.
-pub trait Layer {
+pub(crate) trait Layer {
     /// The next bytes that `dir` sent.
     fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>);
     /// `len` bytes that `dir` sent are not in the capture.
@@ -28,14 +28,14 @@ pub trait Layer {
 }
 
 /// What a layer can reach while it handles bytes of one connection.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The packet the bytes came in.
-    pub ts: Timestamp,
-    pub packet: PacketNo,
+    pub(crate) ts: Timestamp,
+    pub(crate) packet: PacketNo,
     /// The connection's endpoints, indexed by direction: `ends[Dir::AtoB]` sends `AtoB`.
-    pub ends: [SocketAddr; 2],
-    pub out: &'a mut Vec<Event>,
-    pub shared: &'a mut Shared,
+    pub(crate) ends: [SocketAddr; 2],
+    pub(crate) out: &'a mut Vec<Event>,
+    pub(crate) shared: &'a mut Shared,
     pub(super) next: Next,
 }
 
@@ -50,16 +50,16 @@ pub(super) enum Next {
 
 impl Context<'_> {
     /// From the next bytes on, `layer` gets this connection's bytes instead of the caller.
-    pub fn hand_over(&mut self, layer: Box<dyn Layer>) {
+    pub(crate) fn hand_over(&mut self, layer: Box<dyn Layer>) {
         self.next = Next::HandOver(layer);
     }
 
     /// Nothing more to decode on this connection.
-    pub fn ignore(&mut self) {
+    pub(crate) fn ignore(&mut self) {
         self.next = Next::Ignore;
     }
 
-    pub fn stamp(&self) -> ws::Stamp {
+    pub(crate) fn stamp(&self) -> ws::Stamp {
         ws::Stamp {
             ts: self.ts,
             packet: self.packet,
@@ -67,7 +67,7 @@ impl Context<'_> {
     }
 
     /// An anomaly in the bytes that `dir` sent, at `offset` in its stream.
-    pub fn anomaly(&mut self, layer: model::Layer, dir: Dir, offset: u64, reason: String) {
+    pub(crate) fn anomaly(&mut self, layer: model::Layer, dir: Dir, offset: u64, reason: String) {
         self.out.push(Event::Anomaly(model::Anomaly {
             ts: self.ts,
             packet: self.packet,
@@ -81,20 +81,20 @@ impl Context<'_> {
 
 /// What all connections share: their numbering, buffers, limits and counters.
 #[derive(Default)]
-pub struct Shared {
+pub(crate) struct Shared {
     /// WebSocket connections announced so far: the number of the next one.
-    pub next_conn: u32,
-    pub ws_limits: ws::Limits,
+    pub(crate) next_conn: u32,
+    pub(crate) ws_limits: ws::Limits,
     /// Buffers of events handed back, shared by all connections.
-    pub buffers: ws::Buffers,
+    pub(crate) buffers: ws::Buffers,
     /// A connection's frames and messages as they are decoded, before they become events.
-    pub ws_out: Vec<ws::Output>,
-    pub stats: Stats,
+    pub(crate) ws_out: Vec<ws::Output>,
+    pub(crate) stats: Stats,
 }
 
 impl Shared {
     /// The next connection number.
-    pub fn conn(&mut self) -> ConnId {
+    pub(crate) fn conn(&mut self) -> ConnId {
         let id = ConnId(self.next_conn);
         self.next_conn += 1;
         id
@@ -104,10 +104,10 @@ impl Shared {
 /// What did not become an event, so that nothing is dropped silently.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
-    pub packets: u64,
-    pub not_tcp: u64,
-    pub malformed: u64,
-    pub ip_fragments: u64,
+    pub(crate) packets: u64,
+    pub(crate) not_tcp: u64,
+    pub(crate) malformed: u64,
+    pub(crate) ip_fragments: u64,
     /// TCP connections that carried data which is neither HTTP nor a known WebSocket.
     pub other_flows: u64,
     /// Server-side ports of those connections (the lower port), for the `--decode-as` hint.
@@ -116,11 +116,11 @@ pub struct Stats {
     pub http_gaps: u64,
     /// HTTP conversations abandoned for another reason (a malformed head, an answer to no
     /// request …).
-    pub http_broken: u64,
+    pub(crate) http_broken: u64,
     /// Connection directions that ended inside a frame header (no frame to show for it).
     pub cut_headers: u64,
     /// Connections no longer followed because more than the live-connection limit were open.
-    pub evicted_for_flows: u64,
+    pub(crate) evicted_for_flows: u64,
     /// Connections no longer followed because the bytes held across connections passed
     /// [`crate::pipeline::Options::buffer_limit`].
     pub evicted_for_memory: u64,

@@ -5,13 +5,13 @@
 //!     http::Conversation ─101─▶ ws::Connection ─▶ model::Event ─▶ Consumer
 //! ```
 //!
-//! [`drive`] is the one packet loop. Each connection's bytes go to the [`Layer`] it is in
-//! ([`layer`]): HTTP until an upgrade, then WebSocket; a new protocol is one more layer. This
+//! `drive` is the one packet loop. Each connection's bytes go to the `Layer` it is in
+//! (`layer`): HTTP until an upgrade, then WebSocket; a new protocol is one more layer. This
 //! module only routes and stamps events with the packet they came from; packets whose headers
 //! cannot be read become [`model::Anomaly`] events, so nothing vanishes without a word.
 
 mod http;
-pub mod layer;
+pub(crate) mod layer;
 mod websocket;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,8 @@ use crate::tcp::{self, Close, FlowId};
 use crate::vocab::{PacketNo, Timestamp};
 use crate::ws;
 use layer::Next;
-pub use layer::{Context, Layer, Shared, Stats};
+pub use layer::Stats;
+pub(crate) use layer::{Context, Layer, Shared};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -42,7 +43,7 @@ pub struct Options {
 }
 
 /// 1 GiB: hundreds of connections each in the middle of a large frame.
-pub const DEFAULT_BUFFER_LIMIT: usize = 1 << 30;
+pub(crate) const DEFAULT_BUFFER_LIMIT: usize = 1 << 30;
 
 impl Default for Options {
     fn default() -> Self {
@@ -57,7 +58,7 @@ impl Default for Options {
 impl Stats {
     /// One sentence for each kind of traffic that produced no event, so that nothing is
     /// dropped silently.
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.other_flows > 0 {
             let ports: Vec<String> = self.other_ports.iter().map(u16::to_string).collect();
@@ -265,17 +266,10 @@ impl Pipeline {
         }
     }
 
-    fn ended(
-        self,
-        packets: u64,
-        first: Option<Timestamp>,
-        stopped: bool,
-        error: Option<capture::Error>,
-    ) -> Ended {
+    fn ended(self, packets: u64, first: Option<Timestamp>, error: Option<capture::Error>) -> Ended {
         Ended {
             packets,
             first,
-            stopped,
             error,
             stats: self.router.shared.stats,
         }
@@ -378,7 +372,7 @@ impl Router {
 }
 
 /// What the packet loop hands its events to: an output, the terminal UI's index, a test.
-pub trait Consumer {
+pub(crate) trait Consumer {
     type Error;
     /// The first packet's time: relative times count from it.
     fn start(&mut self, _first: Timestamp) -> Result<(), Self::Error> {
@@ -402,11 +396,9 @@ pub trait Consumer {
 /// How the packet loop ended.
 pub struct Ended {
     /// Packets read.
-    pub packets: u64,
+    pub(crate) packets: u64,
     /// The time of the first packet.
-    pub first: Option<Timestamp>,
-    /// The consumer asked to stop; connections still open were then not ended.
-    pub stopped: bool,
+    pub(crate) first: Option<Timestamp>,
     /// The error that ended the source (a file cut off inside a packet, a failed capture),
     /// after everything before it was decoded.
     pub error: Option<capture::Error>,
@@ -417,7 +409,7 @@ pub struct Ended {
 /// The one packet loop: every packet of `source` through a new [`Pipeline`] into `consumer`,
 /// until the source ends or fails, the consumer says stop, or `stop` is set (Ctrl-C). At the
 /// end of the source, connections still open end with `eof`.
-pub fn drive<C: Consumer>(
+pub(crate) fn drive<C: Consumer>(
     source: &mut dyn Source,
     options: Options,
     consumer: &mut C,
@@ -438,7 +430,7 @@ pub fn drive<C: Consumer>(
                 }
                 pipeline.packet(p.number, p.ts, p.data, &mut events);
                 if !consumer.take(&mut events, &mut pipeline)? {
-                    return Ok(pipeline.ended(packets, first, true, None));
+                    return Ok(pipeline.ended(packets, first, None));
                 }
                 false
             }
@@ -450,17 +442,17 @@ pub fn drive<C: Consumer>(
             }
         };
         if !consumer.tick(source, idle)? {
-            return Ok(pipeline.ended(packets, first, true, error));
+            return Ok(pipeline.ended(packets, first, error));
         }
     }
     pipeline.finish(&mut events);
     consumer.take(&mut events, &mut pipeline)?;
-    Ok(pipeline.ended(packets, first, false, error))
+    Ok(pipeline.ended(packets, first, error))
 }
 
 /// Keeps every event: for tests and tools that want a whole capture decoded at once.
 #[derive(Default)]
-pub struct Collect(pub Vec<Event>);
+pub(crate) struct Collect(pub(crate) Vec<Event>);
 
 impl Consumer for Collect {
     type Error = std::convert::Infallible;

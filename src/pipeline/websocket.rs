@@ -7,7 +7,7 @@ use crate::tcp::{Close, Dir};
 use crate::vocab::ConnId;
 use crate::ws;
 
-pub struct WebSocket {
+pub(crate) struct WebSocket {
     ws: ws::Connection,
     /// The connection event was written. Without a handshake it waits for the first frame,
     /// whose mask tells client from server.
@@ -16,7 +16,7 @@ pub struct WebSocket {
 
 impl WebSocket {
     /// After a handshake: `announced` with the connection number `ws` already carries.
-    pub fn upgraded(ws: ws::Connection) -> WebSocket {
+    pub(crate) fn upgraded(ws: ws::Connection) -> WebSocket {
         WebSocket {
             ws,
             announced: true,
@@ -26,7 +26,7 @@ impl WebSocket {
     /// Without a handshake: announced with the first frame, and only then numbered, so that a
     /// connection that never carries a frame takes no number. Until then its frames wait in
     /// `ws_out` under a stand-in number, and are renumbered when it is announced.
-    pub fn decode_as(cx: &Context<'_>) -> WebSocket {
+    pub(crate) fn decode_as(cx: &Context<'_>) -> WebSocket {
         WebSocket {
             ws: ws::Connection::new(ConnId(0), None, None, cx.shared.ws_limits),
             announced: false,
@@ -35,7 +35,7 @@ impl WebSocket {
 
     /// Each direction is picked up at an unknown place: framing is found again at the next
     /// plausible frame header.
-    pub fn lose_sync(&mut self) {
+    pub(crate) fn lose_sync(&mut self) {
         for dir in Dir::BOTH {
             self.ws.lose_sync(dir);
         }

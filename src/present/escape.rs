@@ -4,18 +4,18 @@
 /// Text from the wire, made safe for a terminal: control bytes (escape sequences included) and
 /// invalid UTF-8 are shown escaped, never sent raw. At most `max_chars` characters are written,
 /// then `…`.
-pub fn escape_text(bytes: &[u8], max_chars: usize, out: &mut String) {
+pub(crate) fn escape_text(bytes: &[u8], max_chars: usize, out: &mut String) {
     escape(bytes, max_chars, true, out)
 }
 
 /// As [`escape_text`], for text that is not written between quotes (the terminal UI's panes,
 /// teach mode's pages): quotes and backslashes stay as they are, control bytes are still escaped.
-pub fn escape_plain(bytes: &[u8], max_chars: usize, out: &mut String) {
+pub(crate) fn escape_plain(bytes: &[u8], max_chars: usize, out: &mut String) {
     escape(bytes, max_chars, false, out)
 }
 
 /// [`escape_plain`] into a new string.
-pub fn plain(bytes: &[u8], max_chars: usize) -> String {
+pub(crate) fn plain(bytes: &[u8], max_chars: usize) -> String {
     let mut s = String::new();
     escape_plain(bytes, max_chars, &mut s);
     s

@@ -4,7 +4,7 @@
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// A byte as a hex dump's character column shows it.
-pub fn printable(b: u8) -> char {
+pub(crate) fn printable(b: u8) -> char {
     if b.is_ascii_graphic() || b == b' ' {
         b as char
     } else {
@@ -14,7 +14,7 @@ pub fn printable(b: u8) -> char {
 
 /// Lowercase hex of the first `max_bytes` bytes, then `…` if there are more, written straight
 /// into `out` (no string per call: text output writes one per frame).
-pub fn compact(data: &[u8], max_bytes: usize, out: &mut String) {
+pub(crate) fn compact(data: &[u8], max_bytes: usize, out: &mut String) {
     for b in &data[..data.len().min(max_bytes)] {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xf)]));
@@ -25,7 +25,7 @@ pub fn compact(data: &[u8], max_bytes: usize, out: &mut String) {
 }
 
 /// Bytes in hex with a space between them: `16 f6 b8 52`.
-pub fn spaced(bytes: &[u8]) -> String {
+pub(crate) fn spaced(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
@@ -39,7 +39,7 @@ pub fn spaced(bytes: &[u8]) -> String {
 
 /// Hex digits of a dump's offsets: as wide as the largest one, so that columns line up past
 /// 64 KiB, and at least 4.
-pub fn offset_digits(len: usize) -> usize {
+pub(crate) fn offset_digits(len: usize) -> usize {
     ((usize::BITS - len.leading_zeros()).div_ceil(4) as usize).max(4)
 }
 
@@ -47,7 +47,7 @@ pub fn offset_digits(len: usize) -> usize {
 /// 16 gets a gap after 8), then the same bytes as characters. The line is handed out in pieces,
 /// each with the index in `bytes` of the byte it shows (none for offsets and spacing), so that a
 /// screen can style each byte.
-pub fn dump_line(
+pub(crate) fn dump_line(
     bytes: &[u8],
     start: usize,
     per_line: usize,
@@ -77,7 +77,7 @@ pub fn dump_line(
 }
 
 /// A whole dump, 16 bytes a line.
-pub fn dump(bytes: &[u8]) -> Vec<String> {
+pub(crate) fn dump(bytes: &[u8]) -> Vec<String> {
     (0..bytes.len())
         .step_by(16)
         .map(|start| {

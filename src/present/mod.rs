@@ -5,11 +5,11 @@
 //! Never: chooses what is shown or where, reads the index, or knows the terminal, files, colours
 //! or styles: those are each output's own.
 
-pub mod escape;
-pub mod hex;
-pub mod payload;
-pub mod preview;
-pub mod time;
-pub mod words;
+pub(crate) mod escape;
+pub(crate) mod hex;
+pub(crate) mod payload;
+pub(crate) mod preview;
+pub(crate) mod time;
+pub(crate) mod words;
 
-pub use escape::{escape_plain, escape_text};
+pub(crate) use escape::{escape_plain, escape_text};

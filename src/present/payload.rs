@@ -6,7 +6,7 @@ use super::hex;
 
 /// Payload as lines for reading. Bytes that are not text are shown as a hex dump, so nothing
 /// from the wire reaches the terminal raw.
-pub fn lines(data: &[u8], text: bool) -> Vec<String> {
+pub(crate) fn lines(data: &[u8], text: bool) -> Vec<String> {
     if data.is_empty() {
         return vec!["(empty payload)".to_owned()];
     }

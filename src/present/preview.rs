@@ -9,25 +9,25 @@ use crate::vocab::Opcode;
 
 /// How much of a payload a preview shows, and whether text goes between quotes.
 #[derive(Clone, Copy, Debug)]
-pub struct Room {
+pub(crate) struct Room {
     /// Characters of text (and of a close reason).
-    pub chars: usize,
+    pub(crate) chars: usize,
     /// Bytes of binary data, in hex.
-    pub hex_bytes: usize,
+    pub(crate) hex_bytes: usize,
     /// Text between quotes, with quotes and backslashes in it escaped.
-    pub quoted: bool,
+    pub(crate) quoted: bool,
 }
 
 impl Room {
     /// A line of text output among other columns.
-    pub const LINE: Room = Room {
+    pub(crate) const LINE: Room = Room {
         chars: 60,
         hex_bytes: 24,
         quoted: true,
     };
 
     /// The last column of the terminal UI's list, as wide as the screen.
-    pub const COLUMN: Room = Room {
+    pub(crate) const COLUMN: Room = Room {
         chars: 120,
         hex_bytes: 32,
         quoted: false,
@@ -43,7 +43,7 @@ impl Room {
 }
 
 /// A one-line preview of a payload sent with `opcode`, appended to `out`.
-pub fn preview(opcode: Opcode, data: &[u8], room: Room, out: &mut String) {
+pub(crate) fn preview(opcode: Opcode, data: &[u8], room: Room, out: &mut String) {
     use std::fmt::Write;
     match opcode {
         Opcode::Close => match data {
@@ -75,13 +75,13 @@ pub fn preview(opcode: Opcode, data: &[u8], room: Room, out: &mut String) {
 
 /// What stands for a compressed payload that is not inflated on its own (a message's later
 /// fragment, or a frame of a message not complete).
-pub fn compressed(bytes: usize, out: &mut String) {
+pub(crate) fn compressed(bytes: usize, out: &mut String) {
     use std::fmt::Write;
     let _ = write!(out, "[compressed, {bytes} bytes]");
 }
 
 /// What stands for bytes the capture lost.
-pub fn gap(bytes: u64, out: &mut String) {
+pub(crate) fn gap(bytes: u64, out: &mut String) {
     use std::fmt::Write;
     let _ = write!(out, "GAP: {bytes} bytes missing from the capture");
 }

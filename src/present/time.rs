@@ -3,7 +3,7 @@
 use crate::vocab::Timestamp;
 
 /// `2026-11-24 18:11:12.154697 UTC`, at the capture's precision.
-pub fn utc(ts: Timestamp) -> String {
+pub(crate) fn utc(ts: Timestamp) -> String {
     let days = ts.secs.div_euclid(86_400);
     let secs = ts.secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -23,7 +23,7 @@ pub fn utc(ts: Timestamp) -> String {
 }
 
 /// Clock time of day only, for the list's absolute time column.
-pub fn time_of_day(ts: Timestamp) -> String {
+pub(crate) fn time_of_day(ts: Timestamp) -> String {
     let secs = ts.secs.rem_euclid(86_400);
     let digits = usize::from(ts.digits.min(6));
     let frac = ts.nanos / 10u32.pow(9 - digits as u32);

@@ -8,7 +8,7 @@ use crate::vocab::Side;
 use crate::ws::close_code_meaning;
 
 /// Who sent something, and to whom: `client → server`.
-pub fn direction(from: Side) -> &'static str {
+pub(crate) fn direction(from: Side) -> &'static str {
     match from {
         Side::Client => "client → server",
         Side::Server => "server → client",
@@ -17,7 +17,7 @@ pub fn direction(from: Side) -> &'static str {
 
 /// The sender as an arrow in 8 columns, for a column of a list: the client sends to the right,
 /// `client →` and `← server`.
-pub fn arrow(from: Side) -> &'static str {
+pub(crate) fn arrow(from: Side) -> &'static str {
     match from {
         Side::Client => "client →",
         Side::Server => "← server",
@@ -26,7 +26,7 @@ pub fn arrow(from: Side) -> &'static str {
 
 /// A close code and what it means, `1000 (normal closure)`; written without a string of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CloseCode(pub u16);
+pub(crate) struct CloseCode(pub(crate) u16);
 
 impl fmt::Display for CloseCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -36,7 +36,7 @@ impl fmt::Display for CloseCode {
 
 /// How a connection stands: open, closed, reset or still open at the end of the capture, and
 /// the first close frame (its code and who sent it), e.g. `closed, close 1000 by client`.
-pub fn connection_state(close: Option<(Option<u16>, Side)>, end: Option<EndHow>) -> String {
+pub(crate) fn connection_state(close: Option<(Option<u16>, Side)>, end: Option<EndHow>) -> String {
     let close = match close {
         Some((Some(code), side)) => format!("close {code} by {}", side.name()),
         Some((None, side)) => format!("close by {}", side.name()),

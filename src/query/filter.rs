@@ -22,33 +22,33 @@ use crate::vocab::{ConnId, Opcode, Side};
 use crate::ws::{Problem, Problems};
 
 /// What a filter looks at, the same for a frame, a message and a gap.
-pub struct Subject<'a> {
-    pub conn: ConnId,
-    pub from: Side,
+pub(crate) struct Subject<'a> {
+    pub(crate) conn: ConnId,
+    pub(crate) from: Side,
     /// `None` for a gap.
-    pub opcode: Option<Opcode>,
-    pub len: u64,
+    pub(crate) opcode: Option<Opcode>,
+    pub(crate) len: u64,
     /// The bytes to search: a frame's unmasked payload, or its message's inflated data when
     /// compressed; a message's final data. Read only when the filter looks at them (see
     /// [`Filter::needs_data`]); empty otherwise.
-    pub data: std::borrow::Cow<'a, [u8]>,
+    pub(crate) data: std::borrow::Cow<'a, [u8]>,
     /// Which of the filter's text patterns the payload holds (bit k for
     /// `Filter::patterns()[k]`), when that was worked out beforehand; `data` is not looked at
     /// then.
-    pub matched: Option<Matched>,
-    pub problems: Problems,
-    pub gap: bool,
-    pub fin: bool,
-    pub masked: bool,
-    pub rsv1: bool,
-    pub compressed: bool,
-    pub fragmented: bool,
+    pub(crate) matched: Option<Matched>,
+    pub(crate) problems: Problems,
+    pub(crate) gap: bool,
+    pub(crate) fin: bool,
+    pub(crate) masked: bool,
+    pub(crate) rsv1: bool,
+    pub(crate) compressed: bool,
+    pub(crate) fragmented: bool,
 }
 
 /// Cloned for each thread that filters: a regular expression is fastest on the thread that
 /// owns its scratch space.
 #[derive(Debug, Clone)]
-pub struct Filter {
+pub(crate) struct Filter {
     expr: Expr,
     /// The text conditions (`contains`, `~`), in the order written; `Expr::Matches` indexes them.
     patterns: Vec<Regex>,
@@ -57,16 +57,16 @@ pub struct Filter {
 /// Which of a filter's text conditions a payload holds: bit k for the k-th. Kept for every
 /// frame and message once worked out, so small: alternatives beyond this many fit in one
 /// regular expression (`text ~ "a|b|c"`).
-pub type Matched = u16;
+pub(crate) type Matched = u16;
 
 /// Text conditions one filter may hold: one bit each in [`Matched`].
-pub const MAX_PATTERNS: usize = Matched::BITS as usize;
+pub(crate) const MAX_PATTERNS: usize = Matched::BITS as usize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     /// Character position in the expression.
-    pub at: usize,
-    pub message: String,
+    pub(crate) at: usize,
+    pub(crate) message: String,
 }
 
 impl std::fmt::Display for Error {
@@ -133,7 +133,7 @@ impl Cmp {
 }
 
 impl Filter {
-    pub fn parse(text: &str) -> Result<Filter, Error> {
+    pub(crate) fn parse(text: &str) -> Result<Filter, Error> {
         let tokens = lex(text)?;
         let mut p = Parser {
             tokens,
@@ -154,18 +154,18 @@ impl Filter {
         })
     }
 
-    pub fn matches(&self, s: &Subject<'_>) -> bool {
+    pub(crate) fn matches(&self, s: &Subject<'_>) -> bool {
         self.eval(&self.expr, s)
     }
 
     /// The text conditions (`contains`, `~`) in the order written: what [`Subject::matched`]
     /// answers for.
-    pub fn patterns(&self) -> &[Regex] {
+    pub(crate) fn patterns(&self) -> &[Regex] {
         &self.patterns
     }
 
     /// Whether the filter reads payload bytes (which are read back from disk, so only then).
-    pub fn needs_data(&self) -> bool {
+    pub(crate) fn needs_data(&self) -> bool {
         !self.patterns.is_empty()
     }
 
@@ -202,7 +202,7 @@ impl Filter {
 }
 
 /// For each pattern, in order, whether `data` holds it: bit k for pattern k.
-pub fn matched(patterns: &[Regex], data: &[u8]) -> Matched {
+pub(crate) fn matched(patterns: &[Regex], data: &[u8]) -> Matched {
     patterns.iter().enumerate().fold(0, |bits, (k, re)| {
         bits | Matched::from(re.is_match(data)) << k
     })
@@ -211,7 +211,7 @@ pub fn matched(patterns: &[Regex], data: &[u8]) -> Matched {
 /// A case-insensitive search for `text` as it is, as a search box is expected to behave; a
 /// regular expression underneath, so that it runs at the regex crate's literal-search speed.
 /// `None` only for a text too long to compile.
-pub fn needle(text: &str) -> Option<Regex> {
+pub(crate) fn needle(text: &str) -> Option<Regex> {
     // The flag is written into the pattern, so that the pattern's text tells this search from
     // a case-sensitive regular expression of the same letters (results are kept by that text).
     regex::bytes::RegexBuilder::new(&format!("(?i){}", regex::escape(text)))

@@ -15,7 +15,7 @@ use super::filter::{self, Matched};
 use crate::index::{Span, Store, Unit};
 
 /// For each frame and each message, which patterns its payload holds: bit k for pattern k.
-pub struct Hits {
+pub(crate) struct Hits {
     key: String,
     patterns: Vec<Regex>,
     /// By index in the store; they cover its first frames (messages), more as they arrive.
@@ -24,23 +24,23 @@ pub struct Hits {
 }
 
 /// The payloads whose answers are not known yet: frames (or messages) `from..to`.
-pub struct Missing {
+pub(crate) struct Missing {
     from: u32,
     to: u32,
     /// Their payload bytes, about: what the store holds, in proportion.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
 }
 
 impl Missing {
     /// How much work they are, in bytes read: each payload costs about as much again as 128
     /// bytes to find and test (1.1 million payloads of 143 MB: 40 ms; 290,000 of 981 MB: 95 ms).
-    pub fn work(&self) -> u64 {
+    pub(crate) fn work(&self) -> u64 {
         self.bytes + u64::from(self.to - self.from) * 128
     }
 }
 
 /// Answers being worked out on threads of their own. Dropping it stops them.
-pub struct Pending {
+pub(crate) struct Pending {
     key: String,
     unit: Unit,
     from: u32,
@@ -60,7 +60,7 @@ impl Hits {
     }
 
     /// The answers in `kept` if they are for these patterns, else none yet.
-    pub fn reuse(kept: Option<Hits>, patterns: &[Regex]) -> Hits {
+    pub(crate) fn reuse(kept: Option<Hits>, patterns: &[Regex]) -> Hits {
         match kept {
             Some(h) if h.key == Hits::key_of(patterns) => h,
             _ => Hits::new(patterns.to_vec()),
@@ -68,7 +68,7 @@ impl Hits {
     }
 
     /// What answers are kept by: the patterns' own text, flags included.
-    pub fn key_of(patterns: &[Regex]) -> String {
+    pub(crate) fn key_of(patterns: &[Regex]) -> String {
         patterns
             .iter()
             .map(Regex::as_str)
@@ -76,12 +76,12 @@ impl Hits {
             .join("\0")
     }
 
-    pub fn key(&self) -> &str {
+    pub(crate) fn key(&self) -> &str {
         &self.key
     }
 
     /// The answers known for frames (or messages), by index in the store.
-    pub fn of(&self, unit: Unit) -> &[Matched] {
+    pub(crate) fn of(&self, unit: Unit) -> &[Matched] {
         match unit {
             Unit::Frames => &self.frames,
             Unit::Messages => &self.messages,
@@ -96,7 +96,7 @@ impl Hits {
     }
 
     /// What is still to be worked out for `unit`.
-    pub fn missing(&self, store: &Store, unit: Unit) -> Missing {
+    pub(crate) fn missing(&self, store: &Store, unit: Unit) -> Missing {
         let (count, bytes) = match unit {
             Unit::Frames => (store.frames.len(), store.payload_bytes),
             Unit::Messages => (store.message_count(), store.message_bytes),
@@ -111,7 +111,7 @@ impl Hits {
     }
 
     /// Works out what is missing here and now.
-    pub fn fill(&mut self, store: &Store, unit: Unit, missing: Missing) {
+    pub(crate) fn fill(&mut self, store: &Store, unit: Unit, missing: Missing) {
         let found = store.spill.scan(
             (missing.to - missing.from) as usize,
             |i| span_of(store, unit, missing.from + i as u32),
@@ -124,7 +124,7 @@ impl Hits {
 
     /// Starts working out what is missing on threads of their own; `None` if no thread can be
     /// started.
-    pub fn start(&self, store: &Store, unit: Unit, missing: Missing) -> Option<Pending> {
+    pub(crate) fn start(&self, store: &Store, unit: Unit, missing: Missing) -> Option<Pending> {
         // The thread cannot look at the store, which goes on growing: it gets where the
         // payloads are.
         let spans: Vec<Span> = (missing.from..missing.to)
@@ -168,7 +168,7 @@ impl Hits {
 
     /// Takes the answers of `pending` once they have come: `Ok(true)` then, `Ok(false)` while
     /// still at work, `Err` if the work failed.
-    pub fn take(&mut self, pending: &Pending) -> Result<bool, Failed> {
+    pub(crate) fn take(&mut self, pending: &Pending) -> Result<bool, Failed> {
         match pending.result.try_recv() {
             Ok(found) => {
                 if pending.key == self.key {
@@ -184,11 +184,11 @@ impl Hits {
 
 /// The work in the background ended without its answers (its thread panicked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Failed;
+pub(crate) struct Failed;
 
 impl Pending {
     /// The frames or messages it works on.
-    pub fn unit(&self) -> Unit {
+    pub(crate) fn unit(&self) -> Unit {
         self.unit
     }
 }

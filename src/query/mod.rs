@@ -6,11 +6,11 @@
 //! and messages hold which patterns, and a [`Stream`]: which events an output that writes them
 //! one at a time keeps. Never: draws, writes or formats anything, or changes the store.
 
-pub mod filter;
+pub(crate) mod filter;
 mod hits;
 mod stream;
 mod subject;
 
-pub use filter::{Filter, Matched, Subject};
-pub use hits::{Failed, Hits, Missing, Pending};
-pub use stream::Stream;
+pub(crate) use filter::{Filter, Matched, Subject};
+pub(crate) use hits::{Failed, Hits, Missing, Pending};
+pub(crate) use stream::Stream;

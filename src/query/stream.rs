@@ -22,7 +22,7 @@ use crate::vocab::{ConnId, Opcode, Side};
 const MAX_HELD: usize = 4096;
 
 /// A display filter applied to a stream of events.
-pub struct Stream {
+pub(crate) struct Stream {
     filter: Filter,
     context: bool,
     /// Events not handed on yet, in order; the first waits for its message.
@@ -48,7 +48,7 @@ struct Waiting {
 impl Stream {
     /// `context`: a row's `connection` event is handed on (kept) just before the first row
     /// of its connection that the filter keeps; otherwise only rows are.
-    pub fn new(filter: Filter, context: bool) -> Stream {
+    pub(crate) fn new(filter: Filter, context: bool) -> Stream {
         Stream {
             filter,
             context,
@@ -62,7 +62,7 @@ impl Stream {
 
     /// Takes the next event. What can be told now goes to `out`, in order, each with whether
     /// to write it (the others are handed on too, so that their buffers can be reused).
-    pub fn push(&mut self, ev: Event, out: &mut Vec<(Event, bool)>) {
+    pub(crate) fn push(&mut self, ev: Event, out: &mut Vec<(Event, bool)>) {
         let keep = match &ev {
             Event::Frame(f) => {
                 let h = &f.header;
@@ -144,7 +144,7 @@ impl Stream {
 
     /// The input ended: frames still waiting for their message (the capture stopped first)
     /// are judged on their own, and everything is handed on.
-    pub fn finish(&mut self, out: &mut Vec<(Event, bool)>) {
+    pub(crate) fn finish(&mut self, out: &mut Vec<(Event, bool)>) {
         self.judge_waiting();
         self.release(out);
     }

@@ -12,7 +12,7 @@ use crate::ws::{FrameHeader, Problems};
 
 impl<'a> Subject<'a> {
     /// Frame `i` of the store.
-    pub fn frame(store: &Store, i: u32) -> Subject<'a> {
+    pub(crate) fn frame(store: &Store, i: u32) -> Subject<'a> {
         let f = &store.frames[i as usize];
         let compressed_message = store.inflated_span(i).is_some();
         Subject::framed(f.conn, f.from, &f.header, f.problems, compressed_message)
@@ -21,7 +21,10 @@ impl<'a> Subject<'a> {
     /// A frame as decoded, with its bytes: its own payload, or, once `message` (the message it
     /// belongs to) is known and compressed, that message's inflated bytes, as the index reads
     /// them ([`Store::readable_span`]).
-    pub fn of_frame(f: &'a model::Frame, message: Option<&'a model::Message>) -> Subject<'a> {
+    pub(crate) fn of_frame(
+        f: &'a model::Frame,
+        message: Option<&'a model::Message>,
+    ) -> Subject<'a> {
         let inflated = message.filter(|m| m.compressed);
         let problems = f.problems.as_slice().into();
         Subject {
@@ -56,7 +59,7 @@ impl<'a> Subject<'a> {
     }
 
     /// Message `i` of the store.
-    pub fn message(store: &Store, i: u32) -> Subject<'a> {
+    pub(crate) fn message(store: &Store, i: u32) -> Subject<'a> {
         let m = store.message_meta(i);
         let masked = m
             .frames
@@ -76,7 +79,7 @@ impl<'a> Subject<'a> {
     }
 
     /// A message as decoded, with its final bytes. `masked`: whether its first frame was.
-    pub fn of_message(m: &'a model::Message, masked: bool) -> Subject<'a> {
+    pub(crate) fn of_message(m: &'a model::Message, masked: bool) -> Subject<'a> {
         let joined = Joined {
             conn: m.conn,
             from: m.from,
@@ -112,12 +115,12 @@ impl<'a> Subject<'a> {
     }
 
     /// Gap `i` of the store.
-    pub fn gap(store: &Store, i: u32) -> Subject<'a> {
+    pub(crate) fn gap(store: &Store, i: u32) -> Subject<'a> {
         Subject::of_gap(&store.gaps[i as usize])
     }
 
     /// A gap, as decoded or kept.
-    pub fn of_gap(g: &model::Gap) -> Subject<'a> {
+    pub(crate) fn of_gap(g: &model::Gap) -> Subject<'a> {
         Subject {
             conn: g.conn,
             from: g.from,

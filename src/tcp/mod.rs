@@ -2,7 +2,7 @@
 //! streams out.
 //!
 //! In: [`Segment`]s already parsed from IP/TCP headers, fed one at a time to
-//! [`Tracker::push`] in capture order, then [`Tracker::finish`] at the end of
+//! [`Tracker::push`] in capture order, then `Tracker::finish` at the end of
 //! the capture.
 //!
 //! Out: [`Event`]s through a callback. A flow is [`Event::Opened`] once; then
@@ -54,16 +54,16 @@ use foldhash::{HashMap, HashMapExt};
 use std::net::SocketAddr;
 
 /// Direction within a flow; `AtoB` runs from `a` to `b` of [`Event::Opened`].
-pub use crate::vocab::Dir;
+pub(crate) use crate::vocab::Dir;
 use assembler::{Piece, Stream, WINDOW};
 use order::{Order, Place};
-pub use seq::SeqNumber;
+pub(crate) use seq::SeqNumber;
 
 /// What reassembly takes in: the segments the link stage reads off packets.
 pub use crate::link::Segment;
 
 /// Flows are numbered from 0 in order of first appearance.
-pub type FlowId = u64;
+pub(crate) type FlowId = u64;
 
 /// How a flow ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub enum Close {
     /// End of capture, or the endpoints reused for a new connection.
     Eof,
     /// No longer followed, to stay within a bound: more live flows than [`Limits::max_flows`]
-    /// (the least recently active goes), or [`Tracker::evict`] asked for it.
+    /// (the least recently active goes), or `Tracker::evict` asked for it.
     Evicted,
 }
 
@@ -109,7 +109,7 @@ pub struct Limits {
     /// Live flows; a new flow beyond this evicts the least recently active.
     pub max_flows: usize,
     /// Out-of-order bytes buffered per direction of a flow.
-    pub max_buffered_per_dir: usize,
+    pub(crate) max_buffered_per_dir: usize,
 }
 
 impl Default for Limits {
@@ -313,7 +313,7 @@ impl Tracker {
     /// Stop delivering Data/Gap for this flow and free its buffers; keep a
     /// small entry so later segments of the flow are dropped cheaply; Closed
     /// is still delivered when it ends.
-    pub fn ignore(&mut self, flow: FlowId) {
+    pub(crate) fn ignore(&mut self, flow: FlowId) {
         let Some(key) = self.ids.get(&flow) else {
             return;
         };
@@ -328,7 +328,7 @@ impl Tracker {
 
     /// End of capture: for every live flow in FlowId order, deliver what is
     /// buffered (with Gap for holes), then Closed { how: Eof }.
-    pub fn finish(&mut self, out: &mut impl FnMut(Event<'_>)) {
+    pub(crate) fn finish(&mut self, out: &mut impl FnMut(Event<'_>)) {
         let mut ids: Vec<(FlowId, Key)> = self.ids.iter().map(|(&id, &k)| (id, k)).collect();
         ids.sort_unstable_by_key(|&(id, _)| id);
         for (_, key) in ids {
@@ -339,17 +339,18 @@ impl Tracker {
         self.tomb_order.clear();
     }
 
-    pub fn live_flows(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn live_flows(&self) -> usize {
         self.live.len()
     }
 
     /// Out-of-order bytes held across all flows.
-    pub fn buffered_bytes(&self) -> usize {
+    pub(crate) fn buffered_bytes(&self) -> usize {
         self.buffered
     }
 
     /// Out-of-order bytes held for one flow.
-    pub fn flow_buffered(&self, flow: FlowId) -> usize {
+    pub(crate) fn flow_buffered(&self, flow: FlowId) -> usize {
         self.ids
             .get(&flow)
             .and_then(|key| self.live.get(key))
@@ -359,7 +360,7 @@ impl Tracker {
     /// Stops following a live flow, to stay within a bound: what it holds is handed out
     /// (with gaps for holes), then `Closed { how: Evicted }`. What it sends later is dropped,
     /// as after a close, rather than taken for a new connection.
-    pub fn evict(&mut self, flow: FlowId, out: &mut impl FnMut(Event<'_>)) {
+    pub(crate) fn evict(&mut self, flow: FlowId, out: &mut impl FnMut(Event<'_>)) {
         let Some(key) = self.ids.get(&flow).copied() else {
             return;
         };

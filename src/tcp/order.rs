@@ -26,7 +26,7 @@ pub(super) struct Order<K> {
 }
 
 impl<K: Copy> Order<K> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Order {
             nodes: Vec::new(),
             head: NONE,
@@ -36,7 +36,7 @@ impl<K: Copy> Order<K> {
     }
 
     /// Puts `key` last, as the most recently active; returns its place.
-    pub fn push(&mut self, key: K) -> Place {
+    pub(crate) fn push(&mut self, key: K) -> Place {
         let node = Node {
             key,
             prev: NONE,
@@ -59,7 +59,7 @@ impl<K: Copy> Order<K> {
     }
 
     /// Moves the key at `at` last: it was just active.
-    pub fn touch(&mut self, at: Place) {
+    pub(crate) fn touch(&mut self, at: Place) {
         if at != self.tail {
             self.unlink(at);
             self.link_last(at);
@@ -67,7 +67,7 @@ impl<K: Copy> Order<K> {
     }
 
     /// Takes the key at `at` out; its place may be handed out again.
-    pub fn remove(&mut self, at: Place) {
+    pub(crate) fn remove(&mut self, at: Place) {
         if at >= self.nodes.len() {
             return;
         }
@@ -79,11 +79,11 @@ impl<K: Copy> Order<K> {
     }
 
     /// The least recently active key.
-    pub fn oldest(&self) -> Option<K> {
+    pub(crate) fn oldest(&self) -> Option<K> {
         self.nodes.get(self.head).map(|n| n.key)
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.nodes.clear();
         self.head = NONE;
         self.tail = NONE;
@@ -92,7 +92,7 @@ impl<K: Copy> Order<K> {
 
     /// Keys from least to most recently active.
     #[cfg(test)]
-    pub fn keys(&self) -> Vec<K> {
+    pub(crate) fn keys(&self) -> Vec<K> {
         let mut keys = Vec::new();
         let mut at = self.head;
         while let Some(n) = self.nodes.get(at) {

@@ -8,12 +8,12 @@ use std::ops::Add;
 
 /// A position in one direction's sequence space.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct SeqNumber(pub u32);
+pub(crate) struct SeqNumber(pub(crate) u32);
 
 impl SeqNumber {
     /// Signed distance from `other` to `self`, taking the shorter way round
     /// the circle: positive when `self` is ahead.
-    pub fn diff(self, other: SeqNumber) -> i32 {
+    pub(crate) fn diff(self, other: SeqNumber) -> i32 {
         // Reinterpreting the wrapped difference as signed is the whole point.
         self.0.wrapping_sub(other.0) as i32
     }

@@ -23,7 +23,7 @@ use crate::ws::{Field, LengthForm};
 /// How a line wants to be shown. Nothing relies on colour: headings are also upper-case or
 /// underlined in text, checks say "match" or "MISMATCH".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Look {
+pub(crate) enum Look {
     Plain,
     /// A heading or the key fact of the page.
     Strong,
@@ -36,14 +36,14 @@ pub enum Look {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Line {
-    pub look: Look,
-    pub text: String,
+pub(crate) struct Line {
+    pub(crate) look: Look,
+    pub(crate) text: String,
 }
 
-pub struct Page {
-    pub title: String,
-    pub lines: Vec<Line>,
+pub(crate) struct Page {
+    pub(crate) title: String,
+    pub(crate) lines: Vec<Line>,
 }
 
 impl Page {
@@ -68,14 +68,14 @@ impl Page {
 
 /// What is taught: a WebSocket connection, or an upgrade the server refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Conn(ConnId),
     /// An index into the store's rejected upgrades.
     Rejected(usize),
 }
 
 /// What `--teach` starts with: the first WebSocket connection, else the first refused upgrade.
-pub fn first_target(store: &Store) -> Option<Target> {
+pub(crate) fn first_target(store: &Store) -> Option<Target> {
     if !store.conns.is_empty() {
         Some(Target::Conn(ConnId(0)))
     } else if !store.rejected.is_empty() {
@@ -87,7 +87,7 @@ pub fn first_target(store: &Store) -> Option<Target> {
 
 /// What a step shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Topic {
+pub(crate) enum Topic {
     Request,
     Answer,
     /// A frame's header, bit by bit.
@@ -108,14 +108,14 @@ pub enum Topic {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Step {
-    pub topic: Topic,
+pub(crate) struct Step {
+    pub(crate) topic: Topic,
     /// The frame the step is about (an index into the store's frames), when it is about one.
-    pub frame: Option<u32>,
+    pub(crate) frame: Option<u32>,
 }
 
 /// The steps a connection can teach, in the order a talk would take them.
-pub fn steps(store: &Store, target: Target) -> Vec<Step> {
+pub(crate) fn steps(store: &Store, target: Target) -> Vec<Step> {
     let conn = match target {
         Target::Conn(c) => c,
         Target::Rejected(_) => {
@@ -169,7 +169,7 @@ pub fn steps(store: &Store, target: Target) -> Vec<Step> {
 }
 
 /// The page for a step; `frame` overrides the step's own frame (the teacher picked another).
-pub fn page(store: &Store, target: Target, step: Step, frame: Option<u32>) -> Page {
+pub(crate) fn page(store: &Store, target: Target, step: Step, frame: Option<u32>) -> Page {
     let frame = frame
         .or(step.frame)
         .filter(|i| (*i as usize) < store.frames.len())
@@ -425,7 +425,7 @@ fn rejected_answer(store: &Store, index: usize) -> Page {
 }
 
 /// The accept computation, step by step (RFC 6455 section 4.2.2).
-pub fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
+pub(crate) fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
     let key = key.trim();
     let joined = format!("{key}{GUID}");
     let digest = Sha1::digest(joined.as_bytes());
@@ -500,7 +500,7 @@ fn opcode_words(op: Opcode) -> String {
 
 /// The two first bytes in the RFC's diagram, filled with this frame's bits, and every field
 /// labelled with its value.
-pub fn bit_diagram(f: &Frame) -> Vec<Line> {
+pub(crate) fn bit_diagram(f: &Frame) -> Vec<Line> {
     let h = &f.header;
     let mut header = Vec::with_capacity(14);
     h.encode(&mut header);
@@ -652,7 +652,7 @@ fn length_page(f: &Frame) -> Page {
 
 /// One row per payload byte (up to `limit`): the byte on the wire, the key byte it meets, the
 /// XOR, and what comes out.
-pub fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
+pub(crate) fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
     let Some(key) = f.header.mask else {
         return vec![Line {
             look: Look::Quiet,
@@ -942,17 +942,17 @@ fn close_page(store: &Store, f: &Frame) -> Page {
 }
 
 /// Bytes of headers this connection used, against HTTP requests for the same messages.
-pub struct Cost {
-    pub frames: u64,
-    pub messages: u64,
-    pub frame_header_bytes: u64,
-    pub payload_bytes: u64,
+pub(crate) struct Cost {
+    pub(crate) frames: u64,
+    pub(crate) messages: u64,
+    pub(crate) frame_header_bytes: u64,
+    pub(crate) payload_bytes: u64,
     /// The size of this capture's own upgrade request head.
-    pub request_head: u64,
-    pub handshake_bytes: u64,
+    pub(crate) request_head: u64,
+    pub(crate) handshake_bytes: u64,
 }
 
-pub fn cost_of(store: &Store, conn: ConnId) -> Cost {
+pub(crate) fn cost_of(store: &Store, conn: ConnId) -> Cost {
     let mut c = Cost {
         frames: 0,
         messages: 0,
@@ -1071,7 +1071,7 @@ fn cost(store: &Store, conn: ConnId) -> Page {
 }
 
 /// The whole walk-through as plain text, for handouts and for scripts.
-pub fn print_all(
+pub(crate) fn print_all(
     store: &Store,
     target: Target,
     out: &mut impl std::io::Write,

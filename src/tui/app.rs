@@ -15,7 +15,6 @@ use crate::index::{Entry, Store, Unit};
 use crate::model::Event;
 use crate::query::Filter;
 use crate::teach::{self, Target};
-use crate::vocab::Side;
 
 use super::components::jobs::{Done, Jobs, Purpose};
 use super::components::list::Scope;
@@ -30,7 +29,7 @@ use super::screens::teach::{Ask, Teach};
 
 /// What the one-line prompt at the bottom asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Prompt {
+pub(crate) enum Prompt {
     Filter,
     Search,
 }
@@ -78,36 +77,36 @@ pub enum Action {
 
 pub struct App {
     pub store: Store,
-    pub source_name: String,
-    pub live: bool,
+    pub(crate) source_name: String,
+    pub(crate) live: bool,
     /// What the list shows: frames or messages.
-    pub mode: Unit,
+    pub(crate) mode: Unit,
     pub rows: Vec<Row>,
-    pub sel: usize,
-    pub filter: Option<Filter>,
-    pub filter_text: String,
-    pub search: String,
+    pub(crate) sel: usize,
+    pub(crate) filter: Option<Filter>,
+    pub(crate) filter_text: String,
+    pub(crate) search: String,
     /// The pane that takes the keys.
-    pub focus: Pane,
+    pub(crate) focus: Pane,
     /// The panes around the list.
-    pub browse: Browse,
+    pub(crate) browse: Browse,
     /// Answers kept for the search and the filter, and the job that works them out.
-    pub jobs: Jobs,
+    pub(crate) jobs: Jobs,
     /// The walk-through, when it is shown instead of the panes.
-    pub teach: Option<Teach>,
+    pub(crate) teach: Option<Teach>,
     /// Start the walk-through once the capture is loaded (`--teach`).
-    pub teach_on_load: bool,
+    pub(crate) teach_on_load: bool,
     /// What the decoding thread reported besides events.
-    pub status: Status,
+    pub(crate) status: Status,
     /// A one-off line for the status bar: a saved file, a bad filter, no search match.
-    pub message: Option<String>,
-    pub prompt: Option<(Prompt, String)>,
-    pub help: bool,
-    pub quit: bool,
+    pub(crate) message: Option<String>,
+    pub(crate) prompt: Option<(Prompt, String)>,
+    pub(crate) help: bool,
+    pub(crate) quit: bool,
     /// Where `s` saves payloads.
-    pub save_dir: PathBuf,
+    pub(crate) save_dir: PathBuf,
     /// The panes as the next draw shows them (see [`App::lay_out`]).
-    pub layout: Layout,
+    pub(crate) layout: Layout,
     /// What the selected row shows, once built.
     shown: Shown,
 }
@@ -140,8 +139,9 @@ impl App {
         }
     }
 
+    #[cfg(test)]
     /// Takes decoded events directly, their bytes kept in memory (tests, and small inputs).
-    pub fn feed_events(&mut self, events: Vec<Event>) {
+    pub(crate) fn feed_events(&mut self, events: Vec<Event>) {
         let entries = events
             .into_iter()
             .filter_map(|ev| self.store.entry(ev))
@@ -202,7 +202,7 @@ impl App {
 
     /// Rebuilds the list after the mode, connection or filter changed, keeping the selected
     /// row selected when it is still there.
-    pub fn rebuild(&mut self) {
+    pub(crate) fn rebuild(&mut self) {
         if let Some(f) = &self.filter {
             self.jobs.fill_filter(&self.store, f, self.mode);
         }
@@ -226,18 +226,18 @@ impl App {
     }
 
     /// The list's selected row.
-    pub fn selected(&self) -> Option<Row> {
+    pub(crate) fn selected(&self) -> Option<Row> {
         self.rows.get(self.sel).copied()
     }
 
     /// The details of the selected row, built once per selection (see [`App::lay_out`]).
-    pub fn details(&self) -> Option<Rc<Details>> {
+    pub(crate) fn details(&self) -> Option<Rc<Details>> {
         Some(self.shown.details(&self.store, self.selected()?))
     }
 
     /// The payload pane's lines for the selected row, built once per selection: JSON
     /// pretty-printed when it parses, text escaped line by line, anything else as hex.
-    pub fn payload_lines(&self) -> Rc<Vec<String>> {
+    pub(crate) fn payload_lines(&self) -> Rc<Vec<String>> {
         match self.selected() {
             Some(row) => self.shown.payload(&self.store, row),
             None => Rc::default(),
@@ -247,7 +247,7 @@ impl App {
     /// Lays the panes out on `screen`, scrolls each so that its selection shows, and builds
     /// what the selected row shows: the next draw then shows it as it is kept here. The event
     /// loop calls it before each draw; the walk-through keeps the panes where they were.
-    pub fn lay_out(&mut self, screen: Rect) {
+    pub(crate) fn lay_out(&mut self, screen: Rect) {
         if self.teach.is_some() {
             return;
         }
@@ -280,7 +280,7 @@ impl App {
     }
 
     /// Shows the walk-through of `target`.
-    pub fn start_teach(&mut self, target: Target) {
+    pub(crate) fn start_teach(&mut self, target: Target) {
         self.teach = Some(Teach::new(&self.store, target));
     }
 
@@ -335,7 +335,7 @@ impl App {
 
     /// Takes the answer of the job in the background, if it has come: the selection moves to
     /// the match, or the filter applies. Whether anything changed on screen.
-    pub fn poll_job(&mut self) -> bool {
+    pub(crate) fn poll_job(&mut self) -> bool {
         match self.jobs.poll() {
             None => return false,
             Some(Done::Failed(what)) => {
@@ -371,13 +371,14 @@ impl App {
         }
     }
 
+    #[cfg(test)]
     /// Who sent a row, as the list shows it.
-    pub fn side_of(&self, row: Row) -> Side {
+    pub(crate) fn side_of(&self, row: Row) -> crate::vocab::Side {
         row.side(&self.store)
     }
 
     /// Which fragment of its message a frame is, e.g. `2/3`; empty for a one-frame message.
-    pub fn fragment(&self, row: Row) -> String {
+    pub(crate) fn fragment(&self, row: Row) -> String {
         row.fragment(&self.store)
     }
 }

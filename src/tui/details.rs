@@ -16,32 +16,32 @@ use crate::ws::{Field as HeaderField, LengthForm};
 use crate::index::{Store, Unreadable};
 
 /// One line of the field tree.
-pub struct Field {
-    pub depth: u8,
-    pub text: String,
+pub(crate) struct Field {
+    pub(crate) depth: u8,
+    pub(crate) text: String,
     /// Bytes of [`Details::wire`] this field was read from.
-    pub bytes: Option<Range<usize>>,
+    pub(crate) bytes: Option<Range<usize>>,
     /// A problem line: drawn so that it stands out without colour too (it starts with `!`).
-    pub problem: bool,
+    pub(crate) problem: bool,
 }
 
 #[derive(Default)]
-pub struct Details {
-    pub fields: Vec<Field>,
+pub(crate) struct Details {
+    pub(crate) fields: Vec<Field>,
     /// The frame as it crossed the wire: header, then the masked payload. For a message, its
     /// final (joined, inflated) bytes.
-    pub wire: Vec<u8>,
+    pub(crate) wire: Vec<u8>,
     /// The same bytes with the payload unmasked (equal to `wire` when nothing is masked).
-    pub unmasked: Vec<u8>,
+    pub(crate) unmasked: Vec<u8>,
     /// Where the header ends in `wire` (0 for a message).
-    pub header_len: usize,
+    pub(crate) header_len: usize,
     /// Where a masked frame's masking key sits in `wire`.
-    pub mask_key: Option<Range<usize>>,
+    pub(crate) mask_key: Option<Range<usize>>,
     /// For a frame of a compressed message: the message's inflated bytes.
-    pub inflated: Option<Vec<u8>>,
+    pub(crate) inflated: Option<Vec<u8>>,
     /// Why bytes this row has are missing from `wire` or `inflated`: they could not be read
     /// back. Shown with the bytes, so that no one takes them for an empty payload.
-    pub unreadable: Option<String>,
+    pub(crate) unreadable: Option<String>,
 }
 
 impl Details {
@@ -113,7 +113,7 @@ fn bits(byte: u8, mask: u8) -> String {
 }
 
 /// `lost`: why the payload is not in `f`, if it could not be read back.
-pub fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) -> Details {
+pub(crate) fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) -> Details {
     let mut d = Details::default();
     let h = &f.header;
     h.encode(&mut d.wire);
@@ -259,7 +259,7 @@ pub fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadable>) ->
 }
 
 /// `lost`: why the bytes are not in `m`, if they could not be read back.
-pub fn message(m: &Message, lost: Option<&Unreadable>) -> Details {
+pub(crate) fn message(m: &Message, lost: Option<&Unreadable>) -> Details {
     let mut d = Details {
         wire: m.data.clone(),
         unmasked: m.data.clone(),
@@ -314,7 +314,7 @@ pub fn message(m: &Message, lost: Option<&Unreadable>) -> Details {
     d
 }
 
-pub fn gap(g: &Gap) -> Details {
+pub(crate) fn gap(g: &Gap) -> Details {
     let mut d = Details::default();
     d.line(
         0,

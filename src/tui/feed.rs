@@ -42,8 +42,8 @@ pub enum Feed {
 
 /// A running decoding thread. Dropping it stops the thread.
 pub struct Feeding {
-    pub name: String,
-    pub live: bool,
+    pub(crate) name: String,
+    pub(crate) live: bool,
     pub rx: Receiver<Feed>,
     /// Where the payloads the thread writes are read back from.
     pub spill: spill::Reader,
@@ -152,7 +152,7 @@ impl Decoder {
 /// Decodes `source` on a thread of its own, into the UI's entries. The source is opened by
 /// the caller, so that a bad file or interface is reported before the screen changes; `waker`
 /// makes a live source that waits for packets notice a request to stop.
-pub fn spawn(
+pub(crate) fn spawn(
     name: String,
     mut source: Box<dyn Source + Send>,
     waker: Option<capture::Waker>,
@@ -216,7 +216,7 @@ pub fn file(path: PathBuf, filter: Option<String>, options: Options) -> Result<F
 }
 
 /// Opens the interface and captures on a thread of its own.
-pub fn live(opts: LiveOptions, options: Options) -> Result<Feeding, Error> {
+pub(crate) fn live(opts: LiveOptions, options: Options) -> Result<Feeding, Error> {
     let mut live = capture::Live::open(&opts)?;
     let waker = live.waker();
     // libpcap in immediate mode does not return at its timeout while the interface is quiet:

@@ -10,27 +10,27 @@ use super::screens::browse::Pane;
 
 /// Where each pane goes; a pane not shown (zoom) has no height.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Areas {
-    pub conns: Rect,
-    pub list: Rect,
-    pub details: Rect,
-    pub right: Rect,
-    pub status: Rect,
+pub(crate) struct Areas {
+    pub(crate) conns: Rect,
+    pub(crate) list: Rect,
+    pub(crate) details: Rect,
+    pub(crate) right: Rect,
+    pub(crate) status: Rect,
 }
 
 /// The panes as last laid out, and the first row each shows: what mouse clicks and pages are
 /// measured by.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Layout {
-    pub areas: Areas,
-    pub conn_offset: usize,
-    pub list_offset: usize,
-    pub detail_offset: usize,
+pub(crate) struct Layout {
+    pub(crate) areas: Areas,
+    pub(crate) conn_offset: usize,
+    pub(crate) list_offset: usize,
+    pub(crate) detail_offset: usize,
 }
 
 /// The panes' places on `screen`: connections on top, the list, then the details beside the
 /// right pane, and the status bar; or only the focused pane, zoomed.
-pub fn areas(app: &App, screen: Rect) -> Areas {
+pub(crate) fn areas(app: &App, screen: Rect) -> Areas {
     let [main, status] = Split::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen);
     let mut areas = Areas {
         status,
@@ -66,13 +66,13 @@ pub fn areas(app: &App, screen: Rect) -> Areas {
 }
 
 /// What a pane shows inside its border.
-pub fn inner(area: Rect) -> Rect {
+pub(crate) fn inner(area: Rect) -> Rect {
     Block::bordered().inner(area)
 }
 
 /// The first row to show of `len`, `height` at a time, so that row `sel` shows: as close to
 /// `offset` (the first row shown before) as that allows.
-pub fn scroll_to(offset: usize, sel: usize, height: usize, len: usize) -> usize {
+pub(crate) fn scroll_to(offset: usize, sel: usize, height: usize, len: usize) -> usize {
     // Never leave empty rows at the bottom while there is more above.
     let mut o = offset.min(len.saturating_sub(height));
     if sel < o {

@@ -8,17 +8,17 @@
 //! mode (panics included).
 //!
 //! Keys become an [`app::Action`]; [`app::App::update`] hands it to the screen shown
-//! (`screens`), whose state is made of `components`; [`app::App::lay_out`] places the panes
+//! (`screens`), whose state is made of `components`; `app::App::lay_out` places the panes
 //! (`layout`) before each draw; `view` draws `&App` and changes nothing. `feed` is the decoding
 //! thread, `details` the field tree of a selected row.
 
 pub mod app;
-pub mod components;
-pub mod details;
+pub(crate) mod components;
+pub(crate) mod details;
 pub mod feed;
-pub mod layout;
-pub mod screens;
-pub mod view;
+pub(crate) mod layout;
+pub(crate) mod screens;
+pub(crate) mod view;
 
 #[cfg(test)]
 mod tests;
@@ -52,7 +52,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             Error::Capture(e) => e.exit_code(),
             _ => 1,
@@ -61,7 +61,7 @@ impl Error {
 }
 
 /// Runs the UI until the user quits. The capture keeps running while the UI is open.
-pub fn run(source: Feeding, teach: bool) -> Result<(), Error> {
+pub(crate) fn run(source: Feeding, teach: bool) -> Result<(), Error> {
     let mut app = App::new(source.name.clone(), source.live);
     app.store = crate::index::Store::reading(source.spill.clone());
     app.teach_on_load = teach;
@@ -141,7 +141,7 @@ pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(),
 }
 
 /// What a key or mouse event means in the current state.
-pub fn action_for(app: &App, ev: &TermEvent) -> Option<Action> {
+pub(crate) fn action_for(app: &App, ev: &TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => key_action(app, k),
         TermEvent::Mouse(m) => mouse_action(app, m),

@@ -28,7 +28,7 @@ pub struct Buffers {
 
 impl Buffers {
     /// An empty byte buffer, with the capacity of one used before when there is one.
-    pub fn bytes(&mut self) -> Vec<u8> {
+    pub(crate) fn bytes(&mut self) -> Vec<u8> {
         match self.bytes.pop() {
             Some(b) => {
                 self.bytes_total -= b.capacity();
@@ -39,12 +39,12 @@ impl Buffers {
     }
 
     /// An empty frame list.
-    pub fn list(&mut self) -> Vec<u64> {
+    pub(crate) fn list(&mut self) -> Vec<u64> {
         self.lists.pop().unwrap_or_default()
     }
 
     /// Takes a byte buffer back for reuse, or frees it when it is large or enough are kept.
-    pub fn put_bytes(&mut self, mut b: Vec<u8>) {
+    pub(crate) fn put_bytes(&mut self, mut b: Vec<u8>) {
         let cap = b.capacity();
         if cap == 0
             || cap > KEEP_CAPACITY
@@ -63,7 +63,7 @@ impl Buffers {
     }
 
     /// Takes a frame list back for reuse, or frees it when it is large or enough are kept.
-    pub fn put_list(&mut self, mut l: Vec<u64>) {
+    pub(crate) fn put_list(&mut self, mut l: Vec<u64>) {
         let cap = l.capacity();
         if cap == 0 || cap > KEEP_FRAMES || self.lists.len() >= KEEP_COUNT {
             return;

@@ -44,7 +44,7 @@ impl Params {
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Whole,
     /// Output stopped at the limit; the rest was inflated and thrown away so that the shared
     /// window stays right for the next message.
@@ -58,7 +58,7 @@ pub enum Outcome {
 /// Bytes a message may inflate to beyond the output limit, thrown away only to keep the
 /// window right. DEFLATE expands a thousandfold at most: without this bound a 16 MiB message
 /// would cost 16 GiB of inflating (seconds of CPU) for 32 KiB of window.
-pub const DISCARD_LIMIT: usize = 256 << 20;
+pub(crate) const DISCARD_LIMIT: usize = 256 << 20;
 
 /// Inflates the messages of one direction. With context takeover, the LZ77 window carries over
 /// from message to message, so every compressed message of the direction must pass through here
@@ -66,14 +66,14 @@ pub const DISCARD_LIMIT: usize = 256 << 20;
 ///
 /// The window size the peers negotiated needs no setting: a 32 KiB window (what this inflater
 /// always keeps) decodes any stream written with a smaller one.
-pub struct Inflater {
+pub(crate) struct Inflater {
     state: Decompress,
     takeover: bool,
     scratch: Box<[u8; 32 * 1024]>,
 }
 
 impl Inflater {
-    pub fn new(context_takeover: bool) -> Inflater {
+    pub(crate) fn new(context_takeover: bool) -> Inflater {
         Inflater {
             state: Decompress::new(false),
             takeover: context_takeover,
@@ -83,7 +83,7 @@ impl Inflater {
 
     /// Inflates one whole message into `out`, writing at most `limit` bytes and inflating
     /// at most `discard` more only to keep the window right.
-    pub fn inflate(
+    pub(crate) fn inflate(
         &mut self,
         compressed: &[u8],
         limit: usize,

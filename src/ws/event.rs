@@ -29,7 +29,7 @@ pub struct Frame {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub conn: ConnId,
-    pub ts: Timestamp,
+    pub(crate) ts: Timestamp,
     pub from: Side,
     pub opcode: Opcode,
     /// The `n` of each frame the message was made of.
@@ -38,7 +38,7 @@ pub struct Message {
     /// The message's final bytes: joined and inflated. For a close, its whole payload.
     pub data: Vec<u8>,
     /// Set when this is a text message and `data` is valid UTF-8.
-    pub text_valid: bool,
+    pub(crate) text_valid: bool,
     pub close_code: Option<u16>,
     pub close_reason: Option<String>,
     pub problems: Vec<Problem>,
@@ -46,7 +46,7 @@ pub struct Message {
 
 impl Message {
     /// The payload as text when it is a valid UTF-8 text message.
-    pub fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         if self.text_valid {
             std::str::from_utf8(&self.data).ok()
         } else {

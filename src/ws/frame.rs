@@ -15,7 +15,7 @@ pub enum LengthForm {
 
 impl LengthForm {
     /// Bytes of extended payload length after the first two bytes of the header.
-    pub fn extended_bytes(self) -> usize {
+    pub(crate) fn extended_bytes(self) -> usize {
         match self {
             LengthForm::Short => 0,
             LengthForm::Medium => 2,
@@ -34,7 +34,7 @@ impl LengthForm {
 
 /// A field of the frame header (RFC 6455 section 5.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Fin,
     Rsv1,
     Rsv2,
@@ -51,7 +51,7 @@ pub enum Field {
 
 impl Field {
     /// The name RFC 6455's diagram gives it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Field::Fin => "FIN",
             Field::Rsv1 => "RSV1",
@@ -69,10 +69,10 @@ impl Field {
 /// Where one field of a particular header sits: the bytes it occupies and, within a single
 /// byte, which bits (`0xff` for fields of whole bytes).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Span {
-    pub field: Field,
-    pub bytes: std::ops::Range<usize>,
-    pub bits: u8,
+pub(crate) struct Span {
+    pub(crate) field: Field,
+    pub(crate) bytes: std::ops::Range<usize>,
+    pub(crate) bits: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +129,7 @@ impl FrameHeader {
 
     /// The fields this header holds, in wire order, each with its bytes and bits: the one
     /// description of the layout that every view of a header reads.
-    pub fn layout(&self) -> Vec<Span> {
+    pub(crate) fn layout(&self) -> Vec<Span> {
         let one = |field, byte: usize, bits| Span {
             field,
             bytes: byte..byte + 1,
@@ -163,7 +163,7 @@ impl FrameHeader {
     }
 
     /// The bytes of `field` in this header, if it has it.
-    pub fn bytes_of(&self, field: Field) -> Option<std::ops::Range<usize>> {
+    pub(crate) fn bytes_of(&self, field: Field) -> Option<std::ops::Range<usize>> {
         self.layout()
             .into_iter()
             .find(|s| s.field == field)

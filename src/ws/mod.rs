@@ -19,8 +19,11 @@ mod reader;
 pub use buffers::Buffers;
 pub use deflate::Params as DeflateParams;
 pub use event::{Frame, Message};
-pub use frame::{Field, FrameHeader, LengthForm, Span, unmask};
-pub use problem::{Problem, Problems, close_code_allowed, close_code_meaning};
+pub(crate) use frame::Field;
+pub use frame::FrameHeader;
+pub use frame::{LengthForm, unmask};
+pub use problem::Problem;
+pub(crate) use problem::{Problems, close_code_allowed, close_code_meaning};
 
 use crate::vocab::{ConnId, Dir, Opcode, PacketNo};
 use crate::vocab::{Side, Timestamp};
@@ -125,7 +128,7 @@ impl Connection {
         }
     }
 
-    pub fn client(&self) -> Option<Dir> {
+    pub(crate) fn client(&self) -> Option<Dir> {
         self.client
     }
 
@@ -213,7 +216,7 @@ impl Connection {
 
     /// Bytes held while frames and messages are incomplete: payloads read so far, fragments
     /// joined so far.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.dirs
             .iter()
             .map(|d| {
@@ -227,14 +230,14 @@ impl Connection {
 
     /// Direction `dir` is picked up at an unknown place in its stream: its framing is found
     /// again at the next plausible frame header, and its compression history is unknown.
-    pub fn lose_sync(&mut self, dir: Dir) {
+    pub(crate) fn lose_sync(&mut self, dir: Dir) {
         let d = &mut self.dirs[dir];
         d.reader.lose_sync();
         d.history_lost = true;
     }
 
     /// Who sends on direction `dir` (the server until the client is known).
-    pub fn side(&self, dir: Dir) -> Side {
+    pub(crate) fn side(&self, dir: Dir) -> Side {
         match self.client {
             Some(c) if c == dir => Side::Client,
             _ => Side::Server,

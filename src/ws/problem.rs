@@ -50,7 +50,7 @@ pub enum Problem {
 
 impl Problem {
     /// Every problem, in the order of the README's table.
-    pub const ALL: [Problem; 23] = [
+    pub(crate) const ALL: [Problem; 23] = [
         Problem::UnmaskedClientFrame,
         Problem::MaskedServerFrame,
         Problem::FragmentedControlFrame,
@@ -77,12 +77,12 @@ impl Problem {
     ];
 
     /// The problem with this [`Problem::name`].
-    pub fn from_name(name: &str) -> Option<Problem> {
+    pub(crate) fn from_name(name: &str) -> Option<Problem> {
         Problem::ALL.into_iter().find(|p| p.name() == name)
     }
 
     /// Stable kebab-case name used in JSON output and filters.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Problem::UnmaskedClientFrame => "unmasked-client-frame",
             Problem::MaskedServerFrame => "masked-server-frame",
@@ -111,7 +111,7 @@ impl Problem {
     }
 
     /// One sentence for people, naming the rule.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Problem::UnmaskedClientFrame => {
                 "client frame not masked (RFC 6455 5.1: clients MUST mask)"
@@ -163,7 +163,7 @@ impl Problem {
 /// A set of problems in four bytes, for stores that keep millions of frames. Iterates in the
 /// order of [`Problem::ALL`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Problems(u32);
+pub(crate) struct Problems(u32);
 
 // One bit per problem.
 const _: () = assert!(Problem::ALL.len() <= 32);
@@ -174,23 +174,24 @@ impl Problems {
         1 << (p as u32)
     }
 
-    pub fn contains(self, p: Problem) -> bool {
+    pub(crate) fn contains(self, p: Problem) -> bool {
         self.0 & Problems::bit(p) != 0
     }
 
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
-    pub fn len(self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(self) -> usize {
         self.0.count_ones() as usize
     }
 
-    pub fn iter(self) -> impl Iterator<Item = Problem> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Problem> {
         Problem::ALL.into_iter().filter(move |p| self.contains(*p))
     }
 
-    pub fn to_vec(self) -> Vec<Problem> {
+    pub(crate) fn to_vec(self) -> Vec<Problem> {
         self.iter().collect()
     }
 }
@@ -214,12 +215,12 @@ impl fmt::Display for Problem {
 }
 
 /// RFC 6455 7.4: which close codes may appear in a close frame.
-pub fn close_code_allowed(code: u16) -> bool {
+pub(crate) fn close_code_allowed(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 /// What a close code means, for people.
-pub fn close_code_meaning(code: u16) -> &'static str {
+pub(crate) fn close_code_meaning(code: u16) -> &'static str {
     match code {
         1000 => "normal closure",
         1001 => "going away",

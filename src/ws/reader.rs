@@ -7,19 +7,19 @@ use crate::vocab::{Opcode, PacketNo};
 
 /// A frame as cut from the stream, before the connection judges it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct RawFrame {
-    pub header: FrameHeader,
+pub(crate) struct RawFrame {
+    pub(crate) header: FrameHeader,
     /// Unmasked payload bytes that are present, in order; at most the keep limit.
-    pub payload: Vec<u8>,
+    pub(crate) payload: Vec<u8>,
     /// Payload bytes that were not in the capture.
-    pub missing: u64,
+    pub(crate) missing: u64,
     /// The payload was over the keep limit.
-    pub cut: bool,
+    pub(crate) cut: bool,
     /// The capture ended inside this frame.
-    pub truncated: bool,
+    pub(crate) truncated: bool,
     /// This frame was found by guessing after framing was lost.
-    pub resynchronized: bool,
-    pub packets: (PacketNo, PacketNo),
+    pub(crate) resynchronized: bool,
+    pub(crate) packets: (PacketNo, PacketNo),
 }
 
 struct Partial {
@@ -35,13 +35,13 @@ struct Partial {
 
 /// What a plausible frame header must look like to pick framing up again after a gap.
 #[derive(Clone, Copy, Debug)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// `Some(true)` when this direction is the client's (frames masked).
-    pub masked: Option<bool>,
-    pub rsv1_allowed: bool,
+    pub(crate) masked: Option<bool>,
+    pub(crate) rsv1_allowed: bool,
 }
 
-pub struct Reader {
+pub(crate) struct Reader {
     head: [u8; 14],
     head_len: usize,
     head_packet: PacketNo,
@@ -52,7 +52,7 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn new(keep_limit: usize) -> Reader {
+    pub(crate) fn new(keep_limit: usize) -> Reader {
         Reader {
             head: [0; 14],
             head_len: 0,
@@ -65,7 +65,7 @@ impl Reader {
 
     /// Feeds the next bytes of the stream, which arrived in capture packet `packet`. Payloads
     /// go into buffers taken from `bufs`.
-    pub fn feed(
+    pub(crate) fn feed(
         &mut self,
         mut bytes: &[u8],
         packet: PacketNo,
@@ -147,7 +147,7 @@ impl Reader {
     }
 
     /// `len` bytes of the stream are missing.
-    pub fn gap(&mut self, len: u64, packet: PacketNo, out: &mut impl FnMut(RawFrame)) {
+    pub(crate) fn gap(&mut self, len: u64, packet: PacketNo, out: &mut impl FnMut(RawFrame)) {
         if !self.in_sync || len == 0 {
             return;
         }
@@ -174,13 +174,13 @@ impl Reader {
     }
 
     /// Bytes held for the frame being read: its payload so far and a header's first bytes.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.current.as_ref().map_or(0, |p| p.payload.len()) + self.head_len
     }
 
     /// Where frames start is unknown from here on (the stream is picked up in the middle):
     /// framing is found again at the next plausible header that starts a piece of the stream.
-    pub fn lose_sync(&mut self) {
+    pub(crate) fn lose_sync(&mut self) {
         if self.current.is_none() {
             self.head_len = 0;
             self.in_sync = false;
@@ -189,7 +189,7 @@ impl Reader {
 
     /// The stream ended: a frame still open is handed out as truncated. Returns the number of
     /// bytes of a frame header that never completed.
-    pub fn finish(&mut self, packet: PacketNo, out: &mut impl FnMut(RawFrame)) -> usize {
+    pub(crate) fn finish(&mut self, packet: PacketNo, out: &mut impl FnMut(RawFrame)) -> usize {
         if self.current.is_some() {
             self.complete(packet, true, out);
         }

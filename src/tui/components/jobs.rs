@@ -15,7 +15,7 @@ struct Job {
 }
 
 /// What a job in the background is for.
-pub enum Purpose {
+pub(crate) enum Purpose {
     /// Move to the next (or previous) match.
     Search { text: String, forward: bool },
     /// Apply the filter.
@@ -23,7 +23,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Purpose::Search { .. } => "search",
             Purpose::Filter { .. } => "filter",
@@ -32,7 +32,7 @@ impl Purpose {
 }
 
 /// What a job that ended brings.
-pub enum Done {
+pub(crate) enum Done {
     /// Its purpose, its answers kept, for frames or messages.
     Answered(Purpose, Unit),
     /// It failed; what it was (`search`, `filter`).
@@ -40,22 +40,22 @@ pub enum Done {
 }
 
 /// Whether work is done at once or went to the background.
-pub enum Start {
+pub(crate) enum Start {
     /// Little work: do it here.
     Now(Missing),
     /// At work in the background: what the status bar says meanwhile.
     Later(String),
 }
 
-pub struct Jobs {
+pub(crate) struct Jobs {
     /// Where the search text was found, kept while the search text stays the same.
-    pub search_hits: Option<Hits>,
+    pub(crate) search_hits: Option<Hits>,
     /// Where the filter's text conditions hold, kept while they stay the same.
-    pub filter_hits: Option<Hits>,
+    pub(crate) filter_hits: Option<Hits>,
     job: Option<Job>,
     /// A search or filter that is at least this much work (see [`Missing::work`]) runs in the
     /// background: about 50 ms of it on two cores.
-    pub background_from: u64,
+    pub(crate) background_from: u64,
 }
 
 impl Default for Jobs {
@@ -71,22 +71,22 @@ impl Default for Jobs {
 
 impl Jobs {
     /// Whether a search or filter is at work in the background.
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.job.is_some()
     }
 
     /// What the status bar says while a job is at work.
-    pub fn label(&self) -> Option<String> {
+    pub(crate) fn label(&self) -> Option<String> {
         self.job.as_ref().map(|j| j.label.clone())
     }
 
     /// Stops the job at work; what it was.
-    pub fn stop(&mut self) -> Option<&'static str> {
+    pub(crate) fn stop(&mut self) -> Option<&'static str> {
         self.job.take().map(|j| j.purpose.name())
     }
 
     /// Stops a filter still being worked out: one typed now takes its place.
-    pub fn stop_filter(&mut self) {
+    pub(crate) fn stop_filter(&mut self) {
         if matches!(&self.job, Some(j) if matches!(j.purpose, Purpose::Filter { .. })) {
             self.job = None;
         }
@@ -94,7 +94,7 @@ impl Jobs {
 
     /// Sends the answer of a search at work for `text` over `unit` the other way, if one is at
     /// work; whether there was one.
-    pub fn turn_search(&mut self, text: &str, unit: Unit, forward: bool) -> bool {
+    pub(crate) fn turn_search(&mut self, text: &str, unit: Unit, forward: bool) -> bool {
         if let Some(Job {
             purpose:
                 Purpose::Search {
@@ -115,7 +115,7 @@ impl Jobs {
 
     /// The filter's text conditions answered for every frame (or message) of `unit`, if they
     /// are kept for its patterns.
-    pub fn filter_answers(&self, filter: &Filter, unit: Unit) -> Option<&[Matched]> {
+    pub(crate) fn filter_answers(&self, filter: &Filter, unit: Unit) -> Option<&[Matched]> {
         self.filter_hits
             .as_ref()
             .filter(|h| h.key() == Hits::key_of(filter.patterns()))
@@ -124,7 +124,7 @@ impl Jobs {
 
     /// Makes sure the filter's text conditions are answered for every frame (or message),
     /// reading the payloads not seen yet.
-    pub fn fill_filter(&mut self, store: &Store, filter: &Filter, unit: Unit) {
+    pub(crate) fn fill_filter(&mut self, store: &Store, filter: &Filter, unit: Unit) {
         if !filter.needs_data() {
             return;
         }
@@ -137,7 +137,7 @@ impl Jobs {
     /// Starts working out `missing` in the background when it is a lot of payload bytes, and
     /// gives it back otherwise, to be worked out at once. Only one such job runs: a new one
     /// replaces the one before.
-    pub fn start(
+    pub(crate) fn start(
         &mut self,
         store: &Store,
         unit: Unit,
@@ -175,7 +175,7 @@ impl Jobs {
 
     /// Takes the answer of the job in the background, if it has come; `None` while it is at
     /// work, or when there is none.
-    pub fn poll(&mut self) -> Option<Done> {
+    pub(crate) fn poll(&mut self) -> Option<Done> {
         let job = self.job.as_ref()?;
         let hits = match job.purpose {
             Purpose::Search { .. } => self.search_hits.as_mut(),

@@ -8,16 +8,16 @@ use super::super::screens::browse::ConnRow;
 use super::row::Row;
 
 /// What narrows the list.
-pub struct Scope<'a> {
-    pub store: &'a Store,
-    pub unit: Unit,
-    pub conns: ConnRow,
-    pub filter: Option<&'a Filter>,
+pub(crate) struct Scope<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) unit: Unit,
+    pub(crate) conns: ConnRow,
+    pub(crate) filter: Option<&'a Filter>,
 }
 
 impl Scope<'_> {
     /// Whether a row belongs in the list: the unit, the selected connection, the filter.
-    pub fn wants(&self, row: Row) -> bool {
+    pub(crate) fn wants(&self, row: Row) -> bool {
         let kind_ok = matches!(
             (row, self.unit),
             (Row::Gap(_), _) | (Row::Frame(_), Unit::Frames) | (Row::Message(_), Unit::Messages)
@@ -35,7 +35,7 @@ impl Scope<'_> {
 
     /// The list's rows. The filter's text conditions are taken from `answers`, worked out
     /// beforehand for every frame (or message), rather than by reading payloads here.
-    pub fn rows(&self, answers: Option<&[Matched]>) -> Vec<Row> {
+    pub(crate) fn rows(&self, answers: Option<&[Matched]>) -> Vec<Row> {
         let store = self.store;
         let keep = self.matching(answers);
         let mut rows = Vec::new();

@@ -3,9 +3,9 @@
 //! selected row shows, what the decoding thread reported, saving a payload. The app and its
 //! screens put them together; none of them draws.
 
-pub mod jobs;
-pub mod list;
-pub mod row;
-pub mod save;
-pub mod shown;
-pub mod status;
+pub(crate) mod jobs;
+pub(crate) mod list;
+pub(crate) mod row;
+pub(crate) mod save;
+pub(crate) mod shown;
+pub(crate) mod status;

@@ -4,7 +4,7 @@
 use crate::index::{Store, Unit, Unreadable};
 use crate::present::preview::{self, Room, preview};
 use crate::query::Subject;
-use crate::vocab::{ConnId, Opcode, PacketNo, Side, Timestamp};
+use crate::vocab::{ConnId, Opcode, PacketNo, Timestamp};
 
 /// One row of the frame/message list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,7 +19,7 @@ const PREVIEW_BYTES: usize = 512;
 
 impl Row {
     /// Frame (or message) `i`.
-    pub fn of(unit: Unit, i: u32) -> Row {
+    pub(crate) fn of(unit: Unit, i: u32) -> Row {
         match unit {
             Unit::Frames => Row::Frame(i),
             Unit::Messages => Row::Message(i),
@@ -28,7 +28,7 @@ impl Row {
 
     /// What the filter and the list look at for a row. `with_data` reads the payload back
     /// (from the spill file): only the filter's payload conditions and search need it.
-    pub fn subject(self, store: &Store, with_data: bool) -> Subject<'static> {
+    pub(crate) fn subject(self, store: &Store, with_data: bool) -> Subject<'static> {
         let (mut subject, span) = match self {
             Row::Frame(i) => (Subject::frame(store, i), store.readable_span(i)),
             Row::Message(i) => (Subject::message(store, i), store.message_data(i)),
@@ -41,7 +41,7 @@ impl Row {
         subject
     }
 
-    pub fn ts(self, store: &Store) -> Timestamp {
+    pub(crate) fn ts(self, store: &Store) -> Timestamp {
         match self {
             Row::Frame(i) => store.frames[i as usize].ts,
             Row::Message(i) => store.message_meta(i).ts,
@@ -49,17 +49,18 @@ impl Row {
         }
     }
 
-    pub fn conn(self, store: &Store) -> ConnId {
+    pub(crate) fn conn(self, store: &Store) -> ConnId {
         self.subject(store, false).conn
     }
 
-    pub fn side(self, store: &Store) -> Side {
+    #[cfg(test)]
+    pub(crate) fn side(self, store: &Store) -> crate::vocab::Side {
         self.subject(store, false).from
     }
 
     /// The capture packet a row points at: where a frame or message completed, where a gap
     /// was noticed.
-    pub fn packet(self, store: &Store) -> PacketNo {
+    pub(crate) fn packet(self, store: &Store) -> PacketNo {
         match self {
             Row::Frame(fi) => store.frames[fi as usize].packets.1,
             Row::Message(mi) => {
@@ -76,7 +77,7 @@ impl Row {
     }
 
     /// Text of the row's preview column.
-    pub fn preview(self, store: &Store, out: &mut String) {
+    pub(crate) fn preview(self, store: &Store, out: &mut String) {
         match self {
             Row::Frame(i) => {
                 let s = store;
@@ -108,7 +109,7 @@ impl Row {
     }
 
     /// Which fragment of its message a frame is, e.g. `2/3`; empty for a one-frame message.
-    pub fn fragment(self, store: &Store) -> String {
+    pub(crate) fn fragment(self, store: &Store) -> String {
         let Row::Frame(i) = self else {
             return String::new();
         };
@@ -127,7 +128,7 @@ impl Row {
     /// The bytes the payload pane shows and `s` saves, and whether they are text: a frame's
     /// unmasked payload (inflated when its message was compressed), a message's final bytes.
     /// A gap has none; bytes that cannot be read back say why.
-    pub fn payload(self, store: &Store) -> Option<(Result<Vec<u8>, Unreadable>, bool)> {
+    pub(crate) fn payload(self, store: &Store) -> Option<(Result<Vec<u8>, Unreadable>, bool)> {
         match self {
             Row::Frame(i) => {
                 let f = &store.frames[i as usize];

@@ -9,7 +9,7 @@ use super::row::Row;
 
 /// Saves the payload of `row` to a new file in `dir`, never over an existing one; what to tell
 /// the user.
-pub fn save(dir: &Path, store: &Store, row: Option<Row>) -> String {
+pub(crate) fn save(dir: &Path, store: &Store, row: Option<Row>) -> String {
     let Some(row) = row else {
         return "nothing selected to save".into();
     };

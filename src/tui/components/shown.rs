@@ -11,7 +11,7 @@ use super::row::Row;
 
 /// The selected row's details and payload lines, once built.
 #[derive(Default)]
-pub struct Shown {
+pub(crate) struct Shown {
     details: Option<(Row, Rc<Details>)>,
     payload: Option<(Row, Rc<Vec<String>>)>,
 }
@@ -19,7 +19,7 @@ pub struct Shown {
 impl Shown {
     /// Builds what `row` shows that is not kept yet: its details if `details`, its payload
     /// lines if `payload`.
-    pub fn keep(&mut self, store: &Store, row: Row, details: bool, payload: bool) {
+    pub(crate) fn keep(&mut self, store: &Store, row: Row, details: bool, payload: bool) {
         if details && !matches!(&self.details, Some((r, _)) if *r == row) {
             self.details = Some((row, Rc::new(build_details(store, row))));
         }
@@ -29,7 +29,7 @@ impl Shown {
     }
 
     /// The details of `row`: kept, or else built for this once.
-    pub fn details(&self, store: &Store, row: Row) -> Rc<Details> {
+    pub(crate) fn details(&self, store: &Store, row: Row) -> Rc<Details> {
         match &self.details {
             Some((r, d)) if *r == row => d.clone(),
             _ => Rc::new(build_details(store, row)),
@@ -37,7 +37,7 @@ impl Shown {
     }
 
     /// The payload pane's lines for `row`: kept, or else built for this once.
-    pub fn payload(&self, store: &Store, row: Row) -> Rc<Vec<String>> {
+    pub(crate) fn payload(&self, store: &Store, row: Row) -> Rc<Vec<String>> {
         match &self.payload {
             Some((r, lines)) if *r == row => lines.clone(),
             _ => Rc::new(build_payload(store, row)),

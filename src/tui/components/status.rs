@@ -6,17 +6,17 @@ use std::time::Instant;
 
 use crate::capture::LiveStats;
 
-pub struct Status {
+pub(crate) struct Status {
     /// Bytes of the capture file read, of how many.
-    pub progress: Option<(u64, u64)>,
+    pub(crate) progress: Option<(u64, u64)>,
     /// The capture ended.
-    pub done: bool,
-    pub notes: Vec<String>,
+    pub(crate) done: bool,
+    pub(crate) notes: Vec<String>,
     /// What ended the capture early, if anything did.
-    pub error: Option<String>,
-    pub live_stats: Option<LiveStats>,
+    pub(crate) error: Option<String>,
+    pub(crate) live_stats: Option<LiveStats>,
     /// Frames per second over the last second, for a live capture.
-    pub rate: f64,
+    pub(crate) rate: f64,
     /// Since when frames are counted for the rate, and how many came.
     rate_window: (Instant, u64),
 }
@@ -37,12 +37,12 @@ impl Default for Status {
 
 impl Status {
     /// A frame arrived: it counts towards the rate.
-    pub fn count_frame(&mut self) {
+    pub(crate) fn count_frame(&mut self) {
         self.rate_window.1 += 1;
     }
 
     /// The kernel's counters came (about once a second): the rate is worked out again.
-    pub fn live(&mut self, stats: LiveStats) {
+    pub(crate) fn live(&mut self, stats: LiveStats) {
         let (since, frames) = self.rate_window;
         let secs = since.elapsed().as_secs_f64();
         if secs > 0.0 {

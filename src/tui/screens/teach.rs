@@ -7,18 +7,18 @@ use crate::teach::{self, Step, Target};
 use super::super::app::Action;
 
 /// The walk-through shown instead of the panes (`T`, or `--teach`).
-pub struct Teach {
-    pub target: Target,
-    pub steps: Vec<Step>,
-    pub step: usize,
+pub(crate) struct Teach {
+    pub(crate) target: Target,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) step: usize,
     /// The frame the teacher moved to with `[` `]`, instead of the step's own.
-    pub frame: Option<u32>,
-    pub scroll: usize,
+    pub(crate) frame: Option<u32>,
+    pub(crate) scroll: usize,
 }
 
 /// What a key in the walk-through asks of the rest of the app.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ask {
+pub(crate) enum Ask {
     Nothing,
     Quit,
     /// Back to browsing.
@@ -28,7 +28,7 @@ pub enum Ask {
 
 impl Teach {
     /// The walk-through of `target`, at its first step.
-    pub fn new(store: &Store, target: Target) -> Teach {
+    pub(crate) fn new(store: &Store, target: Target) -> Teach {
         Teach {
             target,
             steps: teach::steps(store, target),
@@ -39,13 +39,13 @@ impl Teach {
     }
 
     /// The frame the current step shows.
-    pub fn frame(&self) -> Option<u32> {
+    pub(crate) fn frame(&self) -> Option<u32> {
         self.frame
             .or(self.steps.get(self.step).and_then(|s| s.frame))
     }
 
     /// Keys while the walk-through is shown.
-    pub fn update(&mut self, action: Action, store: &Store) -> Ask {
+    pub(crate) fn update(&mut self, action: Action, store: &Store) -> Ask {
         match action {
             Action::Quit => return Ask::Quit,
             Action::Cancel => return Ask::Leave,

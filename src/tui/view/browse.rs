@@ -26,7 +26,7 @@ fn addr_pair(c: &crate::model::Connection) -> String {
     format!("{} → {}", c.client, c.server)
 }
 
-pub fn connections(f: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn connections(f: &mut Frame, app: &App, area: Rect) {
     let s = &app.store;
     let mut title = format!(
         "Connections: {} WebSocket{}",
@@ -133,7 +133,7 @@ pub fn connections(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn list(f: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn list(f: &mut Frame, app: &App, area: Rect) {
     let mut title = app.list_title();
     if !app.filter_text.is_empty() {
         title.push_str(" · filter: ");
@@ -293,7 +293,7 @@ fn short_opcode(op: Opcode) -> &'static str {
     }
 }
 
-pub fn details(f: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn details(f: &mut Frame, app: &App, area: Rect) {
     let b = block(app, Pane::Details, "Details".into());
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -337,7 +337,7 @@ pub fn details(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn right(f: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn right(f: &mut Frame, app: &App, area: Rect) {
     match app.browse.right {
         Right::Bytes => bytes_pane(f, app, area),
         Right::Payload => payload_pane(f, app, area),

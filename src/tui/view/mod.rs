@@ -18,11 +18,13 @@ use super::screens::browse::Pane;
 mod browse;
 mod teach;
 
-pub use teach::{TEACH_KEYS, wrap};
+pub(crate) use teach::TEACH_KEYS;
+#[cfg(test)]
+pub(crate) use teach::wrap;
 
 const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
 
-pub fn draw(f: &mut Frame, app: &App) {
+pub(crate) fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
     if let Some(t) = &app.teach {
         teach::draw(f, app, t, area);
@@ -143,7 +145,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-pub const KEYS: &[(&str, &str)] = &[
+pub(crate) const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn  g G", "page; first, last"),
     ("Tab  → l", "next pane"),
@@ -165,7 +167,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("q  Ctrl-C", "quit"),
 ];
 
-pub const FILTER_HELP: &[&str] = &[
+pub(crate) const FILTER_HELP: &[&str] = &[
     "client  server  text  binary  ping  pong  close  cont  control  data",
     "len > 1000   conn == 2   opcode != ping   from == client",
     "text contains \"error\"   text ~ \"^\\{\"   problems   problem == invalid-utf8",

@@ -11,7 +11,7 @@ use crate::teach::{self, Look, Target};
 use super::super::app::App;
 use super::super::screens::teach::Teach;
 
-pub const TEACH_KEYS: &[(&str, &str)] = &[
+pub(crate) const TEACH_KEYS: &[(&str, &str)] = &[
     ("→  space  Enter", "next step"),
     ("←  Backspace", "previous step"),
     ("]  n", "the next frame of the connection"),
@@ -22,7 +22,7 @@ pub const TEACH_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The walk-through, full screen.
-pub fn draw(f: &mut Frame, app: &App, t: &Teach, area: Rect) {
+pub(crate) fn draw(f: &mut Frame, app: &App, t: &Teach, area: Rect) {
     let [body, foot] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
     let Some(step) = t.steps.get(t.step) else {
         return;
@@ -68,7 +68,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Teach, area: Rect) {
 /// Breaks a line at spaces to fit `width` columns. Continuations are indented under the
 /// column where the line's last wide gap ends (a note beside a header), or under its own
 /// indentation, so that tables and notes stay readable on a narrow screen.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= width {
         return vec![text.to_owned()];

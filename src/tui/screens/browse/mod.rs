@@ -33,14 +33,14 @@ impl Pane {
 
 /// What the bottom-right pane shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Right {
+pub(crate) enum Right {
     Bytes,
     Payload,
     Handshake,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clock {
+pub(crate) enum Clock {
     /// Seconds since the first packet, as Wireshark's default.
     Relative,
     /// Time of day (UTC).
@@ -51,7 +51,7 @@ pub enum Clock {
 
 /// A row of the connections pane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnRow {
+pub(crate) enum ConnRow {
     /// Every connection at once.
     All,
     Conn(ConnId),
@@ -66,7 +66,7 @@ pub enum ConnRow {
 impl ConnRow {
     /// Whether the list shows what connection `conn` carried: a refused upgrade or a plain
     /// HTTP request carries no frames.
-    pub fn holds(self, conn: ConnId) -> bool {
+    pub(crate) fn holds(self, conn: ConnId) -> bool {
         match self {
             ConnRow::All => true,
             ConnRow::Conn(c) => c == conn,
@@ -76,20 +76,20 @@ impl ConnRow {
 }
 
 /// What the panes around the list hold.
-pub struct Browse {
+pub(crate) struct Browse {
     /// 0: all connections; then the WebSocket connections in order; then rejected upgrades;
     /// then plain HTTP requests.
-    pub conn_sel: usize,
-    pub right: Right,
-    pub clock: Clock,
+    pub(crate) conn_sel: usize,
+    pub(crate) right: Right,
+    pub(crate) clock: Clock,
     /// Show payload bytes as on the wire (masked) instead of unmasked.
-    pub show_masked: bool,
+    pub(crate) show_masked: bool,
     /// A live list holds still.
-    pub paused: bool,
+    pub(crate) paused: bool,
     /// Only the focused pane is shown, on the whole screen.
-    pub zoom: bool,
-    pub detail_sel: usize,
-    pub right_scroll: usize,
+    pub(crate) zoom: bool,
+    pub(crate) detail_sel: usize,
+    pub(crate) right_scroll: usize,
 }
 
 impl Default for Browse {
@@ -218,13 +218,13 @@ impl App {
 
     /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades,
     /// the plain HTTP requests, the anomalies.
-    pub fn conn_rows(&self) -> usize {
+    pub(crate) fn conn_rows(&self) -> usize {
         let s = &self.store;
         1 + s.conns.len() + s.rejected.len() + s.http.len() + s.anomalies.len()
     }
 
     /// What the connections pane has selected.
-    pub fn conn_row(&self) -> ConnRow {
+    pub(crate) fn conn_row(&self) -> ConnRow {
         let s = &self.store;
         let (conns, rejected, http) = (s.conns.len(), s.rejected.len(), s.http.len());
         match self.browse.conn_sel {
@@ -237,7 +237,7 @@ impl App {
     }
 
     /// The anomaly selected in the connections pane.
-    pub fn selected_anomaly(&self) -> Option<&Anomaly> {
+    pub(crate) fn selected_anomaly(&self) -> Option<&Anomaly> {
         match self.conn_row() {
             ConnRow::Anomaly(i) => self.store.anomalies.get(i),
             _ => None,
@@ -245,7 +245,7 @@ impl App {
     }
 
     /// The rejected upgrade selected in the connections pane.
-    pub fn selected_rejected(&self) -> Option<&Rejected> {
+    pub(crate) fn selected_rejected(&self) -> Option<&Rejected> {
         match self.conn_row() {
             ConnRow::Rejected(i) => self.store.rejected.get(i),
             _ => None,
@@ -253,7 +253,7 @@ impl App {
     }
 
     /// The plain HTTP request selected in the connections pane.
-    pub fn selected_http(&self) -> Option<&Http> {
+    pub(crate) fn selected_http(&self) -> Option<&Http> {
         match self.conn_row() {
             ConnRow::Http(i) => self.store.http.get(i),
             _ => None,
@@ -261,7 +261,7 @@ impl App {
     }
 
     /// The list's title: what it shows and for which connection.
-    pub fn list_title(&self) -> String {
+    pub(crate) fn list_title(&self) -> String {
         let what = match self.mode {
             Unit::Frames => "Frames",
             Unit::Messages => "Messages",

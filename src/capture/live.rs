@@ -11,7 +11,7 @@ use crate::vocab::PacketNo;
 /// Kernel buffer for a live capture unless `-B` says otherwise. Loopback segments reach 64 KiB,
 /// so tcpdump's 2 MiB holds only a few dozen of them: a client flooding small messages on `lo`
 /// made the kernel drop packets with 8 MiB and none with 32 MiB.
-pub(crate) const DEFAULT_BUFFER_KIB: u32 = 32 * 1024;
+const DEFAULT_BUFFER_KIB: u32 = 32 * 1024;
 
 /// Settings for a live capture.
 #[derive(Clone, Debug, Default)]

@@ -89,7 +89,7 @@ pub struct Packet<'a> {
 
 /// `nanos_field`: the capture was opened for nanosecond precision, so libpcap's `tv_usec`
 /// holds nanoseconds whatever the file's own precision (`digits`) is.
-pub(crate) fn timestamp(header: &pcap::PacketHeader, nanos_field: bool, digits: u8) -> Timestamp {
+fn timestamp(header: &pcap::PacketHeader, nanos_field: bool, digits: u8) -> Timestamp {
     let frac = header.ts.tv_usec.max(0) as u32;
     let nanos = if nanos_field {
         frac
@@ -103,7 +103,7 @@ pub(crate) fn timestamp(header: &pcap::PacketHeader, nanos_field: bool, digits: 
     }
 }
 
-pub(crate) fn link_type(linktype: pcap::Linktype, source_name: &str) -> Result<LinkType, Error> {
+fn link_type(linktype: pcap::Linktype, source_name: &str) -> Result<LinkType, Error> {
     LinkType::from_number(linktype.0).ok_or_else(|| Error::UnsupportedLink {
         source_name: source_name.to_owned(),
         name: linktype.get_name().unwrap_or_else(|_| "unknown".into()),
@@ -161,14 +161,14 @@ pub(crate) fn bpf(ports: &[u16], filter: Option<&str>) -> Option<String> {
     }
 }
 
-pub(crate) fn pcap_reason(e: &pcap::Error) -> String {
+fn pcap_reason(e: &pcap::Error) -> String {
     match e {
         pcap::Error::PcapError(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
+fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

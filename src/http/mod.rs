@@ -16,7 +16,7 @@ use sha1::{Digest, Sha1};
 use crate::vocab::Dir;
 
 /// Longest request or response head accepted; longer ones mean this is not HTTP worth reading.
-pub(crate) const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEAD: usize = 64 * 1024;
 /// Bytes a client may send after its upgrade request before the answer arrives.
 const MAX_HELD: usize = 1 << 20;
 const MAX_HEADERS: usize = 64;
@@ -37,7 +37,7 @@ pub struct Request {
     pub(crate) host: Option<String>,
     pub(crate) key: Option<String>,
     /// `Upgrade: websocket` was asked for.
-    pub(crate) upgrade: bool,
+    upgrade: bool,
     pub(crate) head: Vec<u8>,
 }
 
@@ -49,7 +49,7 @@ pub struct Response {
     pub(crate) protocol: Option<String>,
     pub(crate) extensions: Option<String>,
     /// `Upgrade: websocket` was answered.
-    pub(crate) upgrade: bool,
+    upgrade: bool,
     pub(crate) head: Vec<u8>,
 }
 

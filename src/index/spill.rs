@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex};
 /// Where some bytes were put.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Span {
-    pub(crate) at: u64,
+    at: u64,
     /// A kept payload is at most the decoder's keep limit (16 MiB).
-    pub(crate) len: u32,
+    len: u32,
 }
 
 impl Span {
@@ -246,7 +246,7 @@ impl Writer {
 
     #[cfg(test)]
     /// Bytes handed to this writer so far.
-    pub(crate) fn size(&self) -> u64 {
+    fn size(&self) -> u64 {
         self.written + self.pending.len() as u64
     }
 }
@@ -297,7 +297,7 @@ impl Reader {
 
 /// Reads many spans in the order they were written, a few megabytes at a time, instead of one
 /// read per span: for a filter or search that looks at every payload.
-pub(crate) struct Window<'a> {
+struct Window<'a> {
     reader: &'a Reader,
     /// Where `buf` starts in the file.
     start: u64,
@@ -310,7 +310,7 @@ pub(crate) struct Window<'a> {
 const WINDOW: usize = 256 << 10;
 
 impl Reader {
-    pub(crate) fn window(&self) -> Window<'_> {
+    fn window(&self) -> Window<'_> {
         Window {
             reader: self,
             start: 0,
@@ -321,7 +321,7 @@ impl Reader {
 
 impl Window<'_> {
     /// The bytes of a span, from the window when it holds them.
-    pub(crate) fn get(&mut self, span: Span) -> std::borrow::Cow<'_, [u8]> {
+    fn get(&mut self, span: Span) -> std::borrow::Cow<'_, [u8]> {
         let Backing::File(f) = self.reader.0.as_ref() else {
             // A payload that cannot be read is searched as no bytes.
             return self.reader.get(span).unwrap_or_default().into();

@@ -15,7 +15,7 @@ use crate::ws::{FrameHeader, Problems};
 pub(crate) struct Conn {
     pub(crate) info: model::Connection,
     pub(crate) frames: u64,
-    pub(crate) messages: u64,
+    messages: u64,
     /// Payload bytes as they crossed the wire (after unmasking, before inflating).
     pub(crate) bytes: u64,
     /// Frames or messages with at least one problem, and gaps.
@@ -26,7 +26,7 @@ pub(crate) struct Conn {
 }
 
 /// Marks a frame whose message has not completed (yet).
-pub(crate) const NO_MESSAGE: u32 = u32::MAX;
+const NO_MESSAGE: u32 = u32::MAX;
 
 /// A frame as the store keeps it: [`model::Frame`] with its payload in the spill file.
 #[derive(Clone, Debug)]
@@ -37,7 +37,7 @@ pub struct FrameMeta {
     pub(crate) from: Side,
     pub(crate) header: FrameHeader,
     pub(crate) payload: Span,
-    pub(crate) truncated: bool,
+    truncated: bool,
     pub(crate) problems: Problems,
     pub(crate) packets: (PacketNo, PacketNo),
 }
@@ -52,8 +52,8 @@ pub struct MessageMeta {
     pub(crate) frames: FrameList,
     pub(crate) compressed: bool,
     pub(crate) data: Span,
-    pub(crate) text_valid: bool,
-    pub(crate) close_code: Option<u16>,
+    text_valid: bool,
+    close_code: Option<u16>,
     pub(crate) problems: Problems,
 }
 
@@ -186,7 +186,7 @@ pub struct Store {
     pub(crate) http: Vec<model::Http>,
     pub frames: Vec<FrameMeta>,
     /// For each frame, the index of its message in `messages`, or [`NO_MESSAGE`].
-    pub(crate) frame_message: Vec<u32>,
+    frame_message: Vec<u32>,
     /// Messages in the order they completed; read them with [`Store::message_meta`].
     messages: Vec<Kept>,
     /// The messages that are more than one plain frame.
@@ -477,7 +477,7 @@ impl Store {
     #[cfg(test)]
     /// A message whole, its bytes read back; no bytes if they cannot be read back (see
     /// [`Store::message_read`]).
-    pub(crate) fn message(&self, index: u32) -> model::Message {
+    fn message(&self, index: u32) -> model::Message {
         self.message_read(index).0
     }
 

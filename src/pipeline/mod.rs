@@ -11,7 +11,7 @@
 //! cannot be read become [`model::Anomaly`] events, so nothing vanishes without a word.
 
 mod http;
-pub(crate) mod layer;
+mod layer;
 mod websocket;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +28,7 @@ use crate::vocab::{PacketNo, Timestamp};
 use crate::ws;
 use layer::Next;
 pub use layer::Stats;
-pub(crate) use layer::{Context, Layer, Shared};
+use layer::{Context, Layer, Shared};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -43,7 +43,7 @@ pub struct Options {
 }
 
 /// 1 GiB: hundreds of connections each in the middle of a large frame.
-pub(crate) const DEFAULT_BUFFER_LIMIT: usize = 1 << 30;
+const DEFAULT_BUFFER_LIMIT: usize = 1 << 30;
 
 impl Default for Options {
     fn default() -> Self {
@@ -452,7 +452,7 @@ pub(crate) fn drive<C: Consumer>(
 
 /// Keeps every event: for tests and tools that want a whole capture decoded at once.
 #[derive(Default)]
-pub(crate) struct Collect(pub(crate) Vec<Event>);
+struct Collect(Vec<Event>);
 
 impl Consumer for Collect {
     type Error = std::convert::Infallible;

@@ -11,11 +11,11 @@ use crate::vocab::Opcode;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Room {
     /// Characters of text (and of a close reason).
-    pub(crate) chars: usize,
+    chars: usize,
     /// Bytes of binary data, in hex.
-    pub(crate) hex_bytes: usize,
+    hex_bytes: usize,
     /// Text between quotes, with quotes and backslashes in it escaped.
-    pub(crate) quoted: bool,
+    quoted: bool,
 }
 
 impl Room {

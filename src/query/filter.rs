@@ -60,13 +60,13 @@ pub(crate) struct Filter {
 pub(crate) type Matched = u16;
 
 /// Text conditions one filter may hold: one bit each in [`Matched`].
-pub(crate) const MAX_PATTERNS: usize = Matched::BITS as usize;
+const MAX_PATTERNS: usize = Matched::BITS as usize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     /// Character position in the expression.
-    pub(crate) at: usize,
-    pub(crate) message: String,
+    at: usize,
+    message: String,
 }
 
 impl std::fmt::Display for Error {

@@ -57,7 +57,7 @@ use std::net::SocketAddr;
 pub(crate) use crate::vocab::Dir;
 use assembler::{Piece, Stream, WINDOW};
 use order::{Order, Place};
-pub(crate) use seq::SeqNumber;
+use seq::SeqNumber;
 
 /// What reassembly takes in: the segments the link stage reads off packets.
 pub use crate::link::Segment;
@@ -109,7 +109,7 @@ pub struct Limits {
     /// Live flows; a new flow beyond this evicts the least recently active.
     pub max_flows: usize,
     /// Out-of-order bytes buffered per direction of a flow.
-    pub(crate) max_buffered_per_dir: usize,
+    max_buffered_per_dir: usize,
 }
 
 impl Default for Limits {
@@ -340,7 +340,7 @@ impl Tracker {
     }
 
     #[cfg(test)]
-    pub(crate) fn live_flows(&self) -> usize {
+    fn live_flows(&self) -> usize {
         self.live.len()
     }
 

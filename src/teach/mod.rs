@@ -87,7 +87,7 @@ pub(crate) fn first_target(store: &Store) -> Option<Target> {
 
 /// What a step shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Topic {
+enum Topic {
     Request,
     Answer,
     /// A frame's header, bit by bit.
@@ -109,7 +109,7 @@ pub(crate) enum Topic {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Step {
-    pub(crate) topic: Topic,
+    topic: Topic,
     /// The frame the step is about (an index into the store's frames), when it is about one.
     pub(crate) frame: Option<u32>,
 }
@@ -425,7 +425,7 @@ fn rejected_answer(store: &Store, index: usize) -> Page {
 }
 
 /// The accept computation, step by step (RFC 6455 section 4.2.2).
-pub(crate) fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
+fn accept_lines(key: &str, sent: Option<&str>) -> Vec<Line> {
     let key = key.trim();
     let joined = format!("{key}{GUID}");
     let digest = Sha1::digest(joined.as_bytes());
@@ -500,7 +500,7 @@ fn opcode_words(op: Opcode) -> String {
 
 /// The two first bytes in the RFC's diagram, filled with this frame's bits, and every field
 /// labelled with its value.
-pub(crate) fn bit_diagram(f: &Frame) -> Vec<Line> {
+fn bit_diagram(f: &Frame) -> Vec<Line> {
     let h = &f.header;
     let mut header = Vec::with_capacity(14);
     h.encode(&mut header);
@@ -652,7 +652,7 @@ fn length_page(f: &Frame) -> Page {
 
 /// One row per payload byte (up to `limit`): the byte on the wire, the key byte it meets, the
 /// XOR, and what comes out.
-pub(crate) fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
+fn xor_table(f: &Frame, limit: usize) -> Vec<Line> {
     let Some(key) = f.header.mask else {
         return vec![Line {
             look: Look::Quiet,
@@ -942,17 +942,17 @@ fn close_page(store: &Store, f: &Frame) -> Page {
 }
 
 /// Bytes of headers this connection used, against HTTP requests for the same messages.
-pub(crate) struct Cost {
-    pub(crate) frames: u64,
-    pub(crate) messages: u64,
-    pub(crate) frame_header_bytes: u64,
-    pub(crate) payload_bytes: u64,
+struct Cost {
+    frames: u64,
+    messages: u64,
+    frame_header_bytes: u64,
+    payload_bytes: u64,
     /// The size of this capture's own upgrade request head.
-    pub(crate) request_head: u64,
-    pub(crate) handshake_bytes: u64,
+    request_head: u64,
+    handshake_bytes: u64,
 }
 
-pub(crate) fn cost_of(store: &Store, conn: ConnId) -> Cost {
+fn cost_of(store: &Store, conn: ConnId) -> Cost {
     let mut c = Cost {
         frames: 0,
         messages: 0,

@@ -152,7 +152,7 @@ impl Decoder {
 /// Decodes `source` on a thread of its own, into the UI's entries. The source is opened by
 /// the caller, so that a bad file or interface is reported before the screen changes; `waker`
 /// makes a live source that waits for packets notice a request to stop.
-pub(crate) fn spawn(
+fn spawn(
     name: String,
     mut source: Box<dyn Source + Send>,
     waker: Option<capture::Waker>,

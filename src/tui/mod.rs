@@ -13,12 +13,12 @@
 //! thread, `details` the field tree of a selected row.
 
 pub mod app;
-pub(crate) mod components;
-pub(crate) mod details;
+mod components;
+mod details;
 pub mod feed;
-pub(crate) mod layout;
-pub(crate) mod screens;
-pub(crate) mod view;
+mod layout;
+mod screens;
+mod view;
 
 #[cfg(test)]
 mod tests;
@@ -141,7 +141,7 @@ pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(),
 }
 
 /// What a key or mouse event means in the current state.
-pub(crate) fn action_for(app: &App, ev: &TermEvent) -> Option<Action> {
+fn action_for(app: &App, ev: &TermEvent) -> Option<Action> {
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => key_action(app, k),
         TermEvent::Mouse(m) => mouse_action(app, m),

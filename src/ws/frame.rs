@@ -15,7 +15,7 @@ pub enum LengthForm {
 
 impl LengthForm {
     /// Bytes of extended payload length after the first two bytes of the header.
-    pub(crate) fn extended_bytes(self) -> usize {
+    fn extended_bytes(self) -> usize {
         match self {
             LengthForm::Short => 0,
             LengthForm::Medium => 2,

@@ -50,7 +50,7 @@ pub enum Problem {
 
 impl Problem {
     /// Every problem, in the order of the README's table.
-    pub(crate) const ALL: [Problem; 23] = [
+    const ALL: [Problem; 23] = [
         Problem::UnmaskedClientFrame,
         Problem::MaskedServerFrame,
         Problem::FragmentedControlFrame,
@@ -183,7 +183,7 @@ impl Problems {
     }
 
     #[cfg(test)]
-    pub(crate) fn len(self) -> usize {
+    fn len(self) -> usize {
         self.0.count_ones() as usize
     }
 

@@ -23,7 +23,7 @@ pub(crate) enum Purpose {
 }
 
 impl Purpose {
-    pub(crate) fn name(&self) -> &'static str {
+    fn name(&self) -> &'static str {
         match self {
             Purpose::Search { .. } => "search",
             Purpose::Filter { .. } => "filter",

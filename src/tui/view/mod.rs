@@ -18,7 +18,7 @@ use super::screens::browse::Pane;
 mod browse;
 mod teach;
 
-pub(crate) use teach::TEACH_KEYS;
+use teach::TEACH_KEYS;
 #[cfg(test)]
 pub(crate) use teach::wrap;
 
@@ -145,7 +145,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-pub(crate) const KEYS: &[(&str, &str)] = &[
+const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn  g G", "page; first, last"),
     ("Tab  → l", "next pane"),
@@ -167,7 +167,7 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("q  Ctrl-C", "quit"),
 ];
 
-pub(crate) const FILTER_HELP: &[&str] = &[
+const FILTER_HELP: &[&str] = &[
     "client  server  text  binary  ping  pong  close  cont  control  data",
     "len > 1000   conn == 2   opcode != ping   from == client",
     "text contains \"error\"   text ~ \"^\\{\"   problems   problem == invalid-utf8",

@@ -545,6 +545,19 @@ pub(crate) fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> E
     })
 }
 
+/// The file names of every bundled sample capture, sorted.
+#[cfg(test)]
+pub(crate) fn sample_names() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Decodes a bundled sample whole: the first packet's time and every event, in order.
 #[cfg(test)]
 pub(crate) fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
@@ -645,13 +658,7 @@ mod kept_as_decoded {
 
     #[test]
     fn every_frame_and_message_of_every_sample_reads_back_as_decoded() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
-            .collect();
-        names.sort();
+        let names = super::sample_names();
         let (mut frames, mut messages, mut kept_as_frames) = (0, 0, 0);
         for name in &names {
             let (_, events) = decode_sample(name);

@@ -265,13 +265,7 @@ mod tests {
             "control and conn == 1",
             "data and not text contains \"e\"",
         ];
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
-            .collect();
-        names.sort();
+        let names = crate::index::sample_names();
         let mut kept = 0;
         for name in &names {
             let (_, events) = decode_sample(name);

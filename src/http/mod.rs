@@ -99,6 +99,19 @@ pub enum GiveUp {
     HeldTooLong,
 }
 
+impl GiveUp {
+    /// A head that could not be read: httparse's error, or none when it is too long.
+    fn head(head: &'static str, error: Option<httparse::Error>) -> GiveUp {
+        match error {
+            Some(e) => GiveUp::Malformed {
+                head,
+                reason: e.to_string(),
+            },
+            None => GiveUp::HeadTooLong { head },
+        }
+    }
+}
+
 impl std::fmt::Display for GiveUp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -217,20 +230,7 @@ impl Conversation {
             let used = match req.parse(&self.buf[dir]) {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) if self.buf[dir].len() <= MAX_HEAD => return,
-                Ok(httparse::Status::Partial) => {
-                    return self.give_up(dir, GiveUp::HeadTooLong { head: "request" }, out);
-                }
-                Err(e) => {
-                    let reason = e.to_string();
-                    return self.give_up(
-                        dir,
-                        GiveUp::Malformed {
-                            head: "request",
-                            reason,
-                        },
-                        out,
-                    );
-                }
+                failed => return self.give_up(dir, GiveUp::head("request", failed.err()), out),
             };
             let header = |name: &str| header(req.headers, name);
             let request = Request {
@@ -263,20 +263,7 @@ impl Conversation {
             let used = match res.parse(&self.buf[dir]) {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) if self.buf[dir].len() <= MAX_HEAD => return,
-                Ok(httparse::Status::Partial) => {
-                    return self.give_up(dir, GiveUp::HeadTooLong { head: "response" }, out);
-                }
-                Err(e) => {
-                    let reason = e.to_string();
-                    return self.give_up(
-                        dir,
-                        GiveUp::Malformed {
-                            head: "response",
-                            reason,
-                        },
-                        out,
-                    );
-                }
+                failed => return self.give_up(dir, GiveUp::head("response", failed.err()), out),
             };
             let status = res.code.unwrap_or_default();
             let header = |name: &str| header(res.headers, name);

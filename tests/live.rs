@@ -473,19 +473,20 @@ fn sigterm_ends_a_live_capture_as_cleanly_as_ctrl_c() {
     live_session("sigterm", "TERM");
 }
 
-#[test]
-#[ignore = "needs root for live capture on lo: sudo -E cargo test -- --include-ignored"]
-fn a_display_filter_writes_only_what_it_keeps_live_and_counts_those() {
-    let (port, server) = echo_server();
-    let filter = "server and text contains \"needle\"";
-    let mut ws_inspect = Wsinspect::start(port, &["-Y", filter, "-c", "2"]);
+/// Sends the echo server texts made by `text` until wsinspect stops by itself (at most 5 s),
+/// then closes the connection, which goes on after wsinspect stopped; what the server sent.
+fn talk_until_it_stops(
+    ws_inspect: &mut Wsinspect,
+    port: u16,
+    server: JoinHandle<Vec<Sent>>,
+    text: impl Fn(usize) -> String,
+) -> Vec<Sent> {
     let mut client = connect(port);
     let mut sent = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut i = 0;
     while !ws_inspect.exited() && Instant::now() < deadline {
-        let word = if i % 2 == 0 { "hay" } else { "needle" };
-        let m = Message::text(format!("{word} {i}"));
+        let m = Message::text(text(i));
         sent.push(wire(&m));
         client.send(m).unwrap();
         client.read().unwrap();
@@ -494,11 +495,23 @@ fn a_display_filter_writes_only_what_it_keeps_live_and_counts_those() {
     }
     assert!(
         ws_inspect.exited(),
-        "wsinspect -Y … -c 2 still runs after {i} messages each way"
+        "wsinspect still runs after {i} messages each way"
     );
     close(&mut client, &mut sent);
     drop(client);
-    let server_sent = server.join().unwrap();
+    server.join().unwrap()
+}
+
+#[test]
+#[ignore = "needs root for live capture on lo: sudo -E cargo test -- --include-ignored"]
+fn a_display_filter_writes_only_what_it_keeps_live_and_counts_those() {
+    let (port, server) = echo_server();
+    let filter = "server and text contains \"needle\"";
+    let mut ws_inspect = Wsinspect::start(port, &["-Y", filter, "-c", "2"]);
+    let server_sent = talk_until_it_stops(&mut ws_inspect, port, server, |i| {
+        let word = if i % 2 == 0 { "hay" } else { "needle" };
+        format!("{word} {i}")
+    });
 
     let status = ws_inspect.wait_exit(Duration::from_secs(10));
     let stderr = ws_inspect.stderr.join("\n");
@@ -529,26 +542,7 @@ fn a_display_filter_writes_only_what_it_keeps_live_and_counts_those() {
 fn count_stops_the_capture_after_that_many_frames_while_traffic_goes_on() {
     let (port, server) = echo_server();
     let mut ws_inspect = Wsinspect::start(port, &["-c", "3"]);
-    let mut client = connect(port);
-    let mut sent = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut i = 0;
-    while !ws_inspect.exited() && Instant::now() < deadline {
-        let m = Message::text(format!("message {i}"));
-        sent.push(wire(&m));
-        client.send(m).unwrap();
-        client.read().unwrap();
-        i += 1;
-        thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        ws_inspect.exited(),
-        "wsinspect -c 3 still runs after {i} messages each way"
-    );
-    // The connection goes on after wsinspect stopped.
-    close(&mut client, &mut sent);
-    drop(client);
-    server.join().unwrap();
+    talk_until_it_stops(&mut ws_inspect, port, server, |i| format!("message {i}"));
 
     let status = ws_inspect.wait_exit(Duration::from_secs(10));
     let stderr = ws_inspect.stderr.join("\n");

@@ -687,6 +687,15 @@ fn a_connection_past_the_buffer_limit_is_evicted_and_told() {
         })
         .collect();
     assert_eq!(ends, [EndHow::Evicted]);
+    // The frame it was inside is said to be cut by the eviction, not by the capture's end.
+    let last = frames(&d).into_iter().last().unwrap();
+    assert_eq!(last.header.len, 70_000);
+    assert!(
+        last.problems.contains(&Problem::Evicted),
+        "{:?}",
+        last.problems
+    );
+    assert!(!last.problems.contains(&Problem::Truncated));
     let logged = logged_messages(&log("mixed.log.jsonl"));
     for (key, got) in decoded_messages(&d) {
         let want = &logged[&key];

@@ -5,7 +5,7 @@ use super::layer::{Context, Layer};
 use crate::model::{self, Detected, EndHow, Event};
 use crate::tcp::{Close, Dir};
 use crate::vocab::ConnId;
-use crate::ws;
+use crate::ws::{self, Problem};
 
 pub(crate) struct WebSocket {
     ws: ws::Connection,
@@ -107,6 +107,16 @@ impl Layer for WebSocket {
             .finish(stamp, &mut shared.buffers, &mut shared.ws_out);
         if header_bytes > 0 {
             shared.stats.cut_headers += 1;
+        }
+        if how == Close::Evicted {
+            // The capture goes on: these frames were cut by the eviction, not by its end.
+            for o in &mut shared.ws_out {
+                if let ws::Output::Frame(f) = o {
+                    for p in f.problems.iter_mut().filter(|p| **p == Problem::Truncated) {
+                        *p = Problem::Evicted;
+                    }
+                }
+            }
         }
         self.emit(cx);
         cx.shared.ws_out.clear();

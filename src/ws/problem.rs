@@ -46,11 +46,14 @@ pub enum Problem {
     /// Framing was lost after missing bytes and picked up again at a segment that looks like a
     /// frame header: a guess.
     Resynchronized,
+    /// The connection stopped being followed inside this frame, to stay within a bound (the
+    /// bytes held across connections, or the number of connections open at once).
+    Evicted,
 }
 
 impl Problem {
     /// Every problem, in the order of the README's table.
-    const ALL: [Problem; 23] = [
+    const ALL: [Problem; 24] = [
         Problem::UnmaskedClientFrame,
         Problem::MaskedServerFrame,
         Problem::FragmentedControlFrame,
@@ -74,6 +77,7 @@ impl Problem {
         Problem::Incomplete,
         Problem::PayloadCut,
         Problem::Resynchronized,
+        Problem::Evicted,
     ];
 
     /// The problem with this [`Problem::name`].
@@ -107,6 +111,7 @@ impl Problem {
             Problem::Incomplete => "incomplete",
             Problem::PayloadCut => "payload-cut",
             Problem::Resynchronized => "resynchronized",
+            Problem::Evicted => "evicted",
         }
     }
 
@@ -156,6 +161,9 @@ impl Problem {
             Problem::Incomplete => "bytes of this frame are missing from the capture",
             Problem::PayloadCut => "payload over the size kept in memory: only its start is shown",
             Problem::Resynchronized => "framing picked up again after missing bytes (a guess)",
+            Problem::Evicted => {
+                "not followed to its end: the connection was evicted to stay within bounds"
+            }
         }
     }
 }

@@ -268,7 +268,10 @@ mod tests {
         assert_eq!(set.to_vec(), [some[1], some[0]]);
         assert!(!set.contains(Problem::InvalidUtf8));
         assert!(Problems::default().is_empty());
-        assert_eq!(Problem::ALL.into_iter().collect::<Problems>().len(), Problem::ALL.len());
+        assert_eq!(
+            Problem::ALL.into_iter().collect::<Problems>().len(),
+            Problem::ALL.len()
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod http;
 mod layer;
 mod websocket;
 
+use std::cmp::Reverse;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 // Looked up for every packet: a fast hasher, still seeded per run against crafted captures.
@@ -230,7 +231,8 @@ impl Pipeline {
             let Some(victim) = router
                 .flows
                 .iter()
-                .max_by_key(|(id, f)| f.held + tracker.flow_buffered(**id))
+                // Among equals the oldest goes, so that every run picks the same one.
+                .max_by_key(|(id, f)| (f.held + tracker.flow_buffered(**id), Reverse(**id)))
                 .map(|(id, _)| *id)
             else {
                 break;

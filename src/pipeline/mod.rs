@@ -326,11 +326,12 @@ impl Router {
             | tcp::Event::Closed { flow, .. } => flow,
         };
         let closed = matches!(ev, tcp::Event::Closed { .. });
+        // One lookup per event: the flow stays borrowed while its layer runs, beside the
+        // shared state the layer is handed.
         let Some(f) = self.flows.get_mut(&flow) else {
             return;
         };
-        let ends = f.ends;
-        let Some(mut layer) = f.layer.take() else {
+        let Some(layer) = f.layer.as_mut() else {
             if closed {
                 self.flows.remove(&flow);
             }
@@ -339,7 +340,7 @@ impl Router {
         let mut cx = Context {
             ts,
             packet,
-            ends,
+            ends: f.ends,
             out,
             shared: &mut self.shared,
             next: Next::Stay,
@@ -351,23 +352,19 @@ impl Router {
             tcp::Event::Opened { .. } => {}
         }
         let next = cx.next;
-        let Some(f) = self.flows.get_mut(&flow) else {
-            return;
-        };
         self.held -= f.held;
-        f.held = 0;
         if closed {
             self.flows.remove(&flow);
             return;
         }
-        f.layer = match next {
-            Next::Stay => Some(layer),
-            Next::HandOver(next) => Some(next),
+        match next {
+            Next::Stay => {}
+            Next::HandOver(next) => f.layer = Some(next),
             Next::Ignore => {
                 self.to_ignore.push(flow);
-                None
+                f.layer = None;
             }
-        };
+        }
         f.held = f.layer.as_ref().map_or(0, |l| l.buffered());
         self.held += f.held;
     }

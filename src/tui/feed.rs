@@ -253,24 +253,45 @@ mod tests {
             packets.push(None);
         }
         let count = packets.len() / 2;
-        let mut again = capture::File::open(&path, None).unwrap();
-        let (events, _) = crate::pipeline::collect(&mut again, Options::default());
+        // What is known of echo.pcap from outside the decoder: its frames as tshark dissects
+        // them (one line each, with the packet that completes it), and its one connection.
+        let tshark = include_str!("../../samples/echo.tshark.jsonl");
+        let tshark_packets: Vec<u64> = tshark
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["frame"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
 
         let source = Memory::live(link, packets);
         let feeding = spawn("lo".into(), Box::new(source), None, Options::default()).unwrap();
         assert!(feeding.live);
-        let (mut started, mut entries, mut counters, mut done) = (false, 0, None, None);
+        let (mut started, mut frames, mut conns, mut counters, mut done) =
+            (false, Vec::new(), 0, None, None);
         while done.is_none() {
             match feeding.rx.recv_timeout(Duration::from_secs(10)).unwrap() {
                 Feed::Start(_) => started = true,
-                Feed::Entries(e) => entries += e.len(),
+                Feed::Entries(entries) => {
+                    for e in entries {
+                        match e {
+                            Entry::Frame(f) => frames.push(f.packets.1.0),
+                            Entry::Other(ev) => {
+                                conns += usize::from(matches!(*ev, Event::Connection(_)))
+                            }
+                            Entry::Message(_) => {}
+                        }
+                    }
+                }
                 Feed::Live(s) => counters = Some(s.received),
                 Feed::Done { notes, error } => done = Some((notes, error)),
                 Feed::Progress { .. } | Feed::Note(_) => {}
             }
         }
         assert!(started);
-        assert_eq!(entries, events.len());
+        assert_eq!(frames, tshark_packets);
+        assert_eq!(conns, 1);
         assert_eq!(counters, Some(count as u32));
         assert_eq!(done, Some((Vec::new(), None)));
     }

@@ -61,17 +61,7 @@ fn reassembly(c: &mut Criterion) {
         let run = || {
             let mut t = Tracker::new(tcp::Limits::default());
             let mut got = 0usize;
-            let syn = Segment {
-                src: a,
-                dst: b,
-                seq: 0,
-                ack: None,
-                syn: true,
-                fin: false,
-                rst: false,
-                payload: &[],
-                wire_len: 0,
-            };
+            let syn = syn(a, b, 0);
             t.push(&syn, &mut |_| {});
             for (seq, data) in &segs {
                 let s = Segment {
@@ -96,6 +86,21 @@ fn reassembly(c: &mut Criterion) {
     g.finish();
 }
 
+/// The SYN that opens a connection from `src` to `dst`.
+fn syn(src: SocketAddr, dst: SocketAddr, seq: u32) -> Segment<'static> {
+    Segment {
+        src,
+        dst,
+        seq,
+        ack: None,
+        syn: true,
+        fin: false,
+        rst: false,
+        payload: &[],
+        wire_len: 0,
+    }
+}
+
 /// A SYN from each of a million clients, as a scan or a busy server's day looks: past the default
 /// live-flow cap every new flow evicts the least recently active one.
 fn many_flows(c: &mut Criterion) {
@@ -108,18 +113,7 @@ fn many_flows(c: &mut Criterion) {
             // 16,384 ports on each of 62 addresses.
             let ip = Ipv4Addr::from(0x0a01_0000 + (i >> 14));
             let port = 1024 + (i & 0x3fff) as u16;
-            let syn = Segment {
-                src: SocketAddr::from((ip, port)),
-                dst: server,
-                seq: i,
-                ack: None,
-                syn: true,
-                fin: false,
-                rst: false,
-                payload: &[],
-                wire_len: 0,
-            };
-            t.push(&syn, &mut |ev| {
+            t.push(&syn(SocketAddr::from((ip, port)), server, i), &mut |ev| {
                 if let tcp::Event::Closed { .. } = ev {
                     closed += 1;
                 }

@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -49,19 +51,6 @@ fn require_root() {
              needs root (run sudo -E cargo test -- --include-ignored)"
         ),
     }
-}
-
-/// Fails the test, saying so, unless tmux is installed: the terminal UI runs in it.
-#[track_caller]
-fn require_tmux() {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "the terminal UI's test needs tmux, which is not installed (apt-get install tmux)"
-    );
 }
 
 fn wire(m: &Message) -> Sent {
@@ -561,7 +550,7 @@ fn count_stops_the_capture_after_that_many_frames_while_traffic_goes_on() {
 #[ignore = "needs root for live capture on lo, and tmux: sudo -E cargo test -- --include-ignored"]
 fn the_terminal_ui_shows_live_frames_as_they_arrive() {
     require_root();
-    require_tmux();
+    common::require_tmux();
     let (port, server) = echo_server();
     let socket = format!("wsinspect-live-{}", std::process::id());
     let tmux = |args: &[&str]| {

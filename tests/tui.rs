@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -67,14 +69,7 @@ impl Drop for Tmux {
 #[test]
 #[ignore = "needs tmux for a real terminal: cargo test -- --include-ignored"]
 fn browse_filter_search_and_quit_in_a_real_terminal() {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "this test runs the terminal UI in tmux, which is not installed (apt-get install tmux)"
-    );
+    common::require_tmux();
     let t = Tmux {
         socket: format!("wsinspect-test-{}", std::process::id()),
     };

@@ -185,14 +185,22 @@ fn ip_segment(ip: &[u8], ip_at: usize) -> Result<Segment<'_>, Skip> {
 mod tests {
     use super::*;
 
-    fn tcp_packet(payload: &[u8]) -> Vec<u8> {
-        let builder = etherparse::PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 2], 64)
-            .tcp(40000, 8765, 1000, 512)
-            .ack(77)
-            .psh();
+    /// A TCP segment 40000 → 8765, seq 1000, ack 77, over the IP header `ip` starts.
+    fn tcp_over(
+        ip: etherparse::PacketBuilderStep<etherparse::IpHeaders>,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let builder = ip.tcp(40000, 8765, 1000, 512).ack(77).psh();
         let mut out = Vec::new();
         builder.write(&mut out, payload).unwrap();
         out
+    }
+
+    fn tcp_packet(payload: &[u8]) -> Vec<u8> {
+        tcp_over(
+            etherparse::PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 2], 64),
+            payload,
+        )
     }
 
     #[test]
@@ -243,13 +251,10 @@ mod tests {
 
     /// The same TCP segment over IPv6.
     fn tcp6_packet(payload: &[u8]) -> Vec<u8> {
-        let builder = etherparse::PacketBuilder::ipv6([0; 16], [1; 16], 64)
-            .tcp(40000, 8765, 1000, 512)
-            .ack(77)
-            .psh();
-        let mut out = Vec::new();
-        builder.write(&mut out, payload).unwrap();
-        out
+        tcp_over(
+            etherparse::PacketBuilder::ipv6([0; 16], [1; 16], 64),
+            payload,
+        )
     }
 
     /// Every link type's header in front of an IP packet, with the header's length (Ethernet

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wsinspect::vocab::{ConnId, Dir, PacketNo, Timestamp};
-use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Stamp};
+use wsinspect::ws::{Buffers, Connection, DeflateParams, Limits, Output, Problem, Stamp};
 
 /// Small limits, so that the fuzzer can reach them.
 const LIMITS: Limits = Limits {
@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         ts: Timestamp::default(),
         packet: PacketNo(packet),
     };
-    conn.finish(stamp, &mut bufs, &mut out);
+    conn.finish(Problem::Truncated, stamp, &mut bufs, &mut out);
     check(&mut out);
 });
 

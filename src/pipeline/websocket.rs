@@ -102,21 +102,16 @@ impl Layer for WebSocket {
     fn finish(&mut self, how: Close, cx: &mut Context<'_>) {
         let stamp = cx.stamp();
         let shared = &mut *cx.shared;
+        // The capture goes on after an eviction: frames it cut short were not cut by its end.
+        let cut_by = match how {
+            Close::Evicted => Problem::Evicted,
+            Close::Fin | Close::Rst | Close::Eof => Problem::Truncated,
+        };
         let header_bytes = self
             .ws
-            .finish(stamp, &mut shared.buffers, &mut shared.ws_out);
+            .finish(cut_by, stamp, &mut shared.buffers, &mut shared.ws_out);
         if header_bytes > 0 {
             shared.stats.cut_headers += 1;
-        }
-        if how == Close::Evicted {
-            // The capture goes on: these frames were cut by the eviction, not by its end.
-            for o in &mut shared.ws_out {
-                if let ws::Output::Frame(f) = o {
-                    for p in f.problems.iter_mut().filter(|p| **p == Problem::Truncated) {
-                        *p = Problem::Evicted;
-                    }
-                }
-            }
         }
         self.emit(cx);
         cx.shared.ws_out.clear();

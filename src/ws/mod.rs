@@ -91,6 +91,9 @@ pub struct Connection {
     /// Messages one frame finished (an interrupted one and its own), kept to reuse the
     /// allocation.
     done: Vec<Message>,
+    /// What a frame the stream ends inside is said to suffer: the capture ended
+    /// ([`Problem::Truncated`]) unless [`Connection::finish`] says otherwise.
+    cut_by: Problem,
 }
 
 impl Connection {
@@ -125,6 +128,7 @@ impl Connection {
             limits,
             cut: Vec::new(),
             done: Vec::new(),
+            cut_by: Problem::Truncated,
         }
     }
 
@@ -194,10 +198,18 @@ impl Connection {
         }
     }
 
-    /// The connection ended: frames cut short are reported truncated, unfinished messages
-    /// are handed out as they are. Returns the bytes of frame headers that never completed
-    /// (they make no frame, so the caller reports them).
-    pub fn finish(&mut self, stamp: Stamp, bufs: &mut Buffers, out: &mut Vec<Output>) -> usize {
+    /// The connection ended: frames cut short are reported with `cut_by` (the capture ended:
+    /// [`Problem::Truncated`]; it stopped being followed: [`Problem::Evicted`]), unfinished
+    /// messages are handed out as they are. Returns the bytes of frame headers that never
+    /// completed (they make no frame, so the caller reports them).
+    pub fn finish(
+        &mut self,
+        cut_by: Problem,
+        stamp: Stamp,
+        bufs: &mut Buffers,
+        out: &mut Vec<Output>,
+    ) -> usize {
+        self.cut_by = cut_by;
         let mut header_bytes = 0;
         for dir in Dir::BOTH {
             let mut cut = std::mem::take(&mut self.cut);
@@ -304,7 +316,7 @@ impl Connection {
             }
         }
         if raw.truncated {
-            problems.push(Problem::Truncated);
+            problems.push(self.cut_by);
         }
         if raw.missing > 0 {
             problems.push(Problem::Incomplete);
@@ -531,7 +543,12 @@ mod tests {
                 &mut out,
             );
         }
-        c.finish(Stamp::default(), &mut Buffers::default(), &mut out);
+        c.finish(
+            Problem::Truncated,
+            Stamp::default(),
+            &mut Buffers::default(),
+            &mut out,
+        );
         let mut fs = Vec::new();
         let mut ms = Vec::new();
         for o in out {

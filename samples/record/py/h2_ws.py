@@ -80,7 +80,9 @@ class LoggedDeflate(PerMessageDeflate):
 
 
 def deflate_header(ext):
-    return "permessage-deflate; " + ext.offer() if isinstance(ext.offer(), str) else "permessage-deflate"
+    """The sec-websocket-extensions offer for wsproto's PerMessageDeflate `ext`."""
+    offer = ext.offer()
+    return "permessage-deflate; " + offer if isinstance(offer, str) and offer else "permessage-deflate"
 
 
 class H2WebSocket:
@@ -229,7 +231,6 @@ class H2Peer:
             values = {h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
                       h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: 65536, **settings}
             self.conn.local_settings = h2.settings.Settings(client=client, initial_values=values)
-        sock = writer.get_extra_info("socket")
         names = (writer.get_extra_info("sockname"), writer.get_extra_info("peername"))
         self.client_port = (names[0] if client else names[1])[1]
         self.on_request = on_request        # server: async callback(peer, RequestReceived)
@@ -242,7 +243,6 @@ class H2Peer:
         self.closed = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self.tasks = set()
-        del sock
 
     async def start(self):
         self.conn.initiate_connection()

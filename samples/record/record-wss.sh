@@ -96,7 +96,7 @@ record_wss_python() {
 }
 
 # 2. wss-node-chacha: Node ws client and server, TLS 1.3 with TLS_CHACHA20_POLY1305_SHA256 only,
-#    permessage-deflate on both, a 40000-byte message (several TLS records) and a fragmented one.
+#    permessage-deflate on both, a 20000-byte message (two TLS records) and a fragmented one.
 #    Key log from the client TLSSocket's 'keylog' event.
 NPM_DONE=
 node_deps() {

@@ -48,7 +48,7 @@ class ClientContext(ssl.SSLContext):
                                 session=session or self.resume_session)
 
 
-def tls_context(args, *, tls12=False, ciphers=None, etm=True, tickets=True, session=None):
+def tls_context(args, *, tls12=False, ciphers=None, etm=True, tickets=True):
     ctx = ClientContext(ssl.PROTOCOL_TLS_CLIENT)
     for ca in args.ca:
         ctx.load_verify_locations(ca)
@@ -62,7 +62,6 @@ def tls_context(args, *, tls12=False, ciphers=None, etm=True, tickets=True, sess
         ctx.options |= OP_NO_ENCRYPT_THEN_MAC
     if not tickets:
         ctx.options |= ssl.OP_NO_TICKET
-    ctx.resume_session = session
     return ctx
 
 
@@ -149,15 +148,14 @@ async def resumed(args):
              ("tls12-session-id", dict(tls12=True, tickets=False))]
     i = 0
     for label, opts in pairs:
-        session = None
+        ctx = tls_context(args, **opts)  # a session resumes only through its own SSLContext
         for attempt in ("full", "resumed"):
-            ctx = tls_context(args, session=session, **opts)
             async with wss(args, ctx, f"/{label}/{attempt}") as ws:
                 facts = tls_facts(args, ws, f"{label} {attempt}")
                 assert facts["session_reused"] == (attempt == "resumed"), facts
                 await exchange(ws, f"Hi, my name is {args.name}{i}")
                 # with TLS 1.3 the tickets come after the handshake: by now they have arrived
-                session = ws.transport.get_extra_info("ssl_object").session
+                ctx.resume_session = ws.transport.get_extra_info("ssl_object").session
                 await exchange(ws, f"{label}, {attempt} handshake")
                 await exchange(ws, rng.randbytes(12))
                 await ws.close(1000)

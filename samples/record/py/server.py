@@ -10,7 +10,7 @@ and exits once --conns WebSocket connections have ended, or after --timeout seco
 With --tls-cert it speaks TLS (wss:// and https://, the wss samples): see tls_context().
 
 usage: server.py --host 127.0.0.1 --port 8765 --log raw.jsonl [--conns 1] [--compression deflate]
-       [--tls-cert CERT.pem,KEY.pem ...] [--tls-ciphers STRING] [--alpn http/1.1] [--keylog FILE]
+       [--tls-cert CERT.pem,KEY.pem ...] [--tls-ciphers STRING] [--alpn http/1.1]
 """
 import argparse
 import asyncio
@@ -39,7 +39,8 @@ def tls_context(args):
     """The server's TLS settings: every --tls-cert pair loaded (one RSA and one ECDSA certificate
     can sit side by side; OpenSSL picks the one the negotiated suite needs), OpenSSL's default
     protocol versions (TLS 1.2 and 1.3; the client chooses), the --tls-ciphers list for TLS 1.2
-    (Python's default excludes the SHA-1 CBC suites), ALPN, and a key log if --keylog is given.
+    (Python's default excludes the SHA-1 CBC suites) and ALPN. The key logs of the samples come
+    from the clients.
     Session tickets and the session cache are OpenSSL's defaults (resumption allowed)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     for pair in args.tls_cert:
@@ -49,8 +50,6 @@ def tls_context(args):
         ctx.set_ciphers(args.tls_ciphers)
     if args.alpn:
         ctx.set_alpn_protocols(args.alpn)
-    if args.keylog:
-        ctx.keylog_filename = args.keylog
     return ctx
 
 
@@ -67,7 +66,6 @@ async def main():
                     help="speak TLS with this certificate and key (PEM); may be repeated")
     ap.add_argument("--tls-ciphers", help="OpenSSL cipher list for TLS 1.2")
     ap.add_argument("--alpn", action="append", default=[], help="ALPN protocol to accept (TLS)")
-    ap.add_argument("--keylog", help="append the TLS secrets to this NSS key log file")
     args = ap.parse_args()
     wslog.enable(args.log)
 

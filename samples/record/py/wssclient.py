@@ -130,7 +130,8 @@ async def tls12_cbc(args):
             ("ECDHE-RSA-AES128-SHA256", True), ("ECDHE-RSA-AES128-SHA", False)]
     for i, (suite, etm) in enumerate(plan):
         extra = [rng.randbytes(17000)] if i == 0 else []
-        # texts of 1..16 bytes: every CBC padding length once over the connections
+        # short texts of 4 consecutive lengths (1-4 bytes on the first connection, 5-8 on the
+        # second, ...): 4 different CBC padding lengths on each connection
         extra += ["x" * (i * 4 + k + 1) for k in range(4)]
         async with wss(args, tls_context(args, tls12=True, ciphers=suite, etm=etm), f"/cbc{i}") as ws:
             facts = tls_facts(args, ws, f"{suite} {'EtM' if etm else 'no EtM'}")

@@ -7,13 +7,16 @@ payload) and a close is echoed; both are logged (see wslog.py). Besides WebSocke
   - refuses the upgrade on path /forbidden with "403 Forbidden" and a short body (rejected.pcap),
   - serves --page FILE as text/html on a plain GET / (the browser sample),
 and exits once --conns WebSocket connections have ended, or after --timeout seconds.
+With --tls-cert it speaks TLS (wss:// and https://, the wss samples): see tls_context().
 
 usage: server.py --host 127.0.0.1 --port 8765 --log raw.jsonl [--conns 1] [--compression deflate]
+       [--tls-cert CERT.pem,KEY.pem ...] [--tls-ciphers STRING] [--alpn http/1.1]
 """
 import argparse
 import asyncio
 import http
 import os
+import ssl
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,6 +35,24 @@ def reply_to(message):
     return message
 
 
+def tls_context(args):
+    """The server's TLS settings: every --tls-cert pair loaded (one RSA and one ECDSA certificate
+    can sit side by side; OpenSSL picks the one the negotiated suite needs), OpenSSL's default
+    protocol versions (TLS 1.2 and 1.3; the client chooses), the --tls-ciphers list for TLS 1.2
+    (Python's default excludes the SHA-1 CBC suites) and ALPN. The key logs of the samples come
+    from the clients.
+    Session tickets and the session cache are OpenSSL's defaults (resumption allowed)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    for pair in args.tls_cert:
+        cert, key = pair.split(",")
+        ctx.load_cert_chain(cert, key)
+    if args.tls_ciphers:
+        ctx.set_ciphers(args.tls_ciphers)
+    if args.alpn:
+        ctx.set_alpn_protocols(args.alpn)
+    return ctx
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
@@ -41,6 +62,10 @@ async def main():
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--compression", choices=["none", "deflate"], default="none")
     ap.add_argument("--page", help="HTML file served on GET / without Upgrade")
+    ap.add_argument("--tls-cert", action="append", default=[], metavar="CERT,KEY",
+                    help="speak TLS with this certificate and key (PEM); may be repeated")
+    ap.add_argument("--tls-ciphers", help="OpenSSL cipher list for TLS 1.2")
+    ap.add_argument("--alpn", action="append", default=[], help="ALPN protocol to accept (TLS)")
     args = ap.parse_args()
     wslog.enable(args.log)
 
@@ -75,7 +100,8 @@ async def main():
 
     async with serve(handler, args.host, args.port, ping_interval=None, close_timeout=5,
                      compression=None if args.compression == "none" else "deflate",
-                     process_request=process_request, max_size=2**22) as server:
+                     process_request=process_request, max_size=2**22,
+                     ssl=tls_context(args) if args.tls_cert else None) as server:
         print(f"server: listening on {args.host} port {args.port}", file=sys.stderr, flush=True)
         try:
             await asyncio.wait_for(all_done.wait(), args.timeout)

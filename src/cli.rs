@@ -38,6 +38,13 @@ Examples:
   The same walk-through as text, for a handout:
     wsinspect --teach --print samples/echo.pcap > handout.txt
 
+  wss: decrypt TLS with the key log the client wrote (SSLKEYLOGFILE=keys.txt when it ran):
+    wsinspect capture.pcap --keylog keys.txt --print
+
+  wss live from a browser: start it with SSLKEYLOGFILE set, then capture on port 443:
+    SSLKEYLOGFILE=$HOME/keys.txt chromium &
+    sudo -E wsinspect -i any -p 443
+
   Record a capture to open later:
     sudo tcpdump -i lo -w capture.pcap 'tcp port 8765'
 
@@ -103,6 +110,12 @@ pub struct Args {
     /// after the handshake (repeatable)
     #[arg(short = 'd', long = "decode-as", value_name = "PORT")]
     pub(crate) decode_as: Vec<u16>,
+
+    /// TLS key log (the SSLKEYLOGFILE format browsers, curl, Python and Node write) to decrypt
+    /// wss with (repeatable); read again as it grows during a live capture. Without it, the
+    /// file SSLKEYLOGFILE names is used; pcapng files carrying their own secrets need neither
+    #[arg(long = "keylog", value_name = "FILE")]
+    pub(crate) keylog: Vec<PathBuf>,
 
     /// MiB that connections may hold together while frames, messages and TCP segments are
     /// incomplete; past it, the connection holding the most is no longer followed (reported

@@ -5,6 +5,9 @@
 
 use std::net::SocketAddr;
 
+/// What a TLS connection's hellos said, and whether it was decrypted.
+pub use crate::tls::Summary as Tls;
+pub use crate::tls::{Alert, Undecryptable};
 use crate::vocab::{ConnId, PacketNo, Side, Timestamp};
 /// Frames and messages are what the WebSocket stage makes; they are events as they are.
 pub use crate::ws::{Frame, Message};
@@ -53,6 +56,10 @@ pub struct Connection {
     pub server: SocketAddr,
     pub(crate) detected: Detected,
     pub handshake: Option<Handshake>,
+    /// The TLS the connection was carried in (wss), decrypted with the key log.
+    pub tls: Option<Tls>,
+    /// WebSocket over HTTP/2 (RFC 8441): the stream of the HTTP/2 connection that carries it.
+    pub http2_stream: Option<u32>,
 }
 
 /// An upgrade request answered with anything but 101.
@@ -131,6 +138,7 @@ pub enum Layer {
     Link,
     Ip,
     Tcp,
+    Tls,
     Http,
 }
 
@@ -140,6 +148,7 @@ impl Layer {
             Layer::Link => "link",
             Layer::Ip => "ip",
             Layer::Tcp => "tcp",
+            Layer::Tls => "tls",
             Layer::Http => "http",
         }
     }
@@ -162,9 +171,30 @@ pub struct Anomaly {
     pub reason: String,
 }
 
+/// A TLS connection that cannot be read, or an alert on one: what the user is told about TLS
+/// beyond the `tls` of a WebSocket connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsNote {
+    pub(crate) ts: Timestamp,
+    pub packet: PacketNo,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub tls: Tls,
+    pub what: TlsWhat,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsWhat {
+    /// The connection's application data cannot be read, and why.
+    Undecryptable(Undecryptable),
+    /// An alert the peer on `from` sent.
+    Alert { from: Side, alert: Alert },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Anomaly(Anomaly),
+    Tls(TlsNote),
     Connection(Connection),
     Rejected(Rejected),
     Http(Http),

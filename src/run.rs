@@ -30,6 +30,8 @@ pub enum Error {
         "{0} holds no WebSocket handshake to teach with: record one with tcpdump -i lo -w FILE 'tcp port 8765' before the client connects"
     )]
     NothingToTeach(String),
+    #[error("{0}; give the key log the TLS client wrote (--keylog FILE)")]
+    KeyLog(#[from] crate::tls::keylog::Error),
     #[error("bad filter '{text}' {error}; see the filter table in README")]
     BadFilter {
         text: String,
@@ -41,7 +43,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Capture(e) => e.exit_code(),
-            Error::Output(_) | Error::NothingToTeach(_) => 1,
+            Error::Output(_) | Error::NothingToTeach(_) | Error::KeyLog(_) => 1,
             Error::NoSource | Error::LiveOnly(_) | Error::BadFilter { .. } => 2,
             Error::Tui(e) => e.exit_code(),
         }
@@ -166,7 +168,9 @@ pub fn run(args: Args) -> Result<(), Error> {
         None => None,
     };
     let input = Input::from_args(&args)?;
+    let keylog = key_log(&args, matches!(input, Input::Live(_)))?;
     let options = Options {
+        keylog,
         decode_as: args.decode_as.clone(),
         buffer_limit: usize::try_from(u64::from(args.buffer_limit_mib) << 20).unwrap_or(usize::MAX),
         ..Options::default()
@@ -228,6 +232,45 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     let flushed = driver.out.flush().map_err(Error::Output);
     result.and(flushed)
+}
+
+/// The key logs to decrypt TLS with: `--keylog`, or else the file `SSLKEYLOGFILE` names (said
+/// once, so that nobody wonders where the keys came from). A live capture may start before the
+/// browser writes its key log: a file not there yet is read once it appears.
+fn key_log(args: &Args, live: bool) -> Result<crate::tls::KeyLog, Error> {
+    let mut log = crate::tls::KeyLog::new();
+    let from_env = args.keylog.is_empty();
+    let paths = if from_env {
+        match std::env::var_os("SSLKEYLOGFILE").filter(|p| !p.is_empty()) {
+            Some(p) => {
+                let p = std::path::PathBuf::from(p);
+                eprintln!(
+                    "note: decrypting TLS with the key log SSLKEYLOGFILE names: {}",
+                    p.display()
+                );
+                vec![p]
+            }
+            None => Vec::new(),
+        }
+    } else {
+        args.keylog.clone()
+    };
+    for path in &paths {
+        if live || from_env {
+            log.follow_when_there(path)?;
+        } else {
+            log.follow(path)?;
+        }
+    }
+    let (bad, first) = log.bad_lines();
+    if bad > 0 {
+        eprintln!(
+            "warning: {bad} line(s) of the key log are not key log lines and were skipped (the \
+             first: \"{}\")",
+            first.unwrap_or("")
+        );
+    }
+    Ok(log)
 }
 
 /// Where packets come from, as the command line says.

@@ -16,6 +16,8 @@ pub struct File {
     link: LinkType,
     digits: u8,
     read: u64,
+    /// The key log text of the file's Decryption Secrets Blocks, until taken.
+    secrets: Vec<u8>,
 }
 
 impl File {
@@ -48,7 +50,13 @@ impl File {
             })?;
         }
         let link = link_type(cap.get_datalink(), &path.display().to_string())?;
+        let secrets = if head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+            super::secrets::tls_key_log(path)
+        } else {
+            Vec::new()
+        };
         Ok(File {
+            secrets,
             cap,
             path: path.to_owned(),
             link,
@@ -85,6 +93,10 @@ impl Source for File {
                 reason: pcap_reason(&e),
             }),
         }
+    }
+
+    fn take_secrets(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.secrets)
     }
 }
 

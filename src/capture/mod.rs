@@ -10,6 +10,7 @@ mod live;
 #[cfg(test)]
 mod memory;
 mod prefetch;
+mod secrets;
 
 pub use file::File;
 pub(crate) use live::{Live, LiveOptions, LiveStats, Waker, interfaces};
@@ -144,6 +145,11 @@ pub trait Source {
     /// Makes what the source writes on the side (a live capture's `-w` file) complete so far.
     fn flush(&mut self) -> Result<(), Error> {
         Ok(())
+    }
+    /// TLS secrets the source carries itself (a pcapng file's Decryption Secrets Blocks), as
+    /// NSS key log text; taken once, before the first packet.
+    fn take_secrets(&mut self) -> Vec<u8> {
+        Vec::new()
     }
 }
 

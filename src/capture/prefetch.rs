@@ -21,6 +21,8 @@ pub struct Prefetched {
     reader: Option<std::thread::JoinHandle<()>>,
     /// Packets handed out so far: the number of the last one.
     handed: u64,
+    /// The file's own TLS secrets, until taken.
+    secrets: Vec<u8>,
     /// Bytes of the file behind the packets handed out, counted from the records (libpcap does
     /// not say where it is), and the file's size.
     read: u64,
@@ -42,6 +44,7 @@ const BATCH_BYTES: usize = 1 << 20;
 impl Prefetched {
     pub fn new(mut file: File) -> Prefetched {
         let link = file.link();
+        let secrets = file.take_secrets();
         let total = std::fs::metadata(file.path()).map_or(0, |m| m.len());
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let (back, spare) = std::sync::mpsc::sync_channel::<Batch>(8);
@@ -89,6 +92,7 @@ impl Prefetched {
             done: reader.is_none(),
             reader,
             handed: 0,
+            secrets,
             // The file header, which no packet accounts for.
             read: 24,
             total,
@@ -99,6 +103,10 @@ impl Prefetched {
 impl Source for Prefetched {
     fn link(&self) -> LinkType {
         self.link
+    }
+
+    fn take_secrets(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.secrets)
     }
 
     /// As [`File`]'s, in the same order and with the same numbers.

@@ -194,6 +194,8 @@ pub struct Store {
     pub(crate) gaps: Vec<model::Gap>,
     /// What went wrong below WebSocket, in capture order.
     pub(crate) anomalies: Vec<model::Anomaly>,
+    /// TLS connections that could not be decrypted, and alerts.
+    pub(crate) tls: Vec<model::TlsNote>,
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
     pub(crate) first_ts: Option<Timestamp>,
@@ -229,6 +231,7 @@ impl Store {
             full_messages: Vec::new(),
             gaps: Vec::new(),
             anomalies: Vec::new(),
+            tls: Vec::new(),
             conn_frames: Vec::new(),
             first_ts: None,
             payload_bytes: 0,
@@ -292,6 +295,10 @@ impl Store {
                 }
             }
             Event::Anomaly(a) => self.anomalies.push(a),
+            Event::Tls(n) => {
+                self.first_ts.get_or_insert(n.ts);
+                self.tls.push(n);
+            }
             Event::Frame(_) | Event::Message(_) => {}
         }
     }
@@ -599,6 +606,8 @@ mod tests {
             server: "127.0.0.1:80".parse().unwrap(),
             detected: Detected::Handshake,
             handshake: None,
+            tls: None,
+            http2_stream: None,
         })
     }
 

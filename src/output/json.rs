@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::model::Event;
+use crate::model::{Event, Tls, TlsWhat};
 use crate::vocab::Timestamp;
 use crate::ws::Problem;
 
@@ -50,7 +50,46 @@ impl<W: Write> super::Sink for Json<W> {
                 }
                 o.opt_str("subprotocol", h.and_then(|h| h.subprotocol.as_deref()));
                 o.opt_str("extensions", h.and_then(|h| h.extensions.as_deref()));
+                match &c.tls {
+                    Some(t) => {
+                        o.key("tls");
+                        tls_fields(o.buf, t, |_| {});
+                    }
+                    None => o.null("tls"),
+                }
+                match c.http2_stream {
+                    Some(id) => o.num("http2_stream", id),
+                    None => o.null("http2_stream"),
+                }
                 o.num("packet", c.packet.0);
+            }
+            Event::Tls(n) => {
+                o.str("type", "tls");
+                o.ts("ts", n.ts);
+                o.display("client", &n.client);
+                o.display("server", &n.server);
+                o.opt_str("sni", n.tls.sni.as_deref());
+                o.opt_str("version", n.tls.version_name().as_deref());
+                o.opt_str("cipher", n.tls.cipher_name().as_deref());
+                o.opt_str("alpn", n.tls.alpn.as_deref());
+                o.bool("resumed", n.tls.resumed);
+                match &n.what {
+                    TlsWhat::Undecryptable(why) => {
+                        o.bool("decrypted", false);
+                        o.display("reason", why);
+                    }
+                    TlsWhat::Alert { from, alert } => {
+                        o.bool("decrypted", n.tls.decrypted);
+                        o.key("alert");
+                        let mut a = Obj::new(o.buf);
+                        a.str("from", from.name());
+                        a.str("level", alert.level_name());
+                        a.str("description", alert.description_name());
+                        a.num("code", alert.description);
+                        a.close();
+                    }
+                }
+                o.num("packet", n.packet.0);
             }
             Event::Rejected(r) => {
                 o.str("type", "rejected");
@@ -165,6 +204,19 @@ impl<W: Write> super::Sink for Json<W> {
         }
         Ok(())
     }
+}
+
+/// The `tls` object of a connection: what its hellos said and whether it was decrypted.
+fn tls_fields(buf: &mut Vec<u8>, t: &Tls, more: impl FnOnce(&mut Obj<'_>)) {
+    let mut o = Obj::new(buf);
+    o.opt_str("version", t.version_name().as_deref());
+    o.opt_str("cipher", t.cipher_name().as_deref());
+    o.opt_str("sni", t.sni.as_deref());
+    o.opt_str("alpn", t.alpn.as_deref());
+    o.bool("resumed", t.resumed);
+    o.bool("decrypted", t.decrypted);
+    more(&mut o);
+    o.close();
 }
 
 /// Writes one JSON object field by field into a reused buffer.

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Layer, Message};
+use crate::model::{EndHow, Event, Frame, Layer, Message, Tls, TlsWhat, Undecryptable};
 use crate::present::escape_text;
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
@@ -94,6 +94,10 @@ impl<W: Write> super::Sink for Text<W> {
                         .line
                         .push_str("WebSocket without handshake in the capture (decode-as)"),
                 }
+                if let Some(t) = &c.tls {
+                    self.line.push_str(", ");
+                    tls_words(t, &mut self.line);
+                }
                 self.line.push('\n');
             }
             Event::Rejected(r) => {
@@ -137,6 +141,33 @@ impl<W: Write> super::Sink for Text<W> {
                 self.line.push('\n');
                 self.problem_lines(&m.problems);
             }
+            Event::Tls(n) => {
+                self.lead(n.packet, n.ts, None);
+                let _ = write!(self.line, "{} → {} ", n.client, n.server);
+                match &n.what {
+                    TlsWhat::Undecryptable(why) => {
+                        self.line.push_str("! TLS NOT DECRYPTED (");
+                        tls_words(&n.tls, &mut self.line);
+                        let _ = write!(self.line, "): {why}");
+                        let hint = match why {
+                            Undecryptable::NoKeyLog => {
+                                "; give the key log the client wrote with --keylog FILE, or set \
+                                 SSLKEYLOGFILE before starting the client"
+                            }
+                            Undecryptable::NoKey => {
+                                "; the key log must come from the client (or server) of this \
+                                 capture, written while it ran"
+                            }
+                            _ => "",
+                        };
+                        self.line.push_str(hint);
+                    }
+                    TlsWhat::Alert { from, alert } => {
+                        let _ = write!(self.line, "TLS alert from the {}: {alert}", from.name());
+                    }
+                }
+                self.line.push('\n');
+            }
             Event::Gap(g) => {
                 self.lead(g.packet, g.ts, Some(g.conn));
                 let _ = write!(self.line, "{} ", direction(g.from));
@@ -149,7 +180,7 @@ impl<W: Write> super::Sink for Text<W> {
                     let _ = write!(self.line, "{src} → {dst} ");
                 }
                 let at = match a.layer {
-                    Layer::Http => "stream byte",
+                    Layer::Http | Layer::Tls => "stream byte",
                     Layer::Link | Layer::Ip | Layer::Tcp => "packet byte",
                 };
                 let _ = write!(
@@ -178,6 +209,27 @@ impl<W: Write> super::Sink for Text<W> {
             self.out.flush()?;
         }
         Ok(())
+    }
+}
+
+/// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com, ALPN http/1.1, resumed".
+fn tls_words(t: &Tls, line: &mut String) {
+    line.push_str("TLS ");
+    line.push_str(t.version_name().as_deref().unwrap_or("(version unknown)"));
+    if let Some(c) = t.cipher_name() {
+        line.push(' ');
+        line.push_str(&c);
+    }
+    if let Some(sni) = &t.sni {
+        line.push_str(", SNI ");
+        escape_text(sni.as_bytes(), 80, line);
+    }
+    if let Some(alpn) = &t.alpn {
+        line.push_str(", ALPN ");
+        escape_text(alpn.as_bytes(), 20, line);
+    }
+    if t.resumed {
+        line.push_str(", resumed");
     }
 }
 

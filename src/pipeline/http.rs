@@ -139,6 +139,8 @@ impl Http {
                         request_head: request.head,
                         response_head: response.head,
                     }),
+                    tls: None,
+                    http2_stream: None,
                 }));
                 let limits = cx.shared.ws_limits;
                 let mut ws =

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 use crate::model::{self, Event};
 use crate::tcp::{Close, Dir};
+use crate::tls;
 use crate::vocab::{ConnId, PacketNo, Timestamp};
 use crate::ws;
 
@@ -22,6 +23,8 @@ pub(crate) trait Layer {
     fn gap(&mut self, dir: Dir, len: u64, cx: &mut Context<'_>);
     /// The connection ended.
     fn finish(&mut self, how: Close, cx: &mut Context<'_>);
+    /// The key log gained secrets: a layer waiting for them may now read what it holds.
+    fn keys_changed(&mut self, _cx: &mut Context<'_>) {}
     /// Bytes this layer holds while it waits for more (a head, a frame, a message), counted
     /// against [`crate::pipeline::Options::buffer_limit`].
     fn buffered(&self) -> usize;
@@ -90,6 +93,10 @@ pub(crate) struct Shared {
     /// A connection's frames and messages as they are decoded, before they become events.
     pub(crate) ws_out: Vec<ws::Output>,
     pub(crate) stats: Stats,
+    /// Secrets of TLS connections, from key logs and the capture itself.
+    pub(crate) keylog: tls::KeyLog,
+    /// The source is a live capture: a key log being written may still gain secrets.
+    pub(crate) live: bool,
 }
 
 impl Shared {
@@ -117,6 +124,8 @@ pub struct Stats {
     /// HTTP conversations abandoned for another reason (a malformed head, an answer to no
     /// request …).
     pub(crate) http_broken: u64,
+    /// TLS connections whose application data could not be read (see their `tls` events).
+    pub tls_undecryptable: u64,
     /// Connection directions that ended inside a frame header (no frame to show for it).
     pub cut_headers: u64,
     /// Connections no longer followed because more than the live-connection limit were open.

@@ -12,6 +12,8 @@
 
 mod http;
 mod layer;
+mod start;
+mod tls;
 mod websocket;
 
 use std::cmp::Reverse;
@@ -41,6 +43,9 @@ pub struct Options {
     /// own, but thousands of them at their bounds are not: past this, the connection holding
     /// the most is no longer followed (`--buffer-limit`).
     pub buffer_limit: usize,
+    /// Secrets to decrypt TLS connections with (`--keylog`, `SSLKEYLOGFILE`, the capture's
+    /// own Decryption Secrets Blocks).
+    pub keylog: crate::tls::KeyLog,
 }
 
 /// 1 GiB: hundreds of connections each in the middle of a large frame.
@@ -52,6 +57,7 @@ impl Default for Options {
             decode_as: Vec::new(),
             ws_limits: None,
             buffer_limit: DEFAULT_BUFFER_LIMIT,
+            keylog: crate::tls::KeyLog::default(),
         }
     }
 }
@@ -96,6 +102,13 @@ impl Stats {
                  across connections for incomplete frames and messages passed the buffer limit; \
                  raise it with --buffer-limit MIB",
                 self.evicted_for_memory
+            ));
+        }
+        if self.tls_undecryptable > 0 {
+            notes.push(format!(
+                "{} TLS connection(s) could not be decrypted (see their tls events); give the \
+                 key log the client wrote with --keylog FILE, or set SSLKEYLOGFILE",
+                self.tls_undecryptable
             ));
         }
         if self.cut_headers > 0 {
@@ -161,6 +174,7 @@ impl Pipeline {
                 decode_as: options.decode_as,
                 shared: Shared {
                     ws_limits: options.ws_limits.unwrap_or_default(),
+                    keylog: options.keylog,
                     ..Shared::default()
                 },
                 to_ignore: Vec::new(),
@@ -264,7 +278,24 @@ impl Pipeline {
             | Event::Http(_)
             | Event::Gap(_)
             | Event::End(_)
-            | Event::Anomaly(_) => {}
+            | Event::Anomaly(_)
+            | Event::Tls(_) => {}
+        }
+    }
+
+    /// Reads what the key log files gained (a browser writes them as it connects); TLS
+    /// connections that were waiting for those keys read what they held.
+    pub(crate) fn refresh_keys(&mut self, out: &mut Vec<Event>) {
+        let router = &mut self.router;
+        if !router.shared.keylog.follows_files() {
+            return;
+        }
+        // A key log that cannot be read now (being rewritten) is read again next time.
+        if let Ok(true) = router.shared.keylog.refresh() {
+            router.keys_changed(self.last, out);
+            for flow in router.to_ignore.drain(..) {
+                self.tracker.ignore(flow);
+            }
         }
     }
 
@@ -298,7 +329,7 @@ impl Router {
                     .decode_as
                     .iter()
                     .any(|p| *p == a.port() || *p == b.port());
-                let layer: Box<dyn Layer> = Box::new(http::Http::new(decode_as));
+                let layer: Box<dyn Layer> = Box::new(start::Start::new(decode_as));
                 self.flows.insert(
                     flow,
                     Flow {
@@ -370,6 +401,37 @@ impl Router {
     }
 }
 
+impl Router {
+    /// Every connection's layer is told the key log gained secrets.
+    fn keys_changed(&mut self, (ts, packet): (Timestamp, PacketNo), out: &mut Vec<Event>) {
+        for (id, f) in self.flows.iter_mut() {
+            let Some(layer) = f.layer.as_mut() else {
+                continue;
+            };
+            let mut cx = Context {
+                ts,
+                packet,
+                ends: f.ends,
+                out,
+                shared: &mut self.shared,
+                next: Next::Stay,
+            };
+            layer.keys_changed(&mut cx);
+            match cx.next {
+                Next::Stay => {}
+                Next::HandOver(next) => f.layer = Some(next),
+                Next::Ignore => {
+                    self.to_ignore.push(*id);
+                    f.layer = None;
+                }
+            }
+            self.held -= f.held;
+            f.held = f.layer.as_ref().map_or(0, |l| l.buffered());
+            self.held += f.held;
+        }
+    }
+}
+
 /// What the packet loop hands its events to: an output, the terminal UI's index, a test.
 pub(crate) trait Consumer {
     type Error;
@@ -415,6 +477,15 @@ pub(crate) fn drive<C: Consumer>(
     stop: &AtomicBool,
 ) -> Result<Ended, C::Error> {
     let mut pipeline = Pipeline::new(source.link(), options);
+    let live = source.is_live();
+    pipeline.router.shared.live = live;
+    let embedded = source.take_secrets();
+    if !embedded.is_empty() {
+        pipeline.router.shared.keylog.add_embedded(&embedded);
+    }
+    // A live capture reads the key log again this often (and whenever it is idle): a browser
+    // logs a connection's secrets as it opens it.
+    const KEYS_EVERY: u64 = 1024;
     let mut events = Vec::with_capacity(64);
     let mut packets = 0u64;
     let mut first = None;
@@ -428,12 +499,21 @@ pub(crate) fn drive<C: Consumer>(
                     consumer.start(p.ts)?;
                 }
                 pipeline.packet(p.number, p.ts, p.data, &mut events);
+                if live && p.number.0 % KEYS_EVERY == 0 {
+                    pipeline.refresh_keys(&mut events);
+                }
                 if !consumer.take(&mut events, &mut pipeline)? {
                     return Ok(pipeline.ended(packets, first, None));
                 }
                 false
             }
-            Ok(Poll::Idle) => true,
+            Ok(Poll::Idle) => {
+                pipeline.refresh_keys(&mut events);
+                if !events.is_empty() && !consumer.take(&mut events, &mut pipeline)? {
+                    return Ok(pipeline.ended(packets, first, None));
+                }
+                true
+            }
             Ok(Poll::End) => break,
             Err(e) => {
                 error = Some(e);

@@ -55,6 +55,8 @@ impl WebSocket {
                 server: cx.ends[client.reverse()],
                 detected: Detected::DecodeAs,
                 handshake: None,
+                tls: None,
+                http2_stream: None,
             }));
             for o in cx.shared.ws_out.iter_mut() {
                 match o {

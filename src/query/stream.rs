@@ -121,9 +121,11 @@ impl Stream {
                 self.waiting.retain(|(conn, _)| *conn != e.conn);
                 Some(false)
             }
-            Event::Connection(_) | Event::Rejected(_) | Event::Http(_) | Event::Anomaly(_) => {
-                Some(false)
-            }
+            Event::Connection(_)
+            | Event::Rejected(_)
+            | Event::Http(_)
+            | Event::Anomaly(_)
+            | Event::Tls(_) => Some(false),
         };
         self.queue.push_back(Waiting { ev, keep });
         if self.queue.len() > MAX_HELD {

@@ -41,6 +41,7 @@ pub(crate) mod query;
 pub mod run;
 pub mod tcp;
 pub(crate) mod teach;
+pub(crate) mod tls;
 pub mod tui;
 pub mod vocab;
 pub mod ws;

@@ -110,7 +110,7 @@ pub(crate) fn traffic_keys(suite: &Suite, secret: &[u8]) -> (Vec<u8>, [u8; 12]) 
     (key, iv)
 }
 
-/// RFC 5246 §5 PRF(secret, label, seed) = P_<hash>(secret, label + seed), `len` bytes.
+/// RFC 5246 §5 PRF(secret, label, seed) = `P_<hash>(secret, label + seed)`, `len` bytes.
 ///
 /// `hash` is the suite's PRF hash, SHA-256 or SHA-384 (SHA-1 gives P_SHA1, which TLS 1.2
 /// never uses on its own).

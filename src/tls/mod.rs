@@ -7,5 +7,6 @@
 // Nothing outside this module uses it until the stage is wired into the pipeline.
 #![allow(dead_code)]
 
+pub(crate) mod cipher;
 pub(crate) mod keys;
 pub(crate) mod suite;

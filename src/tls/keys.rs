@@ -429,9 +429,9 @@ pub(crate) mod tests {
     }
 
     // The TLS 1.2 PRF test vectors posted to the IETF TLS working group list
-    // (mail-archive.com/tls@ietf.org, "TLS 1.2 PRF test vectors", msg03416), reproduced in
-    // many TLS test suites: "Generating 100 bytes of pseudo-randomness using TLS1.2PRF-SHA256"
-    // and "Generating 148 bytes of pseudo-randomness using TLS1.2PRF-SHA384".
+    // (www.ietf.org/mail-archive/web/tls/current/msg03416.html) and reproduced in many TLS
+    // test suites: "Generating 100 bytes of pseudo-randomness using TLS1.2PRF-SHA256" and
+    // "Generating 148 bytes of pseudo-randomness using TLS1.2PRF-SHA384".
     #[test]
     fn prf_sha256_vector() {
         let out = prf(

@@ -84,7 +84,7 @@ pub struct Http {
     pub(crate) ts: Timestamp,
     /// The packet that completed the response head.
     pub packet: PacketNo,
-    pub(crate) client: SocketAddr,
+    pub client: SocketAddr,
     pub(crate) server: SocketAddr,
     pub method: String,
     pub path: String,
@@ -177,6 +177,8 @@ pub struct Anomaly {
 pub struct TlsNote {
     pub(crate) ts: Timestamp,
     pub packet: PacketNo,
+    /// The WebSocket connection the TLS connection carries, once it was announced.
+    pub conn: Option<ConnId>,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub tls: Tls,

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 use wsinspect::capture::File;
-use wsinspect::model::{EndHow, Event, Frame, Message};
+use wsinspect::model::{EndHow, Event, Frame, Message, TlsWhat};
 use wsinspect::pipeline::{Options, Stats};
+use wsinspect::tls::KeyLog;
 use wsinspect::vocab::{ConnId, Opcode, PacketNo, Side};
 use wsinspect::ws::Problem;
 
@@ -711,4 +712,285 @@ fn a_connection_past_the_buffer_limit_is_evicted_and_told() {
     }
     // The whole capture fits the default limit.
     assert_eq!(decode("mixed.pcap", &[]).stats.evicted_for_memory, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// wss: TLS decrypted with the key logs the peers wrote. Each sample's messages against the
+// peers' logs, its frames against tshark's decrypted dissection, and each connection's TLS
+// against what tshark read of its handshake (samples/README.md, "wss samples").
+
+/// A sample decoded with the key log beside it (`NAME.keys`), or none.
+fn decode_wss(file: &str, keys: Option<&str>) -> Decoded {
+    let mut keylog = KeyLog::new();
+    if let Some(keys) = keys {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(keys);
+        keylog.follow(&path).unwrap();
+        assert_eq!(
+            keylog.bad_lines().0,
+            0,
+            "{keys}: every line is a key log line"
+        );
+    }
+    decode_with(
+        file,
+        Options {
+            keylog,
+            ..Options::default()
+        },
+    )
+}
+
+/// What tshark read of a connection's TLS: (client port, version, suite, resumed, EtM).
+type TlsFacts = (u16, &'static str, &'static str, bool, bool);
+
+fn whole_wss_sample(name: &str, file: &str, keys: Option<&str>, facts: &[TlsFacts]) -> Decoded {
+    let d = decode_wss(file, keys);
+    assert!(d.cut.is_none(), "{name}: {:?}", d.cut);
+    let conns = connections(&d);
+    assert_eq!(conns.len(), facts.len(), "{name}: WebSocket connections");
+    for (c, (port, version, suite, resumed, etm)) in conns.iter().zip(facts) {
+        let ctx = format!("{name} conn {}", c.conn);
+        assert_eq!(c.client.port(), *port, "{ctx}: client port");
+        assert!(c.handshake.as_ref().unwrap().accept_valid, "{ctx}: accept");
+        let tls = c.tls.as_ref().unwrap_or_else(|| panic!("{ctx}: no tls"));
+        assert_eq!(tls.version_name().as_deref(), Some(*version), "{ctx}");
+        assert_eq!(tls.cipher_name().as_deref(), Some(*suite), "{ctx}");
+        assert_eq!(tls.sni.as_deref(), Some("wss.test"), "{ctx}: SNI");
+        assert_eq!(tls.alpn.as_deref(), Some("http/1.1"), "{ctx}: ALPN chosen");
+        assert_eq!(tls.resumed, *resumed, "{ctx}: resumed");
+        assert_eq!(tls.encrypt_then_mac, *etm, "{ctx}: encrypt-then-MAC");
+        assert!(tls.decrypted, "{ctx}: decrypted");
+        assert_eq!(c.http2_stream, None);
+    }
+    assert_messages_match(name, &d, &log(&format!("{name}.log.jsonl")), &[]);
+    assert_frames_match_tshark(name, &d);
+    for f in frames(&d) {
+        assert!(
+            f.problems.is_empty(),
+            "{name} frame {}: {:?}",
+            f.n,
+            f.problems
+        );
+    }
+    let anomalies = of!(d, Anomaly);
+    assert!(anomalies.is_empty(), "{name}: {anomalies:?}");
+    d
+}
+
+const AES256: &str = "TLS_AES_256_GCM_SHA384";
+
+#[test]
+fn wss_python_tls13_aes256_with_deflate() {
+    whole_wss_sample(
+        "wss-python",
+        "wss-python.pcap",
+        Some("wss-python.keys"),
+        &[(48214, "1.3", AES256, false, false)],
+    );
+}
+
+#[test]
+fn wss_keys_embedded_in_the_pcapng_need_no_key_log() {
+    // Same packets as wss-python; the key log travels in a Decryption Secrets Block.
+    whole_wss_sample(
+        "wss-embedded",
+        "wss-embedded.pcapng",
+        None,
+        &[(48214, "1.3", AES256, false, false)],
+    );
+}
+
+#[test]
+fn wss_node_chacha20_with_deflate_and_a_message_over_two_records() {
+    whole_wss_sample(
+        "wss-node-chacha",
+        "wss-node-chacha.pcap",
+        Some("wss-node-chacha.keys"),
+        &[(49806, "1.3", "TLS_CHACHA20_POLY1305_SHA256", false, false)],
+    );
+}
+
+#[test]
+fn wss_tls12_gcm_and_chacha20_with_rsa_and_ecdsa() {
+    whole_wss_sample(
+        "wss-tls12-gcm",
+        "wss-tls12-gcm.pcap",
+        Some("wss-tls12-gcm.keys"),
+        &[
+            (
+                36122,
+                "1.2",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                false,
+                false,
+            ),
+            (
+                36128,
+                "1.2",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                false,
+                false,
+            ),
+            (
+                36132,
+                "1.2",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                false,
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn wss_tls12_cbc_with_and_without_encrypt_then_mac() {
+    whole_wss_sample(
+        "wss-tls12-cbc",
+        "wss-tls12-cbc.pcap",
+        Some("wss-tls12-cbc.keys"),
+        &[
+            (
+                35506,
+                "1.2",
+                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                false,
+                true,
+            ),
+            (
+                35520,
+                "1.2",
+                "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+                false,
+                false,
+            ),
+            (
+                35528,
+                "1.2",
+                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+                false,
+                true,
+            ),
+            (
+                35536,
+                "1.2",
+                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                false,
+                false,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn wss_resumed_by_psk_ticket_and_session_id() {
+    let tls12 = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+    whole_wss_sample(
+        "wss-resumed",
+        "wss-resumed.pcap",
+        Some("wss-resumed.keys"),
+        &[
+            (37124, "1.3", AES256, false, false),
+            (37134, "1.3", AES256, true, false),
+            (37148, "1.2", tls12, false, false),
+            (37160, "1.2", tls12, true, false),
+            (37174, "1.2", tls12, false, false),
+            (37178, "1.2", tls12, true, false),
+        ],
+    );
+}
+
+/// The TLS notes of a decoded sample: (client port, reason).
+fn tls_notes(d: &Decoded) -> Vec<(u16, String)> {
+    of!(d, Tls)
+        .iter()
+        .filter_map(|n| match &n.what {
+            TlsWhat::Undecryptable(why) => Some((n.client.port(), why.to_string())),
+            TlsWhat::Alert { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn wss_missing_key_decrypts_one_connection_and_says_why_not_the_other() {
+    let d = decode_wss("wss-missing-key.pcap", Some("wss-missing-key.keys"));
+    let conns = connections(&d);
+    assert_eq!(conns.len(), 1);
+    assert_eq!(conns[0].client.port(), 33892);
+    assert_eq!(
+        tls_notes(&d),
+        [(
+            33896,
+            "no key for this connection in the key log".to_owned()
+        )]
+    );
+    let notes = of!(d, Tls);
+    let note = notes
+        .iter()
+        .find(|n| matches!(n.what, TlsWhat::Undecryptable(_)))
+        .unwrap();
+    // What the cleartext hellos say is still told.
+    assert_eq!(note.tls.sni.as_deref(), Some("wss.test"));
+    assert_eq!(note.tls.cipher_name().as_deref(), Some(AES256));
+    assert!(!note.tls.decrypted);
+    // Conn 0 matches its log; conn 1's messages are in the log but cannot be read.
+    let lines: Vec<Value> = log("wss-missing-key.log.jsonl")
+        .into_iter()
+        .filter(|l| l["client_port"] == 33892)
+        .collect();
+    assert_messages_match("wss-missing-key", &d, &lines, &[]);
+    assert_eq!(d.stats.tls_undecryptable, 1);
+}
+
+#[test]
+fn wss_without_a_key_log_is_told_per_connection() {
+    let d = decode_wss("wss-missing-key.pcap", None);
+    assert!(connections(&d).is_empty());
+    assert_eq!(
+        tls_notes(&d),
+        [
+            (33892, "no key log given".to_owned()),
+            (33896, "no key log given".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn wss_keys_of_another_capture_open_nothing() {
+    // wss-python's keys are for other client randoms: every connection says so.
+    let d = decode_wss("wss-missing-key.pcap", Some("wss-python.keys"));
+    assert!(connections(&d).is_empty());
+    let reasons: Vec<String> = tls_notes(&d).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(reasons, ["no key for this connection in the key log"; 2]);
+}
+
+#[test]
+fn wss_chromium_resumed_websocket_beside_page_loads() {
+    let d = whole_wss_sample(
+        "wss-chromium",
+        "wss-chromium.pcap",
+        Some("wss-chromium.keys"),
+        &[(39564, "1.3", AES256, true, false)],
+    );
+    // The connection Chromium abandoned after its ClientHello never had keys.
+    assert_eq!(
+        tls_notes(&d),
+        [(
+            39558,
+            "no key for this connection in the key log".to_owned()
+        )]
+    );
+    // The page and the favicon, decrypted: plain HTTP over TLS.
+    let http: Vec<(u16, String, u16)> = of!(d, Http)
+        .iter()
+        .map(|h| (h.client.port(), h.path.clone(), h.status))
+        .collect();
+    assert_eq!(
+        http,
+        [
+            (39562, "/".to_owned(), 200),
+            (39574, "/favicon.ico".to_owned(), 404)
+        ]
+    );
 }

@@ -65,6 +65,10 @@ impl<W: Write> super::Sink for Json<W> {
             }
             Event::Tls(n) => {
                 o.str("type", "tls");
+                match n.conn {
+                    Some(c) => o.num("conn", c.0),
+                    None => o.null("conn"),
+                }
                 o.ts("ts", n.ts);
                 o.display("client", &n.client);
                 o.display("server", &n.server);

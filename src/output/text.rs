@@ -142,7 +142,7 @@ impl<W: Write> super::Sink for Text<W> {
                 self.problem_lines(&m.problems);
             }
             Event::Tls(n) => {
-                self.lead(n.packet, n.ts, None);
+                self.lead(n.packet, n.ts, n.conn);
                 let _ = write!(self.line, "{} → {} ", n.client, n.server);
                 match &n.what {
                     TlsWhat::Undecryptable(why) => {

@@ -10,13 +10,15 @@ use super::layer::{Context, Layer, Next};
 use crate::model::{self, Event, TlsNote, TlsWhat};
 use crate::tcp::{Close, Dir};
 use crate::tls::{self, session::Output};
-use crate::vocab::Side;
+use crate::vocab::{ConnId, Side};
 
 pub(crate) struct Tls {
     session: tls::session::Session,
     /// The layer the plaintext goes to; `None` once it found nothing to decode.
     above: Option<Box<dyn Layer>>,
     client: Dir,
+    /// The WebSocket connection announced inside, for the TLS events that follow it.
+    conn: Option<ConnId>,
 }
 
 impl Tls {
@@ -29,6 +31,7 @@ impl Tls {
             session: tls::session::Session::new(client, may_gain_keys),
             above: Some(Box::new(Http::new(decode_as))),
             client,
+            conn: None,
         }
     }
 
@@ -48,17 +51,31 @@ impl Tls {
             handle(o, above, client, cx)
         });
         cx.shared.keylog = log;
-        let summary = self.session.summary();
-        for ev in &mut cx.out[start..] {
-            match ev {
-                Event::Connection(c) => c.tls = Some(summary.clone()),
-                Event::Tls(n) => n.tls = summary.clone(),
-                _ => {}
-            }
-        }
+        self.label(&mut cx.out[start..]);
         if self.above.is_none() && self.session.buffered() == 0 {
             // Nothing above reads the plaintext: TCP need not keep the connection's bytes.
             cx.ignore();
+        }
+    }
+}
+
+impl Tls {
+    /// Gives the connection and TLS events just written what is known of the TLS, and the TLS
+    /// events the WebSocket connection they belong to.
+    fn label(&mut self, events: &mut [Event]) {
+        let summary = self.session.summary();
+        for ev in events {
+            match ev {
+                Event::Connection(c) => {
+                    self.conn = Some(c.conn);
+                    c.tls = Some(summary.clone());
+                }
+                Event::Tls(n) => {
+                    n.tls = summary.clone();
+                    n.conn = self.conn;
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -93,6 +110,7 @@ fn note(cx: &mut Context<'_>, client: Dir, what: TlsWhat) {
     cx.out.push(Event::Tls(TlsNote {
         ts: cx.ts,
         packet: cx.packet,
+        conn: None,
         client: cx.ends[client],
         server: cx.ends[client.reverse()],
         tls: tls::Summary::default(),
@@ -133,12 +151,7 @@ impl Layer for Tls {
         let above = &mut self.above;
         let start = cx.out.len();
         run_above(above, cx, |l, cx| l.finish(how, cx));
-        let summary = self.session.summary();
-        for ev in &mut cx.out[start..] {
-            if let Event::Connection(c) = ev {
-                c.tls = Some(summary.clone());
-            }
-        }
+        self.label(&mut cx.out[start..]);
     }
 
     fn keys_changed(&mut self, cx: &mut Context<'_>) {

@@ -236,16 +236,31 @@ fn json_lines_follow_the_documented_schema() {
             "message",
             "gap",
             "end",
+            "tls",
             "anomaly"
         ],
         "the README's NDJSON table"
     );
     // samples/README.md: rejected.pcap holds a refused upgrade, keepalive.pcap a plain HTTP
     // request, lost-segment.pcap a missing segment, snaplen.pcap a handshake cut short;
+    // wss-missing-key.pcap a decrypted TLS connection with its alerts and one without keys;
     // mixed.pcap the rest.
     let mut lines: Vec<Value> = Vec::new();
-    for sample in ["mixed", "rejected", "keepalive", "lost-segment", "snaplen"] {
-        let o = wsinspect(&[&format!("samples/{sample}.pcap"), "--json"]);
+    for sample in [
+        "mixed",
+        "rejected",
+        "keepalive",
+        "lost-segment",
+        "snaplen",
+        "wss-missing-key",
+    ] {
+        let keys = format!("samples/{sample}.keys");
+        let mut args = vec![format!("samples/{sample}.pcap"), "--json".to_owned()];
+        if std::path::Path::new(&keys).exists() {
+            args.extend(["--keylog".to_owned(), keys]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = wsinspect(&args);
         assert_eq!(o.status.code(), Some(0), "{sample}: {}", stderr(&o));
         lines.extend(
             String::from_utf8_lossy(&o.stdout)

@@ -346,11 +346,6 @@ impl Decryptor {
         }
     }
 
-    /// The suite the keys are for.
-    pub(crate) fn suite(&self) -> &'static Suite {
-        self.suite
-    }
-
     /// One record: `header` is its 5-byte header as on the wire (type, version, length), `body`
     /// the `length` bytes after it. The plaintext replaces the contents of `out` (left empty on
     /// error). Returns the content type of the plaintext: TLS 1.3 the inner type (trailing zero
@@ -400,6 +395,7 @@ impl Decryptor {
     }
 
     /// The sequence number of the next record: how many records this decryptor was given.
+    #[cfg(test)]
     pub(crate) fn seq(&self) -> u64 {
         self.seq
     }

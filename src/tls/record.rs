@@ -2,8 +2,6 @@
 //! records, whatever the TCP segments were; several records in a segment, or one record over
 //! several segments.
 
-use std::ops::Range;
-
 /// A record's header: content type, legacy version, length.
 pub(crate) const HEADER_LEN: usize = 5;
 /// The longest protected record TLS 1.3 allows (RFC 8446 §5.2).
@@ -33,17 +31,6 @@ impl ContentType {
             b => ContentType::Other(b),
         }
     }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            ContentType::ChangeCipherSpec => "change_cipher_spec",
-            ContentType::Alert => "alert",
-            ContentType::Handshake => "handshake",
-            ContentType::ApplicationData => "application_data",
-            ContentType::Heartbeat => "heartbeat",
-            ContentType::Other(_) => "unknown",
-        }
-    }
 }
 
 /// Whether `bytes` (what a connection's first sender sent first) can be the start of a TLS
@@ -61,7 +48,7 @@ pub(crate) fn starts_client_hello(bytes: &[u8]) -> Option<bool> {
             (b.len() >= 5).then(|| u16::from_be_bytes([b[3], b[4]]) > 0),
             b.get(5).map(|&msg| msg == 1),
         ];
-        checks.iter().all(|c| c.unwrap_or(true)) && !checks.iter().any(|c| *c == Some(false))
+        !checks.contains(&Some(false))
     };
     let ok = looks(bytes);
     if !ok {
@@ -192,34 +179,6 @@ fn header_of(h: &[u8]) -> [u8; HEADER_LEN] {
     out
 }
 
-/// Where each record's plaintext begins in the plaintext stream, for the last few records of a
-/// direction: so that what the layer above finds at a plaintext offset can be traced back to
-/// the record it came in.
-#[derive(Default)]
-pub(crate) struct Trail {
-    /// (record number, plaintext range), oldest first.
-    recent: std::collections::VecDeque<(u64, Range<u64>)>,
-}
-
-impl Trail {
-    const KEEP: usize = 64;
-
-    pub(crate) fn push(&mut self, record: u64, plain: Range<u64>) {
-        if self.recent.len() == Self::KEEP {
-            self.recent.pop_front();
-        }
-        self.recent.push_back((record, plain));
-    }
-
-    /// The record holding plaintext offset `at`, if it is still remembered.
-    pub(crate) fn record_at(&self, at: u64) -> Option<u64> {
-        self.recent
-            .iter()
-            .find(|(_, r)| r.contains(&at))
-            .map(|(n, _)| *n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,14 +242,5 @@ mod tests {
         let mut got = Vec::new();
         f.feed(&[23, 3, 3, 0, 1, 5], |r| got.push(r.offset));
         assert_eq!(got, vec![107]);
-    }
-
-    #[test]
-    fn the_trail_names_the_record_of_an_offset() {
-        let mut t = Trail::default();
-        t.push(0, 0..10);
-        t.push(1, 10..25);
-        assert_eq!(t.record_at(12), Some(1));
-        assert_eq!(t.record_at(30), None);
     }
 }

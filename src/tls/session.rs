@@ -186,10 +186,6 @@ impl Session {
         }
     }
 
-    pub(crate) fn client(&self) -> Dir {
-        self.client
-    }
-
     /// Bytes held: record and handshake message fragments, records awaiting keys.
     pub(crate) fn buffered(&self) -> usize {
         self.dirs
@@ -699,7 +695,7 @@ impl Session {
         let version = sh.version();
         let code = sh.suite;
         let suite = suite::supported(code);
-        if version < 0x0303 || version > 0x0304 {
+        if !(0x0303..=0x0304).contains(&version) {
             self.keys = Keys::None;
             self.tell(emit, Undecryptable::Version(version));
             return;

@@ -71,6 +71,7 @@ impl Cipher {
     }
 
     /// The length of the AEAD tag; 0 for CBC, whose MAC is the suite's [`Suite::mac`].
+    #[cfg(test)]
     pub(crate) const fn tag_len(self) -> usize {
         match self {
             Cipher::Aes128Gcm

@@ -10,6 +10,8 @@ fn wsinspect(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wsinspect"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // A developer's own key log must not change what the tests see.
+        .env_remove("SSLKEYLOGFILE")
         .output()
         .unwrap()
 }
@@ -559,5 +561,76 @@ fn a_bad_display_filter_says_where_before_reading() {
         &wsinspect(&["no-such-file.pcap", "-Y", "client server"]),
         2,
         "bad filter 'client server' at character 8: unexpected 'server'",
+    );
+}
+
+/// The `connection` events of NDJSON output that were decrypted from TLS.
+fn decrypted_connections(o: &Output) -> usize {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["type"] == "connection" && l["tls"]["decrypted"] == true)
+        .count()
+}
+
+#[test]
+fn a_key_log_with_garbage_lines_warns_once_and_still_decrypts() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.txt");
+    let good = std::fs::read_to_string("samples/wss-python.keys").unwrap();
+    std::fs::write(
+        &keys,
+        format!("garbage\x1b[2J\n{good}CLIENT_RANDOM zz 00\n"),
+    )
+    .unwrap();
+    let o = wsinspect(&[
+        "samples/wss-python.pcap",
+        "--keylog",
+        keys.to_str().unwrap(),
+        "--json",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("warning: 2 line(s) of the key log"),
+        "{err}"
+    );
+    // The escape sequence is not written to the terminal as it is.
+    assert!(!err.contains('\x1b'), "{err}");
+    assert_eq!(decrypted_connections(&o), 1);
+}
+
+#[test]
+fn a_key_log_that_cannot_be_read_is_an_error_naming_it() {
+    let o = wsinspect(&["samples/wss-python.pcap", "--keylog", "no/such/keys.txt"]);
+    assert_one_clear_line(&o, 1, "no/such/keys.txt");
+}
+
+#[test]
+fn sslkeylogfile_is_used_when_no_key_log_is_given_and_said_once() {
+    let o = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+        .args(["samples/wss-python.pcap", "--json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SSLKEYLOGFILE", "samples/wss-python.keys")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(
+        err.trim(),
+        "note: decrypting TLS with the key log SSLKEYLOGFILE names: samples/wss-python.keys"
+    );
+    assert_eq!(decrypted_connections(&o), 1);
+}
+
+#[test]
+fn wss_without_keys_says_what_to_do() {
+    let o = wsinspect(&["samples/wss-python.pcap", "--print"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("TLS NOT DECRYPTED (TLS 1.3 TLS_AES_256_GCM_SHA384, SNI wss.test): no key log given; give the key log the client wrote with --keylog FILE"),
+        "{out}"
     );
 }

@@ -994,3 +994,123 @@ fn wss_chromium_resumed_websocket_beside_page_loads() {
         ]
     );
 }
+
+#[test]
+fn wss_alerts_are_told_with_who_sent_them() {
+    // tshark (-Y tls.alert_message) finds close_notify (level 1, description 0) from the server
+    // in packet 22 and from the client in packet 24, both on the decrypted connection.
+    let d = decode_wss("wss-missing-key.pcap", Some("wss-missing-key.keys"));
+    let alerts: Vec<(u64, Side, String, Option<ConnId>)> = of!(d, Tls)
+        .iter()
+        .filter_map(|n| match &n.what {
+            TlsWhat::Alert { from, alert } => Some((n.packet.0, *from, alert.to_string(), n.conn)),
+            TlsWhat::Undecryptable(_) => None,
+        })
+        .collect();
+    let close = "warning close_notify".to_owned();
+    assert_eq!(
+        alerts,
+        [
+            (22, Side::Server, close.clone(), Some(ConnId(0))),
+            (24, Side::Client, close, Some(ConnId(0)))
+        ]
+    );
+}
+
+/// A copy of `keys` with every secret changed but the client randoms kept.
+fn spoiled_keys(keys: &str, dir: &Path) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(keys),
+    )
+    .unwrap();
+    let spoiled: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            if l.starts_with('#') || f.len() != 3 {
+                return format!("{l}\n");
+            }
+            let secret: Vec<u8> = hex::decode(f[2])
+                .unwrap()
+                .iter()
+                .map(|b| b ^ 0x5a)
+                .collect();
+            format!("{} {} {}\n", f[0], f[1], hex::encode(secret))
+        })
+        .collect();
+    let path = dir.join(keys);
+    std::fs::write(&path, spoiled).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn wss_keys_that_do_not_match_are_told_once_and_nothing_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = spoiled_keys("wss-python.keys", dir.path());
+    let mut keylog = KeyLog::new();
+    keylog.follow(Path::new(&keys)).unwrap();
+    let d = decode_with(
+        "wss-python.pcap",
+        Options {
+            keylog,
+            ..Options::default()
+        },
+    );
+    // No plaintext comes out of records that fail their tag.
+    assert!(connections(&d).is_empty());
+    assert!(frames(&d).is_empty());
+    assert_eq!(
+        tls_notes(&d),
+        [(
+            48214,
+            "every record failed authentication: the key log's secrets for this connection do \
+             not match it"
+                .to_owned()
+        )]
+    );
+    // The first record that failed is named, once.
+    let anomalies = of!(d, Anomaly);
+    assert_eq!(anomalies.len(), 1, "{anomalies:?}");
+    assert_eq!(anomalies[0].layer, wsinspect::model::Layer::Tls);
+}
+
+#[test]
+fn wss_capture_cut_short_keeps_what_came_before() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wss-node-chacha.pcap");
+    let bytes = std::fs::read(&path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut keylog = KeyLog::new();
+    keylog
+        .follow(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wss-node-chacha.keys"))
+        .unwrap();
+    let whole = decode_wss("wss-node-chacha.pcap", Some("wss-node-chacha.keys"));
+    let all = of!(whole, Message).len();
+    // Cut inside a packet at many places: never a panic, the messages before the cut intact.
+    for cut in (100..bytes.len()).step_by(997) {
+        let cut_path = dir.path().join("cut.pcap");
+        std::fs::write(&cut_path, &bytes[..cut]).unwrap();
+        let mut file = File::open(&cut_path, None).unwrap();
+        let options = Options {
+            keylog: keylog.clone(),
+            ..Options::default()
+        };
+        let (events, _) = wsinspect::pipeline::collect(&mut file, options);
+        let got: Vec<&Message> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert!(got.len() <= all);
+        let want = of!(whole, Message);
+        for m in got.iter().filter(|m| m.problems.is_empty()) {
+            assert!(
+                want.contains(m),
+                "cut at {cut}: a message that was not in the capture"
+            );
+        }
+    }
+}

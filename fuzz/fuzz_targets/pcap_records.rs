@@ -1,14 +1,40 @@
 //! Whole captures through the whole pipeline: link layer, TCP reassembly, HTTP, frames,
 //! messages, inflating. The input is a pcap file (so the samples are its seeds: `fuzz/run`),
 //! read here record by record with lengths clamped to what is there, as libpcap would hand the
-//! packets over. Never a panic, whatever the packets say.
+//! packets over. Never a panic, whatever the packets say. The wss samples' key logs are loaded,
+//! so that their mutations reach TLS decryption, not only the handshake.
 
 #![no_main]
+
+use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use wsinspect::link::LinkType;
 use wsinspect::pipeline::{Options, Pipeline};
+use wsinspect::tls::KeyLog;
 use wsinspect::vocab::{PacketNo, Timestamp};
+
+/// The key logs of every bundled sample that has one.
+fn keys() -> &'static KeyLog {
+    static KEYS: OnceLock<KeyLog> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut log = KeyLog::new();
+        for text in [
+        include_str!("../../samples/h2-chromium.keys"),
+        include_str!("../../samples/h2-websocket.keys"),
+        include_str!("../../samples/wss-chromium.keys"),
+        include_str!("../../samples/wss-missing-key.keys"),
+        include_str!("../../samples/wss-node-chacha.keys"),
+        include_str!("../../samples/wss-python.keys"),
+        include_str!("../../samples/wss-resumed.keys"),
+        include_str!("../../samples/wss-tls12-cbc.keys"),
+        include_str!("../../samples/wss-tls12-gcm.keys"),
+        ] {
+            log.add_embedded(text.as_bytes());
+        }
+        log
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     // Global header: magic, version, zone, sigfigs, snaplen, link type (little-endian).
@@ -25,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
         } else {
             Vec::new()
         },
+        keylog: keys().clone(),
         ..Options::default()
     };
     let mut pipeline = Pipeline::new(link, options);

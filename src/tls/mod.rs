@@ -191,8 +191,7 @@ impl fmt::Display for Problem {
             ),
             Problem::Failed { record, why } => write!(
                 f,
-                "record {record} could not be decrypted: {why} (a wrong key in the key log, or \
-                 damaged bytes)"
+                "record {record} of this direction (counted from 0) could not be decrypted: {why}"
             ),
             Problem::NotHeld { limit } => write!(
                 f,

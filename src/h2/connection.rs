@@ -539,10 +539,12 @@ impl Connection {
                 } else if !head.has(flag::PADDED) {
                     let end_stream = head.has(flag::END_STREAM);
                     self.data_begins(dir, head.stream, head.len, 0, end_stream, next, out)
-                } else if sized(head.len.max(1), "at least 1 byte when PADDED", out) {
-                    State::DataPadLength { head }
-                } else {
+                } else if head.len == 0 {
+                    // PADDED with no room for the pad length.
+                    sized(1, "at least 1 byte when PADDED", out);
                     State::NEXT_FRAME
+                } else {
+                    State::DataPadLength { head }
                 }
             }
             FrameType::Headers | FrameType::PushPromise => self.hold_block(dir, head, at, out),

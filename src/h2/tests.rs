@@ -1170,6 +1170,7 @@ fn the_wrong_preface_and_a_first_frame_other_than_settings_are_reported() {
 #[test]
 fn frames_of_the_wrong_size_or_stream_are_named_after_the_rfc_rule() {
     let mut client = client_start();
+    client.extend(frame(HEADERS, flag::END_HEADERS, 1, b"\x82"));
     let mut at = vec![];
     let mut add = |bytes: Vec<u8>| {
         at.push(client.len() as u64);
@@ -1185,6 +1186,7 @@ fn frames_of_the_wrong_size_or_stream_are_named_after_the_rfc_rule() {
     add(frame(GOAWAY, 0, 0, &[0; 4]));
     add(frame(DATA, 0, 0, b"x"));
     add(frame(DATA, 0, 11, b"x"));
+    add(frame(DATA, flag::PADDED, 1, b""));
     add(frame(HEADERS, flag::END_HEADERS, 2, b"\x82"));
     add(frame(PRIORITY, 0, 13, &[0, 0, 0, 13, 0]));
     add(settings(&[
@@ -1208,6 +1210,7 @@ fn frames_of_the_wrong_size_or_stream_are_named_after_the_rfc_rule() {
         "FrameSize { kind: GoAway, len: 4, expected: \"at least 8 bytes\" }",
         "NeedsStream { kind: Data }",
         "IdleStream { kind: Data, stream: StreamId(11) }",
+        "FrameSize { kind: Data, len: 0, expected: \"at least 1 byte when PADDED\" }",
         "EvenStreamFromClient { stream: StreamId(2) }",
         "SelfDependency { kind: Priority, stream: StreamId(13) }",
     ];

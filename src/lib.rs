@@ -30,6 +30,7 @@
 
 pub mod capture;
 pub mod cli;
+pub(crate) mod h2;
 pub mod http;
 pub mod index;
 pub mod link;

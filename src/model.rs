@@ -33,14 +33,14 @@ impl Detected {
 /// The opening handshake as seen on the wire.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Handshake {
-    pub(crate) path: String,
-    pub(crate) host: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) accept: Option<String>,
+    pub path: String,
+    pub host: Option<String>,
+    pub key: Option<String>,
+    pub accept: Option<String>,
     /// `Sec-WebSocket-Accept` equals base64(SHA-1(key + GUID)).
     pub accept_valid: bool,
     /// What the server chose (the response header), not what the client offered.
-    pub(crate) subprotocol: Option<String>,
+    pub subprotocol: Option<String>,
     pub extensions: Option<String>,
     /// The request and response heads, bytes as on the wire up to and including the blank line.
     pub(crate) request_head: Vec<u8>,
@@ -51,7 +51,8 @@ pub struct Handshake {
 pub struct Connection {
     pub conn: ConnId,
     pub(crate) ts: Timestamp,
-    pub(crate) packet: PacketNo,
+    /// The packet that completed the handshake (the 101, or the 200 of an HTTP/2 CONNECT).
+    pub packet: PacketNo,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub(crate) detected: Detected,
@@ -140,6 +141,7 @@ pub enum Layer {
     Tcp,
     Tls,
     Http,
+    Http2,
 }
 
 impl Layer {
@@ -150,6 +152,7 @@ impl Layer {
             Layer::Tcp => "tcp",
             Layer::Tls => "tls",
             Layer::Http => "http",
+            Layer::Http2 => "http2",
         }
     }
 }

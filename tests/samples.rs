@@ -1114,3 +1114,182 @@ fn wss_capture_cut_short_keeps_what_came_before() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket over HTTP/2 (RFC 8441): each extended CONNECT stream a WebSocket connection of its
+// own. Messages against the peers' logs (which name the stream), handshakes against tshark's
+// HTTP/2 dissection (`NAME.tshark-h2.jsonl`: tshark 4.0 reads HTTP/2 but not the WebSocket
+// inside it).
+
+/// A HEADERS frame as tshark decoded it: (frame, stream, from the client, fields).
+type TsharkHead = (u64, u32, bool, Vec<(String, String)>);
+
+/// tshark's HEADERS frames of one connection of a sample.
+fn tshark_heads(name: &str, client_port: u16) -> Vec<TsharkHead> {
+    log(&format!("{name}.tshark-h2.jsonl"))
+        .iter()
+        .filter(|l| l["type_name"] == "HEADERS" && l["headers"].is_array())
+        .filter(|l| l["src_port"] == client_port || l["dst_port"] == client_port)
+        .map(|l| {
+            let fields = l["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f[0].as_str().unwrap().to_owned(),
+                        f[1].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (
+                l["frame"].as_u64().unwrap(),
+                l["stream_id"].as_u64().unwrap() as u32,
+                l["src_port"] == client_port,
+                fields,
+            )
+        })
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Decodes an HTTP/2 sample and checks every WebSocket stream; returns the decoded events.
+fn whole_h2_sample(name: &str, file: &str, keys: Option<&str>, streams: &[(u32, &str)]) -> Decoded {
+    let d = decode_wss(file, keys);
+    assert!(d.cut.is_none(), "{name}: {:?}", d.cut);
+    let conns = connections(&d);
+    let got: Vec<(u32, &str)> = conns
+        .iter()
+        .map(|c| {
+            (
+                c.http2_stream.unwrap(),
+                c.handshake.as_ref().unwrap().path.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(got, streams, "{name}: WebSocket streams and their paths");
+    let lines = log(&format!("{name}.log.jsonl"));
+    for c in &conns {
+        let stream = c.http2_stream.unwrap();
+        let port = c.client.port();
+        let h = c.handshake.as_ref().unwrap();
+        let ctx = format!("{name} stream {stream}");
+        // No key and no accept in RFC 8441.
+        assert_eq!((&h.key, &h.accept), (&None, &None), "{ctx}");
+        // The CONNECT and its answer as tshark decoded them; the connection is told at the
+        // packet of the answer.
+        let heads = tshark_heads(name, port);
+        let (_, _, _, request) = heads
+            .iter()
+            .find(|(_, s, from_client, _)| *s == stream && *from_client)
+            .unwrap();
+        let (frame, _, _, response) = heads
+            .iter()
+            .find(|(_, s, from_client, _)| *s == stream && !*from_client)
+            .unwrap();
+        assert_eq!(field(request, ":method"), Some("CONNECT"), "{ctx}");
+        assert_eq!(field(request, ":protocol"), Some("websocket"), "{ctx}");
+        assert_eq!(field(request, ":path"), Some(h.path.as_str()), "{ctx}");
+        assert_eq!(field(request, ":authority"), h.host.as_deref(), "{ctx}");
+        assert_eq!(field(response, ":status"), Some("200"), "{ctx}");
+        assert_eq!(
+            field(response, "sec-websocket-extensions"),
+            h.extensions.as_deref(),
+            "{ctx}"
+        );
+        assert_eq!(
+            field(response, "sec-websocket-protocol"),
+            h.subprotocol.as_deref(),
+            "{ctx}"
+        );
+        assert_eq!(c.packet, PacketNo(*frame), "{ctx}: packet of the answer");
+        // Every message, both ways, as the peers logged it.
+        let of_stream: Vec<Value> = lines
+            .iter()
+            .filter(|l| l["h2_stream"] == stream && l["client_port"] == port)
+            .cloned()
+            .collect();
+        let logged = logged_messages(&of_stream);
+        for side in [Side::Client, Side::Server] {
+            let want = &logged[&(port, side)];
+            let got: Vec<(u8, String)> = of!(d, Message)
+                .iter()
+                .filter(|m| m.conn == c.conn && m.from == side)
+                .map(|m| {
+                    assert!(m.problems.is_empty(), "{ctx}: {:?}", m.problems);
+                    (m.opcode.to_u8(), hex::encode(&m.data))
+                })
+                .collect();
+            assert_eq!(&got, want, "{ctx} {side:?}: messages");
+        }
+    }
+    let logged_streams: std::collections::BTreeSet<u64> = lines
+        .iter()
+        .map(|l| l["h2_stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(logged_streams.len(), conns.len(), "{name}: streams logged");
+    for f in frames(&d) {
+        assert!(
+            f.problems.is_empty(),
+            "{name} frame {}: {:?}",
+            f.n,
+            f.problems
+        );
+    }
+    let anomalies = of!(d, Anomaly);
+    assert!(anomalies.is_empty(), "{name}: {anomalies:?}");
+    d
+}
+
+/// The plain HTTP exchanges of a decoded sample: (method, path, status).
+fn exchanges(d: &Decoded) -> Vec<(String, String, u16)> {
+    of!(d, Http)
+        .iter()
+        .map(|h| (h.method.clone(), h.path.clone(), h.status))
+        .collect()
+}
+
+#[test]
+fn h2c_two_websocket_streams_beside_a_plain_request() {
+    let d = whole_h2_sample(
+        "h2c-websocket",
+        "h2c-websocket.pcap",
+        None,
+        &[(1, "/chat"), (3, "/feed")],
+    );
+    assert!(connections(&d).iter().all(|c| c.tls.is_none()));
+    assert_eq!(exchanges(&d), [("GET".into(), "/health".into(), 200)]);
+}
+
+#[test]
+fn h2_over_tls_with_alpn_h2() {
+    let d = whole_h2_sample(
+        "h2-websocket",
+        "h2-websocket.pcap",
+        Some("h2-websocket.keys"),
+        &[(1, "/chat"), (3, "/feed")],
+    );
+    for c in connections(&d) {
+        let tls = c.tls.as_ref().unwrap();
+        assert_eq!(tls.alpn.as_deref(), Some("h2"));
+        assert_eq!(tls.version_name().as_deref(), Some("1.3"));
+    }
+    assert_eq!(exchanges(&d), [("GET".into(), "/health".into(), 200)]);
+}
+
+#[test]
+fn h2_chromium_opens_its_websocket_on_the_page_connection() {
+    let d = whole_h2_sample(
+        "h2-chromium",
+        "h2-chromium.pcap",
+        Some("h2-chromium.keys"),
+        &[(3, "/browser")],
+    );
+    assert_eq!(exchanges(&d), [("GET".into(), "/".into(), 200)]);
+}

@@ -187,11 +187,13 @@ impl Connection {
     }
 
     /// The last SETTINGS_ENABLE_CONNECT_PROTOCOL the server announced.
+    #[cfg(test)]
     pub(crate) fn enable_connect_protocol(&self) -> Option<u32> {
         self.dirs[self.server()].enable_connect_protocol
     }
 
     /// Bytes of `dir` fed so far (gaps included): the offset of the next one.
+    #[cfg(test)]
     pub(crate) fn offset(&self, dir: Dir) -> u64 {
         self.dirs[dir].offset
     }

@@ -189,7 +189,9 @@ impl FrameHeader {
 pub(crate) struct ErrorCode(pub(crate) u32);
 
 impl ErrorCode {
+    #[cfg(test)]
     pub(crate) const NO_ERROR: ErrorCode = ErrorCode(0x0);
+    #[cfg(test)]
     pub(crate) const CANCEL: ErrorCode = ErrorCode(0x8);
 
     /// The name RFC 9113 gives it; `None` for a code it does not define.

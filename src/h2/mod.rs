@@ -17,17 +17,6 @@
 //! one header block (at most `MAX_BLOCK`), the HPACK table (at most `MAX_TABLE`), and for the
 //! connection at most `MAX_STREAMS` open streams.
 
-// Nothing outside this module calls it until the pipeline hands h2 connections to it; the
-// expectation fails then, which is the reminder to drop it.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        unused_imports,
-        reason = "the pipeline does not hand connections to h2 yet"
-    )
-)]
-
 mod connection;
 mod frame;
 mod head;
@@ -36,8 +25,12 @@ mod problem;
 mod tests;
 
 pub(crate) use connection::Connection;
-pub(crate) use frame::{ErrorCode, FrameType, Setting, StreamId, is_preface};
-pub(crate) use head::{Answer, Head, Tunnel, answer, tunnel};
+#[cfg(test)]
+pub(crate) use frame::FrameType;
+pub(crate) use frame::{ErrorCode, Setting, StreamId, is_preface};
+#[cfg(test)]
+pub(crate) use head::{Answer, tunnel};
+pub(crate) use head::{Head, Tunnel, answer};
 pub(crate) use problem::Problem;
 
 use crate::vocab::Dir;
@@ -159,6 +152,7 @@ pub(crate) enum End {
 
 impl End {
     /// A short description: `finished`, `reset by …`.
+    #[cfg(test)]
     pub(crate) fn describe(&self, client: Dir) -> String {
         let who = |by: Dir| if by == client { "client" } else { "server" };
         match self {

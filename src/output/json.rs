@@ -45,8 +45,9 @@ impl<W: Write> super::Sink for Json<W> {
                 o.opt_str("key", h.and_then(|h| h.key.as_deref()));
                 o.opt_str("accept", h.and_then(|h| h.accept.as_deref()));
                 match h {
-                    Some(h) => o.bool("accept_valid", h.accept_valid),
-                    None => o.null("accept_valid"),
+                    // RFC 8441 has no key and no accept to check.
+                    Some(h) if c.http2_stream.is_none() => o.bool("accept_valid", h.accept_valid),
+                    _ => o.null("accept_valid"),
                 }
                 o.opt_str("subprotocol", h.and_then(|h| h.subprotocol.as_deref()));
                 o.opt_str("extensions", h.and_then(|h| h.extensions.as_deref()));

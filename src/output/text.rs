@@ -73,14 +73,24 @@ impl<W: Write> super::Sink for Text<W> {
                 let _ = write!(self.line, "{} → {} ", c.client, c.server);
                 match &c.handshake {
                     Some(h) => {
-                        self.line.push_str("WebSocket handshake: GET ");
-                        escape_text(h.path.as_bytes(), 80, &mut self.line);
-                        self.line.push_str(" → 101 Switching Protocols, accept ");
-                        self.line.push_str(match (&h.accept, h.accept_valid) {
-                            (None, _) => "missing",
-                            (Some(_), true) => "valid",
-                            (Some(_), false) => "INVALID",
-                        });
+                        if let Some(stream) = c.http2_stream {
+                            let _ = write!(
+                                self.line,
+                                "WebSocket over HTTP/2 stream {stream}: CONNECT "
+                            );
+                            escape_text(h.path.as_bytes(), 80, &mut self.line);
+                            // RFC 8441: the stream's 200 is the whole answer.
+                            self.line.push_str(" → 200, no key or accept (RFC 8441)");
+                        } else {
+                            self.line.push_str("WebSocket handshake: GET ");
+                            escape_text(h.path.as_bytes(), 80, &mut self.line);
+                            self.line.push_str(" → 101 Switching Protocols, accept ");
+                            self.line.push_str(match (&h.accept, h.accept_valid) {
+                                (None, _) => "missing",
+                                (Some(_), true) => "valid",
+                                (Some(_), false) => "INVALID",
+                            });
+                        }
                         if let Some(p) = &h.subprotocol {
                             self.line.push_str(", subprotocol ");
                             escape_text(p.as_bytes(), 40, &mut self.line);
@@ -118,8 +128,11 @@ impl<W: Write> super::Sink for Text<W> {
                 escape_text(h.method.as_bytes(), 16, &mut self.line);
                 self.line.push(' ');
                 escape_text(h.path.as_bytes(), 80, &mut self.line);
-                let _ = write!(self.line, " → {} ", h.status);
-                escape_text(h.reason.as_bytes(), 40, &mut self.line);
+                let _ = write!(self.line, " → {}", h.status);
+                if !h.reason.is_empty() {
+                    self.line.push(' ');
+                    escape_text(h.reason.as_bytes(), 40, &mut self.line);
+                }
                 self.line.push_str(" (no upgrade)\n");
             }
             Event::Frame(f) => {
@@ -180,7 +193,7 @@ impl<W: Write> super::Sink for Text<W> {
                     let _ = write!(self.line, "{src} → {dst} ");
                 }
                 let at = match a.layer {
-                    Layer::Http | Layer::Tls => "stream byte",
+                    Layer::Http | Layer::Http2 | Layer::Tls => "stream byte",
                     Layer::Link | Layer::Ip | Layer::Tcp => "packet byte",
                 };
                 let _ = write!(

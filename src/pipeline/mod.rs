@@ -10,6 +10,7 @@
 //! module only routes and stamps events with the packet they came from; packets whose headers
 //! cannot be read become [`model::Anomaly`] events, so nothing vanishes without a word.
 
+mod h2;
 mod http;
 mod layer;
 mod start;

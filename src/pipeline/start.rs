@@ -1,19 +1,70 @@
 //! The first layer of every connection: its first bytes say what it carries, on any port. A
-//! TLS ClientHello starts the TLS layer; anything else is read as HTTP (which a `--decode-as`
+//! TLS ClientHello starts the TLS layer; the HTTP/2 connection preface (cleartext HTTP/2 with
+//! prior knowledge) the HTTP/2 layer; anything else is read as HTTP/1.1 (which a `--decode-as`
 //! port turns into WebSocket).
+//!
+//! An HTTP/2 server may send its SETTINGS before the client's preface arrives: a SETTINGS
+//! frame first is held until the other side says whether it speaks HTTP/2.
 
+use super::h2::Http2;
 use super::http::Http;
 use super::layer::{Context, Layer, Next};
 use super::tls::Tls;
+use crate::h2;
 use crate::tcp::{Close, Dir};
 use crate::tls::record;
 
+/// Bytes held from the side that spoke first while it is not known what it speaks: a
+/// ClientHello's first 6, the preface's first 16, a server's first SETTINGS frames.
+const MAX_HELD: usize = 64 * 1024;
+
 pub(crate) struct Start {
     decode_as: bool,
-    /// The first bytes, while too few to tell (a ClientHello's first 6 bytes say what it is).
+    /// The first bytes, while too few to tell.
     held: Vec<u8>,
     /// Who sent them.
     first: Option<Dir>,
+}
+
+/// What the first bytes say, so far.
+enum Verdict {
+    Tls,
+    /// The sender is an HTTP/2 client.
+    Http2,
+    /// An HTTP/2 server's SETTINGS: it depends on what the other side sends.
+    Settings,
+    Undecided,
+    Http,
+}
+
+fn judge(seen: &[u8]) -> Verdict {
+    match record::starts_client_hello(seen) {
+        Some(true) => return Verdict::Tls,
+        None => return Verdict::Undecided,
+        Some(false) => {}
+    }
+    let preface = b"PRI * HTTP/2.0\r\n";
+    let n = seen.len().min(preface.len());
+    if seen[..n] == preface[..n] {
+        return if h2::is_preface(seen) {
+            Verdict::Http2
+        } else {
+            Verdict::Undecided
+        };
+    }
+    // A SETTINGS frame on stream 0 without flags, of whole 6-byte settings (RFC 9113 §6.5).
+    match seen {
+        [l0, l1, l2, 4, 0, 0, 0, 0, 0, ..] => {
+            let len = u32::from_be_bytes([0, *l0, *l1, *l2]);
+            if len.is_multiple_of(6) && len <= 16384 {
+                Verdict::Settings
+            } else {
+                Verdict::Http
+            }
+        }
+        _ if seen.len() < 9 && seen.get(3).is_none_or(|t| *t == 4) => Verdict::Undecided,
+        _ => Verdict::Http,
+    }
 }
 
 impl Start {
@@ -54,11 +105,16 @@ impl Start {
 
 impl Layer for Start {
     fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
-        if self.first.is_some_and(|f| f != dir) {
-            // The other side spoke before the first said enough: a TLS client sends its whole
-            // ClientHello before the server says anything.
-            let http = self.http();
-            self.go(http, cx, |l, cx| l.feed(dir, bytes, cx));
+        if let Some(first) = self.first.filter(|f| *f != dir) {
+            // The other side answers what the first said: an HTTP/2 client's preface after a
+            // server's SETTINGS makes it HTTP/2; anything else is HTTP/1.1 (a TLS client sends
+            // its whole ClientHello before the server says anything).
+            let next: Box<dyn Layer> = match judge(&self.held) {
+                Verdict::Settings if h2::is_preface(bytes) => Box::new(Http2::new(dir)),
+                _ => self.http(),
+            };
+            let _ = first;
+            self.go(next, cx, |l, cx| l.feed(dir, bytes, cx));
             return;
         }
         self.first = Some(dir);
@@ -68,15 +124,17 @@ impl Layer for Start {
             self.held.extend_from_slice(bytes);
             &self.held
         };
-        let next: Box<dyn Layer> = match record::starts_client_hello(seen) {
-            None => {
+        let next: Box<dyn Layer> = match judge(seen) {
+            Verdict::Tls => Box::new(Tls::new(dir, self.decode_as, cx)),
+            Verdict::Http2 => Box::new(Http2::new(dir)),
+            Verdict::Http => self.http(),
+            Verdict::Undecided | Verdict::Settings if seen.len() <= MAX_HELD => {
                 if self.held.is_empty() {
                     self.held.extend_from_slice(bytes);
                 }
                 return;
             }
-            Some(true) => Box::new(Tls::new(dir, self.decode_as, cx)),
-            Some(false) => self.http(),
+            Verdict::Undecided | Verdict::Settings => self.http(),
         };
         if self.held.is_empty() {
             self.go(next, cx, |l, cx| l.feed(dir, bytes, cx));
@@ -91,7 +149,13 @@ impl Layer for Start {
         self.go(http, cx, |l, cx| l.gap(dir, len, cx));
     }
 
-    fn finish(&mut self, _how: Close, _cx: &mut Context<'_>) {}
+    fn finish(&mut self, how: Close, cx: &mut Context<'_>) {
+        // A connection that said too little to tell: what it said is HTTP's to judge.
+        if self.first.is_some() {
+            let http = self.http();
+            self.go(http, cx, |l, cx| l.finish(how, cx));
+        }
+    }
 
     fn buffered(&self) -> usize {
         self.held.len()

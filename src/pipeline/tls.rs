@@ -5,6 +5,7 @@
 //! The layer above runs inside this one: its hand-overs replace it here, not this layer, and
 //! the connection events it writes are given the TLS summary on their way out.
 
+use super::h2::Http2;
 use super::http::Http;
 use super::layer::{Context, Layer, Next};
 use crate::model::{self, Event, TlsNote, TlsWhat};
@@ -83,6 +84,12 @@ impl Tls {
 /// One thing the session handed up.
 fn handle(o: Output<'_>, above: &mut Option<Box<dyn Layer>>, client: Dir, cx: &mut Context<'_>) {
     match o {
+        Output::Protocol { alpn } => {
+            if alpn.as_deref() == Some("h2") {
+                // HTTP/2 from the first byte: the layer above was not fed yet.
+                *above = Some(Box::new(Http2::new(client)));
+            }
+        }
         Output::Data { dir, bytes, .. } => run_above(above, cx, |l, cx| l.feed(dir, bytes, cx)),
         Output::Lost { dir, len } => run_above(above, cx, |l, cx| l.gap(dir, len, cx)),
         Output::Alert { dir, alert } => {

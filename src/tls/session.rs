@@ -22,12 +22,16 @@ use crate::vocab::Dir;
 
 /// What a session hands up while it reads a direction's bytes.
 pub(crate) enum Output<'a> {
+    /// The handshake is over and application data begins, in the protocol ALPN chose (if
+    /// any): said once, before the first [`Output::Data`], so that the layer above can be
+    /// chosen (`h2`: HTTP/2).
+    Protocol {
+        alpn: Option<String>,
+    },
     /// Application data, decrypted: the next bytes of the stream above TLS.
     Data {
         dir: Dir,
         bytes: &'a [u8],
-        /// The record it came in, numbered per direction from 0 as it appears on the wire.
-        record: u64,
     },
     /// About `len` bytes of application data that cannot be read (a record that failed its
     /// tag, or was not kept while keys were awaited): a hole in the stream above.
@@ -163,6 +167,8 @@ pub(crate) struct Session {
     established: bool,
     /// Plaintext of the record being read (its allocation reused).
     plain: Vec<u8>,
+    /// [`Output::Protocol`] was said.
+    protocol_told: bool,
 }
 
 impl Session {
@@ -183,6 +189,7 @@ impl Session {
             told: false,
             established: false,
             plain: Vec::new(),
+            protocol_told: false,
         }
     }
 
@@ -193,11 +200,6 @@ impl Session {
             .map(|d| d.framer.buffered() + d.joiner.buffered())
             .sum::<usize>()
             + self.waiting.bytes
-    }
-
-    /// The ALPN protocol the server chose, once known.
-    pub(crate) fn alpn(&self) -> Option<&str> {
-        self.alpn.as_deref()
     }
 
     /// What is known of the connection so far.
@@ -371,15 +373,7 @@ impl Session {
         match opened {
             Ok(kind) => {
                 self.dirs[dir].opened += 1;
-                self.content(
-                    dir,
-                    ContentType::from_u8(kind),
-                    &plain,
-                    number,
-                    offset,
-                    log,
-                    emit,
-                );
+                self.content(dir, ContentType::from_u8(kind), &plain, offset, log, emit);
             }
             Err(Failure::NoKey) => self.lost(dir, header, body, emit),
             Err(Failure::Open(e)) => {
@@ -536,8 +530,7 @@ impl Session {
                 // plaintext.
             }
             kind => {
-                let number = self.dirs[dir].records - 1;
-                self.content(dir, kind, body, number, offset, log, emit);
+                self.content(dir, kind, body, offset, log, emit);
             }
         }
     }
@@ -574,7 +567,6 @@ impl Session {
         dir: Dir,
         kind: ContentType,
         bytes: &[u8],
-        record: u64,
         offset: u64,
         log: &KeyLog,
         emit: &mut dyn FnMut(Output<'_>),
@@ -584,8 +576,14 @@ impl Session {
                 if bytes.is_empty() {
                     return;
                 }
+                if !self.protocol_told {
+                    self.protocol_told = true;
+                    emit(Output::Protocol {
+                        alpn: self.alpn.clone(),
+                    });
+                }
                 self.dirs[dir].plain += bytes.len() as u64;
-                emit(Output::Data { dir, bytes, record });
+                emit(Output::Data { dir, bytes });
             }
             ContentType::Handshake => {
                 let mut joiner = std::mem::take(&mut self.dirs[dir].joiner);

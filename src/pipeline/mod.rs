@@ -2,11 +2,15 @@
 //!
 //! ```text
 //! Source ─packet─▶ link::decode ─segment─▶ tcp::Tracker ─bytes, gaps─▶ per connection:
-//!     http::Conversation ─101─▶ ws::Connection ─▶ model::Event ─▶ Consumer
+//!     start ─ClientHello─▶ tls::Session ─plaintext─▶ (the layer above, as below)
+//!           ─preface────▶ h2::Connection ─CONNECT stream's DATA─▶ ws::Connection
+//!           ─else───────▶ http::Conversation ─101─▶ ws::Connection ─▶ model::Event ─▶ Consumer
 //! ```
 //!
 //! `drive` is the one packet loop. Each connection's bytes go to the `Layer` it is in
-//! (`layer`): HTTP until an upgrade, then WebSocket; a new protocol is one more layer. This
+//! (`layer`): `start` looks at the first bytes and hands the connection to TLS, HTTP/2 or
+//! HTTP; TLS runs the layer above it on what it decrypts (HTTP, or HTTP/2 after ALPN `h2`);
+//! HTTP hands over to WebSocket at an upgrade. A new protocol is one more layer. This
 //! module only routes and stamps events with the packet they came from; packets whose headers
 //! cannot be read become [`model::Anomaly`] events, so nothing vanishes without a word.
 

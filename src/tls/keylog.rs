@@ -2,7 +2,7 @@
 //! and Go write): the secrets of each TLS connection, found by its ClientHello's random.
 //!
 //! In: the text of key log files (read again from where they were left as they grow, while a
-//! browser runs) and of pcapng Decryption Secrets Blocks. Out: [`Secrets`] for a client random.
+//! browser runs) and of pcapng Decryption Secrets Blocks. Out: the secrets for a client random.
 //! Never: keeps a line it cannot read (they are counted, one warning says how many), or prints
 //! a secret (`Debug` shows counts only).
 

@@ -2,11 +2,11 @@
 //! the secrets of an NSS key log, so that wss reads as ws does.
 //!
 //! In: the in-order bytes of each direction of one TCP connection, and the key log.
-//! Out ([`session::Output`]): the application data of each direction, decrypted, in order,
+//! Out (`session::Output`): the application data of each direction, decrypted, in order,
 //! with the record it came in; alerts; holes where a record could not be read; what is wrong
 //! with the TLS stream, where; and, once per connection, why it cannot be read at all.
 //! Never: hands up a byte that did not pass its record's tag or MAC check, holds more than
-//! [`session::MAX_HELD`] bytes of records awaiting keys per connection, or shows a secret.
+//! `session::MAX_HELD` bytes of records awaiting keys per connection, or shows a secret.
 //!
 //! `record` cuts records, `handshake` reads the messages that matter, `keylog` reads key logs,
 //! `suite`, `keys` and `cipher` are the cryptography (the primitives come from RustCrypto's

@@ -404,6 +404,11 @@ impl Store {
         }
     }
 
+    /// Connection `conn`, as the store keeps it.
+    pub(crate) fn conn(&self, conn: ConnId) -> Option<&Conn> {
+        self.conns.get(conn.index())
+    }
+
     fn conn_mut(&mut self, conn: ConnId) -> Option<&mut Conn> {
         self.conns.get_mut(conn.index())
     }

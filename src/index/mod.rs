@@ -10,7 +10,7 @@ mod store;
 
 pub(crate) use spill::{Span, Unreadable};
 pub use store::Store;
-pub(crate) use store::{Entry, FrameMeta, Ingest};
+pub(crate) use store::{Conn, Entry, FrameMeta, Ingest};
 #[cfg(test)]
 pub(crate) use store::{decode_sample, sample, sample_names, test_frame};
 

@@ -196,6 +196,8 @@ pub struct Store {
     pub(crate) anomalies: Vec<model::Anomaly>,
     /// TLS connections that could not be decrypted, and alerts.
     pub(crate) tls: Vec<model::TlsNote>,
+    /// How many of `tls` say a connection could not be decrypted.
+    pub(crate) undecrypted: usize,
     /// For each connection, its frames' indices in `frames`, by frame number `n`.
     conn_frames: Vec<Vec<u32>>,
     pub(crate) first_ts: Option<Timestamp>,
@@ -232,6 +234,7 @@ impl Store {
             gaps: Vec::new(),
             anomalies: Vec::new(),
             tls: Vec::new(),
+            undecrypted: 0,
             conn_frames: Vec::new(),
             first_ts: None,
             payload_bytes: 0,
@@ -297,6 +300,9 @@ impl Store {
             Event::Anomaly(a) => self.anomalies.push(a),
             Event::Tls(n) => {
                 self.first_ts.get_or_insert(n.ts);
+                if matches!(n.what, model::TlsWhat::Undecryptable(_)) {
+                    self.undecrypted += 1;
+                }
                 self.tls.push(n);
             }
             Event::Frame(_) | Event::Message(_) => {}
@@ -402,6 +408,11 @@ impl Store {
                 })
             }
         }
+    }
+
+    /// Connection `conn`, as the store keeps it.
+    pub(crate) fn conn(&self, conn: ConnId) -> Option<&Conn> {
+        self.conns.get(conn.index())
     }
 
     fn conn_mut(&mut self, conn: ConnId) -> Option<&mut Conn> {

@@ -11,6 +11,9 @@
 //! problems                             anything the RFC forbids, gaps, cut frames
 //! problem == invalid-utf8              one problem by name (see the README's table)
 //! fin  masked  rsv1  compressed  fragmented  control  data  gap
+//! tls                                  rows of connections carried in TLS (wss)
+//! sni contains "example"               by the server name the client asked for (also ==, ~)
+//! h2                                   rows of WebSocket over HTTP/2 (RFC 8441)
 //! ```
 //!
 //! `and`/`&&`, `or`/`||`, `not`/`!` and parentheses combine them. A bad expression is
@@ -18,6 +21,7 @@
 
 use regex::bytes::Regex;
 
+use crate::model::{self, Tls};
 use crate::vocab::{ConnId, Opcode, Side};
 use crate::ws::{Problem, Problems};
 
@@ -43,6 +47,30 @@ pub(crate) struct Subject<'a> {
     pub(crate) rsv1: bool,
     pub(crate) compressed: bool,
     pub(crate) fragmented: bool,
+    /// What the row's connection is carried in: the same for each of its rows.
+    pub(crate) carrier: Carrier<'a>,
+}
+
+/// What carries a connection below WebSocket: TLS (wss) and HTTP/2 (RFC 8441). Read from the
+/// connection, never from a row, so that the index and `-Y` answer alike.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Carrier<'a> {
+    pub(crate) tls: Option<&'a Tls>,
+    pub(crate) http2_stream: Option<u32>,
+}
+
+impl<'a> Carrier<'a> {
+    pub(crate) fn of(c: &'a model::Connection) -> Carrier<'a> {
+        Carrier {
+            tls: c.tls.as_ref(),
+            http2_stream: c.http2_stream,
+        }
+    }
+
+    /// The server name the client asked for.
+    fn sni(&self) -> Option<&'a str> {
+        self.tls?.sni.as_deref()
+    }
 }
 
 /// Cloned for each thread that filters: a regular expression is fastest on the thread that
@@ -52,6 +80,9 @@ pub(crate) struct Filter {
     expr: Expr,
     /// The text conditions (`contains`, `~`), in the order written; `Expr::Matches` indexes them.
     patterns: Vec<Regex>,
+    /// The server name conditions (`sni contains`, `sni ~`); `Expr::SniMatches` indexes them.
+    /// Apart from the text conditions: they read no payload.
+    sni_patterns: Vec<Regex>,
 }
 
 /// Which of a filter's text conditions a payload holds: bit k for the k-th. Kept for every
@@ -88,6 +119,10 @@ enum Expr {
     /// The payload holds pattern k.
     Matches(usize),
     Problem(ProblemName),
+    /// The server name is this one (lower case), any case.
+    SniIs(String),
+    /// The server name holds server name pattern k.
+    SniMatches(usize),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +136,10 @@ enum Flag {
     Data,
     Gap,
     Problems,
+    Tls,
+    /// A server name was asked for.
+    Sni,
+    Http2,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +177,7 @@ impl Filter {
         let mut p = Parser {
             tokens,
             patterns: Vec::new(),
+            sni_patterns: Vec::new(),
             pos: 0,
             end: text.chars().count(),
         };
@@ -151,6 +191,7 @@ impl Filter {
         Ok(Filter {
             expr,
             patterns: p.patterns,
+            sni_patterns: p.sni_patterns,
         })
     }
 
@@ -184,6 +225,9 @@ impl Filter {
                 Flag::Data => s.opcode.is_some_and(Opcode::is_data),
                 Flag::Gap => s.gap,
                 Flag::Problems => s.gap || !s.problems.is_empty(),
+                Flag::Tls => s.carrier.tls.is_some(),
+                Flag::Sni => s.carrier.sni().is_some(),
+                Flag::Http2 => s.carrier.http2_stream.is_some(),
             },
             Expr::From(side) => s.from == *side,
             Expr::Opcode(cmp, v) => s
@@ -197,6 +241,14 @@ impl Filter {
             },
             Expr::Problem(ProblemName::Gap) => s.gap,
             Expr::Problem(ProblemName::Rule(p)) => s.problems.contains(*p),
+            Expr::SniIs(name) => s
+                .carrier
+                .sni()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name)),
+            Expr::SniMatches(k) => s
+                .carrier
+                .sni()
+                .is_some_and(|n| self.sni_patterns[*k].is_match(n.as_bytes())),
         }
     }
 }
@@ -308,9 +360,12 @@ fn lex(text: &str) -> Result<Vec<Token>, Error> {
     Ok(tokens)
 }
 
+const COMPARISONS: [&str; 7] = ["==", "=", "!=", "<", "<=", ">", ">="];
+
 struct Parser {
     tokens: Vec<Token>,
     patterns: Vec<Regex>,
+    sni_patterns: Vec<Regex>,
     pos: usize,
     /// Position just past the expression, for "expected … at the end" errors.
     end: usize,
@@ -411,6 +466,18 @@ impl Parser {
             "control" => Expr::Flag(Flag::Control),
             "data" => Expr::Flag(Flag::Data),
             "gap" => Expr::Flag(Flag::Gap),
+            "tls" | "wss" => Expr::Flag(Flag::Tls),
+            "h2" | "http2" => Expr::Flag(Flag::Http2),
+            "sni" if self.contains_follows() || matches!(self.peek(), Some(Tok::Op("~"))) => {
+                let pattern = self.search_pattern(&word)?;
+                self.sni_patterns.push(pattern);
+                Expr::SniMatches(self.sni_patterns.len() - 1)
+            }
+            "sni" if matches!(self.peek(), Some(Tok::Op(op)) if COMPARISONS.contains(op)) => {
+                let (cmp, value, _) = self.comparison(&word)?;
+                not_if(cmp, Expr::SniIs(value), at)?
+            }
+            "sni" => Expr::Flag(Flag::Sni),
             "client" | "c2s" => Expr::From(Side::Client),
             "server" | "s2c" => Expr::From(Side::Server),
             "problems" | "problem" if !self.comparison_follows() => Expr::Flag(Flag::Problems),
@@ -485,7 +552,7 @@ impl Parser {
                     return Err(Error {
                         at,
                         message: format!(
-                            "unknown word '{other}': try client, server, text, binary, ping, len > N, conn == N, text contains \"…\", problems"
+                            "unknown word '{other}': try client, server, text, binary, ping, len > N, conn == N, text contains \"…\", problems, tls, sni contains \"…\""
                         ),
                     });
                 }
@@ -504,6 +571,22 @@ impl Parser {
 
     /// `text contains "…"` or `text ~ "…"`.
     fn search_expr(&mut self, word: &str) -> Result<Expr, Error> {
+        if self.patterns.len() == MAX_PATTERNS {
+            return Err(Error {
+                at: self.at(),
+                message: format!(
+                    "at most {MAX_PATTERNS} text conditions in one filter: join alternatives in one, text ~ \"a|b\""
+                ),
+            });
+        }
+        let pattern = self.search_pattern(word)?;
+        self.patterns.push(pattern);
+        Ok(Expr::Matches(self.patterns.len() - 1))
+    }
+
+    /// What follows `contains` or `~`, as a regular expression: the bytes as they are, any
+    /// case, or the regular expression as written.
+    fn search_pattern(&mut self, word: &str) -> Result<Regex, Error> {
         let regex = self.eat_op(&["~"]).is_some();
         if !regex {
             self.pos += 1; // "contains"
@@ -522,33 +605,23 @@ impl Parser {
             }
         };
         self.pos += 1;
-        if self.patterns.len() == MAX_PATTERNS {
-            return Err(Error {
-                at,
-                message: format!(
-                    "at most {MAX_PATTERNS} text conditions in one filter: join alternatives in one, text ~ \"a|b\""
-                ),
-            });
-        }
-        let pattern = if regex {
+        if regex {
             Regex::new(&value).map_err(|e| Error {
                 at,
                 message: format!("bad regular expression: {}", one_line(&e.to_string())),
-            })?
+            })
         } else {
             needle(&value).ok_or_else(|| Error {
                 at,
                 message: "text too long to search for".into(),
-            })?
-        };
-        self.patterns.push(pattern);
-        Ok(Expr::Matches(self.patterns.len() - 1))
+            })
+        }
     }
 
     /// `== value`, `!= value`, `< value` …: the operator and the value (a word or a string).
     fn comparison(&mut self, field: &str) -> Result<(Cmp, String, usize), Error> {
         let at = self.at();
-        let Some(op) = self.eat_op(&["==", "=", "!=", "<", "<=", ">", ">="]) else {
+        let Some(op) = self.eat_op(&COMPARISONS) else {
             return Err(Error {
                 at,
                 message: format!("{field} needs a comparison, e.g. {field} == …"),
@@ -649,6 +722,7 @@ mod tests {
             rsv1: false,
             compressed: false,
             fragmented: false,
+            carrier: Carrier::default(),
         }
     }
 
@@ -751,6 +825,52 @@ mod tests {
     }
 
     #[test]
+    fn tls_words_read_the_connection() {
+        let tls = crate::query::fixture::tls("Wss.Test", "http/1.1");
+        let hi = subject(Opcode::Text, Side::Client, b"Hi, my name is Alice", &[]);
+        let wss = Subject {
+            carrier: Carrier {
+                tls: Some(&tls),
+                http2_stream: None,
+            },
+            ..subject(Opcode::Text, Side::Client, b"Hi, my name is Alice", &[])
+        };
+        let h2 = Subject {
+            carrier: Carrier {
+                tls: Some(&tls),
+                http2_stream: Some(3),
+            },
+            ..subject(Opcode::Text, Side::Client, b"", &[])
+        };
+        for (filter, plain, in_tls) in [
+            ("tls", false, true),
+            ("wss and client", false, true),
+            ("not tls", true, false),
+            ("sni", false, true),
+            // Server names are compared in any case, as DNS compares them.
+            ("sni == wss.test", false, true),
+            ("sni == \"WSS.TEST\"", false, true),
+            ("sni = wss", false, false),
+            ("sni != wss.test", true, false),
+            ("sni != other.test", true, true),
+            ("sni contains \"SS.t\"", false, true),
+            ("sni contains \"alice\"", false, false),
+            ("sni ~ \"^Wss\\.\"", false, true),
+            ("sni ~ \"^wss\"", false, false),
+            ("tls and text contains \"alice\"", false, true),
+            ("h2", false, false),
+        ] {
+            assert_eq!(m(filter, &hi), plain, "{filter} on plain ws");
+            assert_eq!(m(filter, &wss), in_tls, "{filter} on wss");
+        }
+        assert!(m("h2 and tls and sni contains \"test\"", &h2));
+        // Server name conditions read no payload.
+        let f = Filter::parse("sni contains \"x\" or sni ~ \"y\"").unwrap();
+        assert!(!f.needs_data());
+        assert!(f.patterns().is_empty());
+    }
+
+    #[test]
     fn mistakes_explain_themselves() {
         for (bad, at, says) in [
             ("len >", 5, "expected a value"),
@@ -763,6 +883,9 @@ mod tests {
             ("problem == nope", 11, "no problem is named 'nope'"),
             ("len > \"x", 6, "string not closed"),
             ("len $ 3", 4, "not part of the filter language"),
+            ("sni > a", 0, "only == and != compare names"),
+            ("sni contains", 12, "needs a value"),
+            ("sni ~ \"[\"", 6, "bad regular expression"),
         ] {
             let e = Filter::parse(bad).unwrap_err();
             assert!(e.message.contains(says), "{bad}: {e}");

@@ -7,6 +7,8 @@
 //! one at a time keeps. Never: draws, writes or formats anything, or changes the store.
 
 pub(crate) mod filter;
+#[cfg(test)]
+pub(crate) mod fixture;
 mod hits;
 mod stream;
 mod subject;

@@ -7,13 +7,16 @@
 //! a compressed message are searched in its inflated bytes and count as compressed. Such frames
 //! wait for their message (it comes with their last frame), and so does everything after them,
 //! to keep the order; every other event is told at once.
+//!
+//! What carries a connection (TLS and its server name, HTTP/2) is its `connection` event's: it
+//! is kept, for the connections that have any, until the connection's end.
 
 use std::collections::VecDeque;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use super::filter::{Filter, Subject};
-use crate::model::Event;
+use super::filter::{Carrier, Filter, Subject};
+use crate::model::{Event, Tls};
 use crate::vocab::{ConnId, Opcode, Side};
 
 /// Events held behind frames that wait for their message, at most. A compressed message that
@@ -37,6 +40,24 @@ pub(crate) struct Stream {
     /// With `context`: the `connection` event of each connection none of whose rows was kept
     /// yet, until its first kept row (or its end).
     unannounced: HashMap<ConnId, Event>,
+    /// What carries each connection carried in TLS or HTTP/2, until its end.
+    carried: HashMap<ConnId, Carried>,
+}
+
+/// What the `connection` event said carries it: the filter's [`Carrier`], owned.
+struct Carried {
+    tls: Option<Tls>,
+    http2_stream: Option<u32>,
+}
+
+/// What carries connection `conn`: nothing for a plain one.
+fn carrier(carried: &HashMap<ConnId, Carried>, conn: ConnId) -> Carrier<'_> {
+    carried
+        .get(&conn)
+        .map_or_else(Carrier::default, |c| Carrier {
+            tls: c.tls.as_ref(),
+            http2_stream: c.http2_stream,
+        })
 }
 
 struct Waiting {
@@ -57,6 +78,7 @@ impl Stream {
             compressing: HashSet::new(),
             waiting: HashSet::new(),
             unannounced: HashMap::new(),
+            carried: HashMap::new(),
         }
     }
 
@@ -87,7 +109,8 @@ impl Stream {
                 if waits {
                     self.waiting.insert((f.conn, f.n));
                 }
-                (!waits).then(|| self.filter.matches(&Subject::of_frame(f, None)))
+                let carrier = carrier(&self.carried, f.conn);
+                (!waits).then(|| self.filter.matches(&Subject::of_frame(f, None, carrier)))
             }
             Event::Message(m) => {
                 let masked = m
@@ -100,6 +123,7 @@ impl Stream {
                     self.unjoined.remove(&(m.conn, *n));
                     resolves |= self.waiting.remove(&(m.conn, *n));
                 }
+                let carrier = carrier(&self.carried, m.conn);
                 // Looked for only when some are there: the queue is long while they wait.
                 if resolves {
                     for w in self.queue.iter_mut().filter(|w| w.keep.is_none()) {
@@ -107,25 +131,51 @@ impl Stream {
                             && f.conn == m.conn
                             && m.frames.contains(&f.n)
                         {
-                            w.keep = Some(self.filter.matches(&Subject::of_frame(f, Some(m))));
+                            let s = Subject::of_frame(f, Some(m), carrier);
+                            w.keep = Some(self.filter.matches(&s));
                         }
                     }
                 }
-                Some(self.filter.matches(&Subject::of_message(m, masked)))
+                Some(
+                    self.filter
+                        .matches(&Subject::of_message(m, masked, carrier)),
+                )
             }
-            Event::Gap(g) => Some(self.filter.matches(&Subject::of_gap(g))),
+            Event::Gap(g) => {
+                let carrier = carrier(&self.carried, g.conn);
+                Some(self.filter.matches(&Subject::of_gap(g, carrier)))
+            }
             Event::End(e) => {
-                // Its messages all came before it.
+                // Its messages all came before it: frames still waiting for theirs are judged
+                // on their own bytes now, while what carries the connection is known.
+                if self.waiting.iter().any(|(conn, _)| *conn == e.conn) {
+                    let carrier = carrier(&self.carried, e.conn);
+                    for w in self.queue.iter_mut().filter(|w| w.keep.is_none()) {
+                        if let Event::Frame(f) = &w.ev
+                            && f.conn == e.conn
+                        {
+                            let s = Subject::of_frame(f, None, carrier);
+                            w.keep = Some(self.filter.matches(&s));
+                        }
+                    }
+                }
                 self.unjoined.retain(|(conn, _), _| *conn != e.conn);
                 self.compressing.retain(|(conn, _)| *conn != e.conn);
                 self.waiting.retain(|(conn, _)| *conn != e.conn);
+                self.carried.remove(&e.conn);
                 Some(false)
             }
-            Event::Connection(_)
-            | Event::Rejected(_)
-            | Event::Http(_)
-            | Event::Anomaly(_)
-            | Event::Tls(_) => Some(false),
+            Event::Connection(c) => {
+                if c.tls.is_some() || c.http2_stream.is_some() {
+                    let carried = Carried {
+                        tls: c.tls.clone(),
+                        http2_stream: c.http2_stream,
+                    };
+                    self.carried.insert(c.conn, carried);
+                }
+                Some(false)
+            }
+            Event::Rejected(_) | Event::Http(_) | Event::Anomaly(_) | Event::Tls(_) => Some(false),
         };
         self.queue.push_back(Waiting { ev, keep });
         if self.queue.len() > MAX_HELD {
@@ -139,7 +189,8 @@ impl Stream {
         self.waiting.clear();
         for w in self.queue.iter_mut().filter(|w| w.keep.is_none()) {
             if let Event::Frame(f) = &w.ev {
-                w.keep = Some(self.filter.matches(&Subject::of_frame(f, None)));
+                let carrier = carrier(&self.carried, f.conn);
+                w.keep = Some(self.filter.matches(&Subject::of_frame(f, None, carrier)));
             }
         }
     }
@@ -219,6 +270,21 @@ mod tests {
         out
     }
 
+    /// The rows `-Y` keeps, in the index's order: frames, messages, gaps.
+    fn kept_by_the_stream(events: &[Event], filter: &str) -> Vec<Id> {
+        let mut by_stream: Vec<Id> = through(events, filter, false)
+            .iter()
+            .filter(|(_, keep)| *keep)
+            .filter_map(|(ev, _)| id(ev))
+            .collect();
+        by_stream.sort_by_key(|id| match id {
+            Id::Frame(..) => 0,
+            Id::Message(..) => 1,
+            Id::Gap(..) => 2,
+        });
+        by_stream
+    }
+
     /// The rows the terminal UI's list keeps, frames and messages with their bytes read back
     /// from the index as it reads them, in the store's order (frames, then messages, then gaps).
     fn kept_by_the_index(store: &Store, filter: &Filter) -> Vec<Id> {
@@ -266,6 +332,9 @@ mod tests {
             "problem == incomplete",
             "control and conn == 1",
             "data and not text contains \"e\"",
+            "tls or h2",
+            "not tls and client",
+            "sni contains \"wss\" or sni == localhost",
         ];
         let names = crate::index::sample_names();
         let mut kept = 0;
@@ -276,23 +345,63 @@ mod tests {
                 store.push(ev);
             }
             for filter in filters {
-                let mut by_stream: Vec<Id> = through(&events, filter, false)
-                    .iter()
-                    .filter(|(_, keep)| *keep)
-                    .filter_map(|(ev, _)| id(ev))
-                    .collect();
-                // In the index's order: frames, messages, gaps.
-                by_stream.sort_by_key(|id| match id {
-                    Id::Frame(..) => 0,
-                    Id::Message(..) => 1,
-                    Id::Gap(..) => 2,
-                });
+                let by_stream = kept_by_the_stream(&events, filter);
                 let by_index = kept_by_the_index(&store, &Filter::parse(filter).unwrap());
                 assert_eq!(by_stream, by_index, "{name}: -Y {filter}");
                 kept += by_stream.len();
             }
         }
         assert!(kept > 1000, "{kept} rows kept in all");
+    }
+
+    /// What carries a connection comes from its `connection` event, on both paths: `-Y` keeps
+    /// what the index keeps, and what it keeps are the rows of the connections the words name.
+    #[test]
+    fn tls_words_keep_the_same_rows_on_both_paths() {
+        use crate::query::fixture::{self, H2, PLAIN, WSS};
+        let events = fixture::events();
+        let mut store = Store::default();
+        for ev in events.iter().cloned() {
+            store.push(ev);
+        }
+        let conn = |id: &Id| match id {
+            Id::Frame(c, _) | Id::Message(c, _) | Id::Gap(c, ..) => *c,
+        };
+        for (filter, conns, rows) in [
+            ("tls", &[WSS, H2][..], 13),
+            ("wss", &[WSS, H2], 13),
+            ("not tls", &[PLAIN], 4),
+            ("sni", &[WSS, H2], 13),
+            ("sni contains \"WSS\"", &[WSS], 9),
+            ("sni == example.com", &[H2], 4),
+            ("sni ~ \"^Ex\"", &[H2], 4),
+            ("sni != wss.test", &[PLAIN, H2], 8),
+            ("h2", &[H2], 4),
+            ("not h2 and gap", &[WSS], 1),
+            // The two frames of the compressed message and the message itself, read inflated.
+            ("tls and text contains \"inflated\"", &[WSS], 3),
+            // The frame whose compressed message the connection's end cut short.
+            ("sni == wss.test and client and compressed", &[WSS], 1),
+            ("tls and text contains \"hello\"", &[WSS, H2], 8),
+        ] {
+            let by_stream = kept_by_the_stream(&events, filter);
+            let by_index = kept_by_the_index(&store, &Filter::parse(filter).unwrap());
+            assert_eq!(by_stream, by_index, "-Y {filter}");
+            let mut kept: Vec<ConnId> = by_stream.iter().map(conn).collect();
+            kept.sort_by_key(|c| c.0);
+            kept.dedup();
+            assert_eq!(
+                (kept.as_slice(), by_stream.len()),
+                (conns, rows),
+                "{filter}"
+            );
+        }
+        // Every event handed on once, in order, the cut frame judged at its connection's end.
+        let out: Vec<Event> = through(&events, "tls", false)
+            .into_iter()
+            .map(|(ev, _)| ev)
+            .collect();
+        assert_eq!(out, events);
     }
 
     /// Every event is handed on once, in capture order: frames of a compressed message wait

@@ -1,10 +1,12 @@
 //! What the filter looks at: a frame, a message or a gap, read from the index (without its
 //! bytes, see [`Subject::data`]) or from an event as it is decoded (with them). Both read the
-//! same fields the same way, so that the terminal UI's list and `-Y` keep the same rows.
+//! same fields the same way, so that the terminal UI's list and `-Y` keep the same rows. What
+//! carries the row's connection (TLS, HTTP/2) comes from the connection: the store's, or the
+//! `connection` event the caller of the `of_` functions kept.
 
 use std::borrow::Cow;
 
-use super::filter::Subject;
+use super::filter::{Carrier, Subject};
 use crate::index::Store;
 use crate::model;
 use crate::vocab::{ConnId, Opcode, Side};
@@ -12,10 +14,13 @@ use crate::ws::{FrameHeader, Problems};
 
 impl<'a> Subject<'a> {
     /// Frame `i` of the store.
-    pub(crate) fn frame(store: &Store, i: u32) -> Subject<'a> {
+    pub(crate) fn frame(store: &'a Store, i: u32) -> Subject<'a> {
         let f = &store.frames[i as usize];
         let compressed_message = store.inflated_span(i).is_some();
-        Subject::framed(f.conn, f.from, &f.header, f.problems, compressed_message)
+        Subject {
+            carrier: carrier(store, f.conn),
+            ..Subject::framed(f.conn, f.from, &f.header, f.problems, compressed_message)
+        }
     }
 
     /// A frame as decoded, with its bytes: its own payload, or, once `message` (the message it
@@ -24,11 +29,13 @@ impl<'a> Subject<'a> {
     pub(crate) fn of_frame(
         f: &'a model::Frame,
         message: Option<&'a model::Message>,
+        carrier: Carrier<'a>,
     ) -> Subject<'a> {
         let inflated = message.filter(|m| m.compressed);
         let problems = f.problems.as_slice().into();
         Subject {
             data: Cow::Borrowed(inflated.map_or(&f.payload, |m| &m.data)),
+            carrier,
             ..Subject::framed(f.conn, f.from, &f.header, problems, inflated.is_some())
         }
     }
@@ -55,18 +62,19 @@ impl<'a> Subject<'a> {
             rsv1: h.rsv1,
             compressed: h.rsv1 || compressed_message,
             fragmented: !h.fin || h.opcode == Opcode::Continuation,
+            carrier: Carrier::default(),
         }
     }
 
     /// Message `i` of the store.
-    pub(crate) fn message(store: &Store, i: u32) -> Subject<'a> {
+    pub(crate) fn message(store: &'a Store, i: u32) -> Subject<'a> {
         let m = store.message_meta(i);
         let masked = m
             .frames
             .first()
             .and_then(|n| store.frame_index(m.conn, *n))
             .is_some_and(|f| store.frames[f as usize].header.mask.is_some());
-        Subject::joined(Joined {
+        let joined = Joined {
             conn: m.conn,
             from: m.from,
             opcode: m.opcode,
@@ -75,11 +83,19 @@ impl<'a> Subject<'a> {
             compressed: m.compressed,
             frames: m.frames.len(),
             masked,
-        })
+        };
+        Subject {
+            carrier: carrier(store, m.conn),
+            ..Subject::joined(joined)
+        }
     }
 
     /// A message as decoded, with its final bytes. `masked`: whether its first frame was.
-    pub(crate) fn of_message(m: &'a model::Message, masked: bool) -> Subject<'a> {
+    pub(crate) fn of_message(
+        m: &'a model::Message,
+        masked: bool,
+        carrier: Carrier<'a>,
+    ) -> Subject<'a> {
         let joined = Joined {
             conn: m.conn,
             from: m.from,
@@ -92,6 +108,7 @@ impl<'a> Subject<'a> {
         };
         Subject {
             data: Cow::Borrowed(&m.data),
+            carrier,
             ..Subject::joined(joined)
         }
     }
@@ -111,16 +128,18 @@ impl<'a> Subject<'a> {
             rsv1: m.compressed,
             compressed: m.compressed,
             fragmented: m.frames > 1,
+            carrier: Carrier::default(),
         }
     }
 
     /// Gap `i` of the store.
-    pub(crate) fn gap(store: &Store, i: u32) -> Subject<'a> {
-        Subject::of_gap(&store.gaps[i as usize])
+    pub(crate) fn gap(store: &'a Store, i: u32) -> Subject<'a> {
+        let g = &store.gaps[i as usize];
+        Subject::of_gap(g, carrier(store, g.conn))
     }
 
     /// A gap, as decoded or kept.
-    pub(crate) fn of_gap(g: &model::Gap) -> Subject<'a> {
+    pub(crate) fn of_gap(g: &model::Gap, carrier: Carrier<'a>) -> Subject<'a> {
         Subject {
             conn: g.conn,
             from: g.from,
@@ -135,8 +154,16 @@ impl<'a> Subject<'a> {
             rsv1: false,
             compressed: false,
             fragmented: false,
+            carrier,
         }
     }
+}
+
+/// What carries connection `conn` of the store.
+fn carrier(store: &Store, conn: ConnId) -> Carrier<'_> {
+    store
+        .conn(conn)
+        .map_or_else(Carrier::default, |c| Carrier::of(&c.info))
 }
 
 /// What a stored and a decoded message both say of themselves, read alike.

@@ -672,3 +672,331 @@ fn narrow_screens_wrap_notes_under_their_column() {
     );
     assert!(view::wrap("short", 50) == ["short"]);
 }
+
+/// An app holding `events`, loaded as the decoding thread hands them over.
+fn load_events(events: Vec<Event>) -> App {
+    let mut app = App::new("wss.pcap".into(), false);
+    app.feed_events(events);
+    app.feed(Feed::Done {
+        notes: Vec::new(),
+        error: None,
+    });
+    app
+}
+
+/// The style of the first cell of the screen's line that holds `text`.
+#[track_caller]
+fn style_of(app: &App, width: u16, height: u16, text: &str) -> ratatui::style::Style {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| view::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let y = (0..height)
+        .find(|y| {
+            (0..width)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .contains(text)
+        })
+        .unwrap_or_else(|| panic!("no line holds {text:?}"));
+    // The first cell inside the pane's border.
+    buf[(1, y)].style()
+}
+
+#[track_caller]
+fn assert_no_raw_controls(screen: &[String]) {
+    for line in screen {
+        assert!(
+            !line
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control character in {line:?}"
+        );
+    }
+}
+
+/// A plain WebSocket, one carried in TLS, one over HTTP/2 in TLS, a TLS connection not
+/// decrypted and two alerts (`query::fixture`), at 80×24.
+#[test]
+fn wss_connections_are_marked_and_tls_notes_are_rows() {
+    use ratatui::style::{Color, Modifier};
+    let mut app = load_events(crate::query::fixture::events());
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Connections: 3 WebSockets, 1 TLS not decrypted");
+    assert_shows(
+        &s,
+        "#0  127.0.0.1:40000 → 127.0.0.1:8765 /plain · 2 frames, 19 B",
+    );
+    assert_shows(
+        &s,
+        "#1  127.0.0.1:40001 → 127.0.0.1:8443 wss 1.3 wss.test /chat · 5 frames",
+    );
+    // RFC 8441: no key, no accept, and no complaint about them.
+    assert_shows(
+        &s,
+        "#2  127.0.0.1:40002 → 127.0.0.1:8444 wss 1.3 Example.COM h2 stream 3 /h2 · 2",
+    );
+    assert_hides(&s, "accept key invalid");
+    assert_ne!(style_of(&app, 80, 24, "#2  127.0.0.1").fg, Some(Color::Red));
+
+    // The TLS notes are below: the pane scrolls to them.
+    app.focus = Pane::Conns;
+    app.update(Action::Bottom);
+    let s = screen(&app, 80, 24);
+    // At 80 columns the server name and why; the version and suite follow, in the view (v).
+    assert_shows(
+        &s,
+        "! TLS    127.0.0.1:40003 → 10.0.0.9:443 hidden.example: no key in the log ·",
+    );
+    assert_shows(
+        &s,
+        "! TLS    127.0.0.1:40004 → 10.0.0.9:443 refused.example: fatal handshake_",
+    );
+    assert_shows(
+        &s,
+        "  TLS    127.0.0.1:40001 → 127.0.0.1:8443 wss.test: warning close_notify from",
+    );
+    assert_eq!(
+        style_of(&app, 80, 24, "hidden.example: no key").fg,
+        Some(Color::Red)
+    );
+    assert_eq!(
+        style_of(&app, 160, 24, "fatal handshake_failure").fg,
+        Some(Color::Red)
+    );
+    assert!(
+        style_of(&app, 160, 24, "warning close_notify")
+            .add_modifier
+            .contains(Modifier::DIM)
+    );
+    // Wider, the rest of the row: the version and the suite.
+    let wide = screen(&app, 160, 24);
+    assert_shows(&wide, "fatal handshake_failure from the server");
+    let suite = app.store.tls[1].tls.cipher_name().unwrap();
+    assert_shows(
+        &wide,
+        &format!("hidden.example: no key in the log · TLS 1.3 {suite}"),
+    );
+
+    // The note not decrypted, selected: no frames, and the view says why and what to do.
+    app.update(Action::Up);
+    assert!(matches!(
+        app.selected_tls().map(|n| &n.what),
+        Some(crate::model::TlsWhat::Undecryptable(_))
+    ));
+    assert!(app.rows.is_empty());
+    assert_eq!(app.browse.right, Right::Handshake);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Frames of a TLS connection not decrypted: 0");
+    assert_shows(
+        &s,
+        "Not decrypted, so no frames: the Handshake view (v) says why, what to do.",
+    );
+    app.focus = Pane::Right;
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "! TLS connection not decrypted");
+    assert_shows(&s, "127.0.0.1:40003 → 10.0.0.9:443 (packet 50)");
+    assert_shows(&s, "Why: no key for this connection in the key log");
+    assert_shows(
+        &s,
+        "What to do: The key log must be the one written by this",
+    );
+    assert_shows(
+        &s,
+        "server) while it ran: a log of another run holds other secrets",
+    );
+    assert_shows(&s, "TLS 1.3, not decrypted");
+    assert_shows(&s, "  Server name (SNI): hidden.example");
+    assert_shows(&s, &format!("  Cipher suite: {suite}"));
+    assert_shows(&s, "  ALPN: http/1.1 offered → http/1.1 chosen");
+
+    // The close_notify on connection #1 knows its WebSocket.
+    app.update(Action::ToggleZoom);
+    app.focus = Pane::Conns;
+    app.update(Action::Up);
+    app.focus = Pane::Right;
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "TLS alert from the client: warning close_notify");
+    assert_shows(&s, "Level 1 (warning), description 0 (close_notify)");
+    assert_shows(&s, "On WebSocket connection #1");
+}
+
+#[test]
+fn the_handshake_view_shows_tls_above_http() {
+    let mut app = load_events(crate::query::fixture::events());
+    app.focus = Pane::Conns;
+    app.update(Action::Down);
+    app.update(Action::Down); // #1, in TLS
+    app.browse.right = Right::Handshake;
+    app.focus = Pane::Right;
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 80, 24);
+    let line = |want: &str| {
+        s.iter()
+            .position(|l| l.contains(want))
+            .unwrap_or_else(|| panic!("screen lacks {want:?}:\n{}", s.join("\n")))
+    };
+    assert!(line("TLS 1.3, decrypted with the key log") < line("Connection #1: request"));
+    line("  Server name (SNI): wss.test");
+    line("  ALPN: http/1.1 offered → http/1.1 chosen");
+    line("  Handshake: full");
+    line("GET /chat HTTP/1.1");
+    line("Sec-WebSocket-Accept valid");
+    assert_hides(&s, "Encrypt-then-MAC");
+
+    // Over HTTP/2: an extended CONNECT, and no accept check to fail.
+    app.update(Action::ToggleZoom);
+    app.focus = Pane::Conns;
+    app.update(Action::Down);
+    app.focus = Pane::Right;
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "  ALPN: h2 offered → h2 chosen");
+    assert_shows(
+        &s,
+        "Connection #2: HTTP/2 extended CONNECT (RFC 8441) on stream 3",
+    );
+    assert_shows(
+        &s,
+        "No Sec-WebSocket-Key and no Sec-WebSocket-Accept, by design",
+    );
+    assert_shows(&s, ":protocol websocket");
+    assert_hides(&s, "Sec-WebSocket-Accept !");
+    assert_hides(&s, "missing key or accept");
+
+    // A plain connection has no TLS part.
+    app.update(Action::ToggleZoom);
+    app.focus = Pane::Conns;
+    app.update(Action::Top);
+    app.update(Action::Down);
+    app.focus = Pane::Right;
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Connection #0: request");
+    assert_hides(&s, "TLS 1.3");
+    assert_shows(&s, "Sec-WebSocket-Accept valid");
+}
+
+/// A server name is what the client wrote in its ClientHello: anything, up to 65535 bytes.
+#[test]
+fn a_hostile_server_name_is_escaped_and_cut() {
+    use crate::model::{Tls, TlsWhat, Undecryptable};
+    use crate::query::fixture;
+    let evil = format!("\x1b]0;owned\x07\u{202e}{}", "a".repeat(300));
+    let tls = Tls {
+        sni: Some(evil.clone()),
+        alpn_offered: vec!["\x1b[31mh2".into()],
+        ..fixture::tls("", "http/1.1")
+    };
+    let conn = fixture::connection(
+        crate::vocab::ConnId(0),
+        "127.0.0.1:40001",
+        "127.0.0.1:8443",
+        "/",
+        Some(tls.clone()),
+        None,
+    );
+    let note = fixture::note(
+        "127.0.0.1:40003",
+        "10.0.0.9:443",
+        tls,
+        TlsWhat::Undecryptable(Undecryptable::NoKeyLog),
+    );
+    let mut app = load_events(vec![Event::Connection(conn), Event::Tls(note)]);
+    // 11 characters before the a's: ESC ] 0 ; o w n e d BEL and the override.
+    let row_sni = format!("\\u{{1b}}]0;owned\\u{{7}}\\u{{202e}}{}…", "a".repeat(13));
+    let s = screen(&app, 80, 24);
+    assert_no_raw_controls(&s);
+    assert_shows(
+        &s,
+        "127.0.0.1:8443 wss 1.3 \\u{1b}]0;owned\\u{7}\\u{202e}aaaa",
+    );
+    let wide = screen(&app, 400, 24);
+    assert_no_raw_controls(&wide);
+    assert_shows(&wide, &format!("wss 1.3 {row_sni} / · 0 frames"));
+    assert_shows(
+        &wide,
+        &format!("10.0.0.9:443 {row_sni}: no key log · TLS 1.3"),
+    );
+
+    // Each view of it: the connection's handshake, the note's.
+    app.browse.right = Right::Handshake;
+    app.focus = Pane::Conns;
+    for _ in 0..2 {
+        app.focus = Pane::Conns;
+        app.update(Action::Down);
+        let s = screen(&app, 80, 24);
+        assert_no_raw_controls(&s);
+        app.focus = Pane::Right;
+        app.browse.zoom = true;
+        let wide = screen(&app, 400, 40);
+        app.browse.zoom = false;
+        assert_no_raw_controls(&wide);
+        // Whole, as far as a DNS name goes (253 characters), then cut.
+        let sni = wide
+            .iter()
+            .find(|l| l.contains("Server name (SNI): "))
+            .expect("the server name");
+        let shown = sni.split("Server name (SNI): ").nth(1).unwrap().trim_end();
+        let whole = format!("\\u{{1b}}]0;owned\\u{{7}}\\u{{202e}}{}…", "a".repeat(242));
+        assert_eq!(shown.trim_end_matches('│').trim_end(), whole);
+        assert_shows(&wide, "ALPN: \\u{1b}[31mh2 offered → http/1.1 chosen");
+    }
+    app.focus = Pane::Right;
+    app.browse.zoom = true;
+    assert_shows(
+        &screen(&app, 120, 40),
+        "What to do: Give the key log the client wrote with --keylog FILE, or start the client with",
+    );
+}
+
+/// samples/wss-missing-key.pcap read without a key log: its two TLS connections (samples/
+/// README.md: 127.0.0.1:33892 and 33896 to 8443, SNI wss.test, TLS 1.3) are rows that say
+/// why they were not decrypted, and the title counts them.
+#[test]
+fn undecrypted_connections_of_a_real_capture_say_why() {
+    use crate::model::TlsWhat;
+    let mut app = load("wss-missing-key.pcap", false);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Connections: 0 WebSockets, 2 TLS not decrypted");
+    assert_shows(
+        &s,
+        "No WebSocket frames: 2 TLS connections not decrypted (their rows say why).",
+    );
+    for port in [33892, 33896] {
+        assert_shows(
+            &s,
+            &format!("! TLS    127.0.0.1:{port} → 127.0.0.1:8443 wss.test: "),
+        );
+    }
+    // The rows whole.
+    let s = screen(&app, 120, 24);
+    assert_eq!(app.store.tls.len(), 2);
+    for (n, port) in app.store.tls.iter().zip([33892, 33896]) {
+        let TlsWhat::Undecryptable(why) = &n.what else {
+            panic!("{n:?}");
+        };
+        assert_eq!(n.tls.version, Some(0x0304));
+        assert_shows(
+            &s,
+            &format!(
+                "! TLS    127.0.0.1:{port} → 127.0.0.1:8443 wss.test: {} · TLS 1.3",
+                crate::present::tls::short_reason(why)
+            ),
+        );
+    }
+    app.focus = Pane::Conns;
+    app.update(Action::Bottom);
+    assert!(app.rows.is_empty());
+    app.focus = Pane::Right;
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 120, 24);
+    let Some(TlsWhat::Undecryptable(why)) = app.selected_tls().map(|n| &n.what) else {
+        panic!("no TLS note selected");
+    };
+    assert_shows(&s, &format!("Why: {why}"));
+    assert_shows(&s, "127.0.0.1:33896 → 127.0.0.1:8443");
+    assert_shows(&s, "Server name (SNI): wss.test");
+    assert_shows(&s, "ALPN: http/1.1 offered");
+}

@@ -28,7 +28,7 @@ impl Row {
 
     /// What the filter and the list look at for a row. `with_data` reads the payload back
     /// (from the spill file): only the filter's payload conditions and search need it.
-    pub(crate) fn subject(self, store: &Store, with_data: bool) -> Subject<'static> {
+    pub(crate) fn subject(self, store: &Store, with_data: bool) -> Subject<'_> {
         let (mut subject, span) = match self {
             Row::Frame(i) => (Subject::frame(store, i), store.readable_span(i)),
             Row::Message(i) => (Subject::message(store, i), store.message_data(i)),

@@ -7,7 +7,9 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::present::{escape_plain, hex, time, words};
+use crate::index::Conn;
+use crate::model::{TlsNote, TlsWhat};
+use crate::present::{escape_plain, hex, time, tls, words};
 use crate::vocab::{Opcode, PacketNo, Side};
 
 use super::super::app::App;
@@ -43,6 +45,9 @@ pub(crate) fn connections(f: &mut Frame, app: &App, area: Rect) {
         let n = s.anomalies.len();
         title.push_str(&format!(", {n} anomal{}", if n == 1 { "y" } else { "ies" }));
     }
+    if s.undecrypted > 0 {
+        title.push_str(&format!(", {} TLS not decrypted", s.undecrypted));
+    }
     let b = block(app, Pane::Conns, title);
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -57,73 +62,53 @@ pub(crate) fn connections(f: &mut Frame, app: &App, area: Rect) {
     for i in offset..(offset + height).min(app.conn_rows()) {
         let mut text = String::new();
         let mut style = Style::new();
-        if i == 0 {
-            let frames: u64 = s.conns.iter().map(|c| c.frames).sum();
-            text.push_str(&format!("All connections ({frames} frames)"));
-        } else if let Some(c) = s.conns.get(i - 1) {
-            let number = format!("#{}", c.info.conn);
-            text.push_str(&format!(
-                "{number:<w$}{}",
-                addr_pair(&c.info),
-                w = conn_width(app)
-            ));
-            match &c.info.handshake {
-                Some(h) => {
+        match app.conn_row_at(i) {
+            ConnRow::All => {
+                let frames: u64 = s.conns.iter().map(|c| c.frames).sum();
+                text.push_str(&format!("All connections ({frames} frames)"));
+            }
+            ConnRow::Conn(id) => {
+                if let Some(c) = s.conn(id) {
+                    style = conn_line(app, c, &mut text);
+                }
+            }
+            ConnRow::Rejected(r) => {
+                if let Some(r) = s.rejected.get(r) {
+                    text.push_str(&format!("REJECTED {} → {} GET ", r.client, r.server));
+                    escape_plain(r.path.as_bytes(), 40, &mut text);
+                    text.push_str(&format!(" → {} ", r.status));
+                    escape_plain(r.reason.as_bytes(), 30, &mut text);
+                    style = style.fg(Color::Yellow);
+                }
+            }
+            ConnRow::Http(h) => {
+                if let Some(h) = s.http.get(h) {
+                    text.push_str(&format!("HTTP     {} → {} ", h.client, h.server));
+                    escape_plain(h.method.as_bytes(), 10, &mut text);
                     text.push(' ');
                     escape_plain(h.path.as_bytes(), 40, &mut text);
+                    text.push_str(&format!(" → {} ", h.status));
+                    escape_plain(h.reason.as_bytes(), 30, &mut text);
+                    text.push_str(" (no upgrade)");
+                    style = style.add_modifier(Modifier::DIM);
                 }
-                None => text.push_str(" (no handshake: -d)"),
             }
-            text.push_str(&format!(
-                " · {} frames, {} B · {}",
-                c.frames,
-                c.bytes,
-                words::connection_state(c.close, c.end.as_ref().map(|e| e.how))
-            ));
-            if c.problems > 0 {
-                text.push_str(&format!(" · ! {} problems", c.problems));
-                style = style.fg(Color::Red);
-            }
-            if let Some(h) = &c.info.handshake {
-                if !h.accept_valid {
-                    text.push_str(" · ! accept key invalid");
+            ConnRow::Anomaly(a) => {
+                if let Some(a) = s.anomalies.get(a) {
+                    text.push_str(&format!("! {:<7}", a.layer.name().to_ascii_uppercase()));
+                    if let Some((src, dst)) = &a.endpoints {
+                        text.push_str(&format!("{src} → {dst} "));
+                    }
+                    text.push_str(&format!("packet {}: ", a.packet));
+                    escape_plain(a.reason.as_bytes(), 200, &mut text);
                     style = style.fg(Color::Red);
                 }
-                if let Some(p) = &h.subprotocol {
-                    text.push_str(" · protocol ");
-                    escape_plain(p.as_bytes(), 20, &mut text);
-                }
-                if let Some(e) = &h.extensions {
-                    text.push_str(" · ");
-                    escape_plain(e.as_bytes(), 60, &mut text);
+            }
+            ConnRow::Tls(n) => {
+                if let Some(n) = s.tls.get(n) {
+                    style = tls_note_line(n, &mut text);
                 }
             }
-        } else if let Some(r) = s.rejected.get(i - 1 - s.conns.len()) {
-            text.push_str(&format!("REJECTED {} → {} GET ", r.client, r.server));
-            escape_plain(r.path.as_bytes(), 40, &mut text);
-            text.push_str(&format!(" → {} ", r.status));
-            escape_plain(r.reason.as_bytes(), 30, &mut text);
-            style = style.fg(Color::Yellow);
-        } else if let Some(h) = s.http.get(i - 1 - s.conns.len() - s.rejected.len()) {
-            text.push_str(&format!("HTTP     {} → {} ", h.client, h.server));
-            escape_plain(h.method.as_bytes(), 10, &mut text);
-            text.push(' ');
-            escape_plain(h.path.as_bytes(), 40, &mut text);
-            text.push_str(&format!(" → {} ", h.status));
-            escape_plain(h.reason.as_bytes(), 30, &mut text);
-            text.push_str(" (no upgrade)");
-            style = style.add_modifier(Modifier::DIM);
-        } else if let Some(a) = s
-            .anomalies
-            .get(i - 1 - s.conns.len() - s.rejected.len() - s.http.len())
-        {
-            text.push_str(&format!("! {:<7}", a.layer.name().to_ascii_uppercase()));
-            if let Some((src, dst)) = &a.endpoints {
-                text.push_str(&format!("{src} → {dst} "));
-            }
-            text.push_str(&format!("packet {}: ", a.packet));
-            escape_plain(a.reason.as_bytes(), 200, &mut text);
-            style = style.fg(Color::Red);
         }
         if i == app.browse.conn_sel {
             style = style.patch(SELECTED);
@@ -131,6 +116,99 @@ pub(crate) fn connections(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(text, style));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A WebSocket connection's row: number, addresses, what carries it (`wss 1.3 example.com`,
+/// `h2 stream 3`), path, counts, state, and what is wrong or was agreed. Red when something
+/// is wrong.
+fn conn_line(app: &App, c: &Conn, text: &mut String) -> Style {
+    let mut style = Style::new();
+    let number = format!("#{}", c.info.conn);
+    text.push_str(&format!(
+        "{number:<w$}{}",
+        addr_pair(&c.info),
+        w = conn_width(app)
+    ));
+    if let Some(t) = &c.info.tls {
+        text.push(' ');
+        tls::mark(t, tls::SNI_IN_ROW, text);
+    }
+    if let Some(stream) = c.info.http2_stream {
+        text.push_str(&format!(" h2 stream {stream}"));
+    }
+    match &c.info.handshake {
+        Some(h) => {
+            text.push(' ');
+            escape_plain(h.path.as_bytes(), 40, text);
+        }
+        None => text.push_str(" (no handshake: -d)"),
+    }
+    text.push_str(&format!(
+        " · {} frames, {} B · {}",
+        c.frames,
+        c.bytes,
+        words::connection_state(c.close, c.end.as_ref().map(|e| e.how))
+    ));
+    if c.problems > 0 {
+        text.push_str(&format!(" · ! {} problems", c.problems));
+        style = style.fg(Color::Red);
+    }
+    if let Some(h) = &c.info.handshake {
+        // An HTTP/2 extended CONNECT has no key and no accept (RFC 8441): nothing to check.
+        if !h.accept_valid && c.info.http2_stream.is_none() {
+            text.push_str(" · ! accept key invalid");
+            style = style.fg(Color::Red);
+        }
+        if let Some(p) = &h.subprotocol {
+            text.push_str(" · protocol ");
+            escape_plain(p.as_bytes(), 20, text);
+        }
+        if let Some(e) = &h.extensions {
+            text.push_str(" · ");
+            escape_plain(e.as_bytes(), 60, text);
+        }
+    }
+    style
+}
+
+/// A TLS note's row: a connection not decrypted (red), its server name and why in a few words
+/// (the title counts them as not decrypted, the handshake view says it whole), then the
+/// version and suite, which an 80-column row may cut; or an alert, fatal in red,
+/// `close_notify` dim.
+fn tls_note_line(n: &TlsNote, text: &mut String) -> Style {
+    let mut sni = String::new();
+    match &n.tls.sni {
+        Some(name) => escape_plain(name.as_bytes(), tls::SNI_IN_ROW, &mut sni),
+        None => sni.push_str("(no SNI)"),
+    }
+    let problem = match &n.what {
+        TlsWhat::Undecryptable(_) => true,
+        TlsWhat::Alert { alert, .. } => alert.description_name() != "close_notify",
+    };
+    text.push_str(if problem { "! TLS    " } else { "  TLS    " });
+    text.push_str(&format!("{} → {} {sni}", n.client, n.server));
+    match &n.what {
+        TlsWhat::Undecryptable(why) => {
+            text.push_str(": ");
+            text.push_str(tls::short_reason(why));
+            text.push_str(" ·");
+            if let Some(v) = n.tls.version_name() {
+                text.push_str(&format!(" TLS {v}"));
+            }
+            if let Some(c) = n.tls.cipher_name() {
+                text.push_str(&format!(" {c}"));
+            }
+            Style::new().fg(Color::Red)
+        }
+        TlsWhat::Alert { from, alert } => {
+            text.push_str(&format!(": {alert} from the {}", from.name()));
+            match alert.level_name() {
+                _ if !problem => Style::new().add_modifier(Modifier::DIM),
+                "fatal" => Style::new().fg(Color::Red),
+                _ => Style::new().fg(Color::Yellow),
+            }
+        }
+    }
 }
 
 pub(crate) fn list(f: &mut Frame, app: &App, area: Rect) {
@@ -244,17 +322,35 @@ pub(crate) fn list(f: &mut Frame, app: &App, area: Rect) {
     }
     if app.rows.is_empty() {
         let why = if app.selected_rejected().is_some() {
-            "A rejected upgrade carries no frames: its answer is in the Handshake view (v)."
+            "A rejected upgrade carries no frames: its answer is in the Handshake view (v).".into()
         } else if app.selected_http().is_some() {
-            "A plain HTTP request carries no frames: see the Handshake view (v)."
+            "A plain HTTP request carries no frames: see the Handshake view (v).".into()
         } else if app.selected_anomaly().is_some() {
             "An anomaly carries no frames: it says why bytes below WebSocket were not decoded (v)."
+                .into()
+        } else if let Some(n) = app.selected_tls() {
+            match n.what {
+                TlsWhat::Undecryptable(_) => {
+                    "Not decrypted, so no frames: the Handshake view (v) says why, what to do."
+                }
+                TlsWhat::Alert { .. } => {
+                    "A TLS alert carries no frames: see the Handshake view (v)."
+                }
+            }
+            .into()
         } else if app.filter.is_some() {
-            "Nothing matches the filter (f to change it, Esc to clear it)."
+            "Nothing matches the filter (f to change it, Esc to clear it).".into()
         } else if !app.status.done {
-            "Waiting for WebSocket frames…"
+            "Waiting for WebSocket frames…".into()
+        } else if app.store.undecrypted > 0 {
+            // Their WebSockets may well be inside: say so before suggesting -d.
+            let n = app.store.undecrypted;
+            format!(
+                "No WebSocket frames: {n} TLS connection{} not decrypted (their rows say why).",
+                if n == 1 { "" } else { "s" }
+            )
         } else {
-            "No WebSocket frames. If the handshake is not in the capture, try -d PORT."
+            "No WebSocket frames. If the handshake is not in the capture, try -d PORT.".into()
         };
         lines.push(Line::from(why).italic());
     }
@@ -499,6 +595,8 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
         let mut reason = String::new();
         escape_plain(a.reason.as_bytes(), 1000, &mut reason);
         lines.push(Line::from(reason));
+    } else if let Some(n) = app.selected_tls() {
+        tls_note_lines(app, n, &mut lines);
     } else if let Some(h) = app.selected_http() {
         lines.push(Line::from("Plain HTTP, no upgrade asked for").bold());
         lines.push(Line::from(format!("{} → {}", h.client, h.server)));
@@ -520,44 +618,11 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
                 .selected()
                 .map(|r| r.conn(&app.store))
                 .or_else(|| app.store.conns.first().map(|c| c.info.conn)),
-            ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) => None,
+            ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) | ConnRow::Tls(_) => None,
         };
-        match conn.and_then(|c| app.store.conns.get(c.index())) {
+        match conn.and_then(|c| app.store.conn(c)) {
             None => lines.push(Line::from("Select a connection.").italic()),
-            Some(c) => match &c.info.handshake {
-                None => lines.push(
-                    Line::from(format!(
-                        "Connection #{} has no handshake in the capture (decoded with -d).",
-                        c.info.conn
-                    ))
-                    .italic(),
-                ),
-                Some(h) => {
-                    lines.push(
-                        Line::from(format!(
-                            "Connection #{}: request, {} bytes (packet {})",
-                            c.info.conn,
-                            h.request_head.len(),
-                            c.info.packet
-                        ))
-                        .bold(),
-                    );
-                    head_lines(&h.request_head, Color::Reset, &mut lines);
-                    lines.push(
-                        Line::from(format!("Response, {} bytes", h.response_head.len())).bold(),
-                    );
-                    head_lines(&h.response_head, Color::Green, &mut lines);
-                    let verdict = match (&h.key, &h.accept, h.accept_valid) {
-                        (Some(_), Some(_), true) => "valid: equals base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))".to_owned(),
-                        (Some(k), Some(_), false) => format!(
-                            "! INVALID: expected {}",
-                            crate::http::accept_for(k)
-                        ),
-                        _ => "! missing key or accept header".to_owned(),
-                    };
-                    lines.push(Line::from(format!("Sec-WebSocket-Accept {verdict}")));
-                }
-            },
+            Some(c) => conn_handshake_lines(c, &mut lines),
         }
     }
     let height = usize::from(inner.height);
@@ -567,6 +632,125 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
         .min(lines.len().saturating_sub(height));
     let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// A connection's handshake: what its TLS agreed, above what HTTP said (the upgrade's request
+/// and response heads and the accept check, or the HTTP/2 extended CONNECT).
+fn conn_handshake_lines(c: &Conn, lines: &mut Vec<Line<'static>>) {
+    let info = &c.info;
+    if let Some(t) = &info.tls {
+        tls_summary_lines(t, lines);
+        lines.push(Line::from(""));
+    }
+    if let Some(stream) = info.http2_stream {
+        lines.push(
+            Line::from(format!(
+                "Connection #{}: HTTP/2 extended CONNECT (RFC 8441) on stream {stream}",
+                info.conn
+            ))
+            .bold(),
+        );
+        lines.push(Line::from(
+            "  No Sec-WebSocket-Key and no Sec-WebSocket-Accept, by design: the stream opened by \
+             a CONNECT with :protocol websocket is the WebSocket",
+        ));
+    }
+    let Some(h) = &info.handshake else {
+        lines.push(
+            Line::from(format!(
+                "Connection #{} has no handshake in the capture (decoded with -d).",
+                info.conn
+            ))
+            .italic(),
+        );
+        return;
+    };
+    lines.push(
+        Line::from(format!(
+            "Connection #{}: request, {} bytes (packet {})",
+            info.conn,
+            h.request_head.len(),
+            info.packet
+        ))
+        .bold(),
+    );
+    head_lines(&h.request_head, Color::Reset, lines);
+    lines.push(Line::from(format!("Response, {} bytes", h.response_head.len())).bold());
+    head_lines(&h.response_head, Color::Green, lines);
+    if info.http2_stream.is_some() {
+        // Said above: no key, no accept, nothing to check.
+        return;
+    }
+    let verdict = match (&h.key, &h.accept, h.accept_valid) {
+        (Some(_), Some(_), true) => {
+            "valid: equals base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))".to_owned()
+        }
+        (Some(k), Some(_), false) => {
+            format!("! INVALID: expected {}", crate::http::accept_for(k))
+        }
+        _ => "! missing key or accept header".to_owned(),
+    };
+    lines.push(Line::from(format!("Sec-WebSocket-Accept {verdict}")));
+}
+
+/// What a connection's TLS handshake agreed: a bold head line, then one line for each fact.
+fn tls_summary_lines(t: &crate::model::Tls, out: &mut Vec<Line<'static>>) {
+    let (head, facts) = tls::summary(t);
+    out.push(Line::from(head).bold());
+    out.extend(facts.into_iter().map(|l| Line::from(format!("  {l}"))));
+}
+
+/// The handshake view of a TLS note: what happened, why, what to do, and what the hellos said.
+fn tls_note_lines(app: &App, n: &TlsNote, out: &mut Vec<Line<'static>>) {
+    match &n.what {
+        TlsWhat::Undecryptable(why) => {
+            out.push(
+                Line::from("! TLS connection not decrypted")
+                    .bold()
+                    .fg(Color::Red),
+            );
+            out.push(Line::from(format!(
+                "{} → {} (packet {})",
+                n.client, n.server, n.packet
+            )));
+            out.push(Line::from(format!("Why: {why}")));
+            if let Some(hint) = tls::hint(why) {
+                out.push(Line::from(format!("What to do: {hint}")));
+            }
+        }
+        TlsWhat::Alert { from, alert } => {
+            let head = format!("TLS alert from the {}: {alert}", from.name());
+            out.push(match alert.level_name() {
+                "fatal" => Line::from(format!("! {head}")).bold().fg(Color::Red),
+                _ => Line::from(head).bold(),
+            });
+            out.push(Line::from(format!(
+                "{} → {} (packet {})",
+                n.client, n.server, n.packet
+            )));
+            out.push(Line::from(format!(
+                "Level {} ({}), description {} ({})",
+                alert.level,
+                alert.level_name(),
+                alert.description,
+                alert.description_name()
+            )));
+            // The WebSocket it closes or breaks, if the connection carried one.
+            let ws = app
+                .store
+                .conns
+                .iter()
+                .find(|c| (c.info.client, c.info.server) == (n.client, n.server));
+            if let Some(c) = ws {
+                out.push(Line::from(format!(
+                    "On WebSocket connection #{}",
+                    c.info.conn
+                )));
+            }
+        }
+    }
+    out.push(Line::from(""));
+    tls_summary_lines(&n.tls, out);
 }
 
 fn head_lines(head: &[u8], color: Color, out: &mut Vec<Line<'static>>) {

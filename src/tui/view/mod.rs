@@ -172,6 +172,7 @@ const FILTER_HELP: &[&str] = &[
     "len > 1000   conn == 2   opcode != ping   from == client",
     "text contains \"error\"   text ~ \"^\\{\"   problems   problem == invalid-utf8",
     "fin  masked  rsv1  compressed  fragmented  gap   and or not ( )",
+    "tls  h2   sni contains \"example\"   sni == example.com   sni ~ \"…\"",
 ];
 
 fn help(f: &mut Frame, area: Rect, keys: &[(&str, &str)], filters: &[&str]) {

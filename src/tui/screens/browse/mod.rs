@@ -5,7 +5,7 @@
 mod find;
 
 use crate::index::Unit;
-use crate::model::{Anomaly, Http, Rejected};
+use crate::model::{Anomaly, Http, Rejected, TlsNote, TlsWhat};
 use crate::teach::Target;
 use crate::vocab::ConnId;
 
@@ -61,6 +61,9 @@ pub(crate) enum ConnRow {
     Http(usize),
     /// An anomaly below WebSocket, by its index in the store.
     Anomaly(usize),
+    /// A TLS connection that could not be decrypted, or a TLS alert, by its index in the
+    /// store's TLS notes.
+    Tls(usize),
 }
 
 impl ConnRow {
@@ -70,15 +73,23 @@ impl ConnRow {
         match self {
             ConnRow::All => true,
             ConnRow::Conn(c) => c == conn,
-            ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) => false,
+            ConnRow::Rejected(_) | ConnRow::Http(_) | ConnRow::Anomaly(_) | ConnRow::Tls(_) => {
+                false
+            }
         }
+    }
+
+    /// Whether the row carries no frames of its own: the list is then empty, and the handshake
+    /// view says what the row is about.
+    pub(crate) fn is_note(self) -> bool {
+        !matches!(self, ConnRow::All | ConnRow::Conn(_))
     }
 }
 
 /// What the panes around the list hold.
 pub(crate) struct Browse {
     /// 0: all connections; then the WebSocket connections in order; then rejected upgrades;
-    /// then plain HTTP requests.
+    /// then plain HTTP requests; then anomalies; then TLS notes.
     pub(crate) conn_sel: usize,
     pub(crate) right: Right,
     pub(crate) clock: Clock,
@@ -217,22 +228,39 @@ impl App {
     }
 
     /// Rows in the connections pane: "all", the WebSocket connections, the rejected upgrades,
-    /// the plain HTTP requests, the anomalies.
+    /// the plain HTTP requests, the anomalies, the TLS notes.
     pub(crate) fn conn_rows(&self) -> usize {
         let s = &self.store;
-        1 + s.conns.len() + s.rejected.len() + s.http.len() + s.anomalies.len()
+        1 + s.conns.len() + s.rejected.len() + s.http.len() + s.anomalies.len() + s.tls.len()
     }
 
     /// What the connections pane has selected.
     pub(crate) fn conn_row(&self) -> ConnRow {
+        self.conn_row_at(self.browse.conn_sel)
+    }
+
+    /// What row `n` of the connections pane is (the last one past the end).
+    pub(crate) fn conn_row_at(&self, n: usize) -> ConnRow {
         let s = &self.store;
         let (conns, rejected, http) = (s.conns.len(), s.rejected.len(), s.http.len());
-        match self.browse.conn_sel {
+        let anomalies = s.anomalies.len();
+        match n {
             0 => ConnRow::All,
             n if n <= conns => ConnRow::Conn(self.store.conns[n - 1].info.conn),
             n if n <= conns + rejected => ConnRow::Rejected(n - 1 - conns),
             n if n <= conns + rejected + http => ConnRow::Http(n - 1 - conns - rejected),
-            n => ConnRow::Anomaly(n - 1 - conns - rejected - http),
+            n if n <= conns + rejected + http + anomalies => {
+                ConnRow::Anomaly(n - 1 - conns - rejected - http)
+            }
+            n => ConnRow::Tls(n - 1 - conns - rejected - http - anomalies),
+        }
+    }
+
+    /// The TLS note (a connection not decrypted, an alert) selected in the connections pane.
+    pub(crate) fn selected_tls(&self) -> Option<&TlsNote> {
+        match self.conn_row() {
+            ConnRow::Tls(i) => self.store.tls.get(i),
+            _ => None,
         }
     }
 
@@ -273,6 +301,10 @@ impl App {
                 "an HTTP request without WebSocket".to_owned()
             }
             ConnRow::Anomaly(_) => "an anomaly below WebSocket".to_owned(),
+            ConnRow::Tls(i) => match self.store.tls.get(i).map(|n| &n.what) {
+                Some(TlsWhat::Alert { .. }) => "a TLS alert".to_owned(),
+                _ => "a TLS connection not decrypted".to_owned(),
+            },
         };
         format!("{what} of {conn}: {}", self.rows.len())
     }
@@ -283,7 +315,7 @@ impl App {
         let selected = match self.conn_row() {
             ConnRow::Rejected(i) => return Some(Target::Rejected(i)),
             ConnRow::Conn(c) => Some(c),
-            ConnRow::All | ConnRow::Http(_) | ConnRow::Anomaly(_) => None,
+            ConnRow::All | ConnRow::Http(_) | ConnRow::Anomaly(_) | ConnRow::Tls(_) => None,
         };
         let conn = self
             .selected()
@@ -343,10 +375,7 @@ impl App {
         if n != self.browse.conn_sel {
             self.browse.conn_sel = n;
             self.rebuild();
-            if self.selected_rejected().is_some()
-                || self.selected_http().is_some()
-                || self.selected_anomaly().is_some()
-            {
+            if self.conn_row().is_note() {
                 self.browse.right = Right::Handshake;
             }
         }

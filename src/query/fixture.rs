@@ -165,6 +165,7 @@ pub(crate) fn note(client: &str, server: &str, tls: Tls, what: TlsWhat) -> TlsNo
     TlsNote {
         ts: at(50),
         packet: PacketNo(50),
+        conn: None,
         client: addr(client),
         server: addr(server),
         tls,

@@ -585,7 +585,9 @@ fn handshake_pane(f: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::from(format!("{src} → {dst}")));
         }
         let at = match a.layer {
-            crate::model::Layer::Http => "of the sender's stream",
+            crate::model::Layer::Http | crate::model::Layer::Http2 | crate::model::Layer::Tls => {
+                "of the sender's stream"
+            }
             _ => "of the packet, where the header starts",
         };
         lines.push(Line::from(format!(

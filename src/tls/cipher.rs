@@ -592,7 +592,7 @@ fn open_encrypt_then_mac(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::tls::keys::tests::{RFC8448_C_AP, RFC8448_C_HS, RFC8448_S_AP, RFC8448_S_HS, h};
     use crate::tls::keys::{KeyBlock, key_block};
@@ -617,7 +617,7 @@ mod tests {
 
     // RFC 8448 §3 "Simple 1-RTT Handshake", each record's "payload" and "complete record" as
     // printed in the RFC text (TLS_AES_128_GCM_SHA256).
-    const RFC8448_S_HS_RECORD: &str = "
+    pub(crate) const RFC8448_S_HS_RECORD: &str = "
      17030302a2d1ff334a56f5bff6594a07cc87b580233f500f45e489e7f33af35edf7869fcf40aa40aa2b8ea73f848a7ca
      07612ef9f945cb960b4068905123ea78b111b429ba9191cd05d2a389280f526134aadc7fc78c4b729df828b5ecf7b13b
      d9aefb0e57f271585b8ea9bb355c7c79020716cfb9b1183ef3ab20e37d57a6b9d7477609aee6e122a4cf51427325250c
@@ -648,12 +648,12 @@ mod tests {
      90db78e2d33a5c141a078653fa6bef780c5ea248eeaaa785c4f394cab6d30bbe8d4859ee511f602957b15411ac027671
      459e46445c9ea58c181e818e95b8c3fb0bf3278409d3be152a3da5043e063dda65cdf5aea20d53dfacd42f74f3140000
      209b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
-    const RFC8448_C_FIN_RECORD: &str = "
+    pub(crate) const RFC8448_C_FIN_RECORD: &str = "
      170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f80338ac98fc46deb384bd1c
      aeacab6867d726c40546";
     const RFC8448_C_FIN_PAYLOAD: &str = "
      14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
-    const RFC8448_S_NST_RECORD: &str = "
+    pub(crate) const RFC8448_S_NST_RECORD: &str = "
      17030300de3a6b8f90414a97d6959c3487680de5134a2b240e6cffac116e95d41d6af8f6b580dcf3d11d63c758db289a
      015940252f55713e061dc13e078891a38efbcf5753ad8ef170ad3c7353d16d9da773b9ca7f2b9fa1b6c0d4a3d03f75e0
      9c30ba1e62972ac46f75f7b981be63439b2999ce13064615139891d5e4c5b406f16e3fc181a77ca475840025db2f0a77
@@ -665,15 +665,15 @@ mod tests {
      db279cce145077d454a3664d4e6da4d29ee03725a6a4dafcd0fc67d2aea70529513e3da2677fa5906c5b3f7d8f92f228
      bda40dda721470f9fbf297b5aea617646fac5c03272e970727c621a79141ef5f7de6505e5bfbc388e93343694093934a
      e4d3570008002a000400000400";
-    const RFC8448_C_APP_RECORD: &str = "
+    pub(crate) const RFC8448_C_APP_RECORD: &str = "
      1703030043a23f7054b62c94d0affafe8228ba55cbefacea42f914aa66bcab3f2b9819a8a5b46b395bd54a9a20441e2b
      62974e1f5a6292a2977014bd1e3deae63aeebb21694915e4";
-    const RFC8448_S_APP_RECORD: &str = "
+    pub(crate) const RFC8448_S_APP_RECORD: &str = "
      17030300432e937e11ef4ac740e538ad36005fc4a46932fc3225d05f82aa1b36e30efaf97d90e6dffc602dcb501a59a8
      fcc49c4bf2e5f0a21c0047c2abf332540dd032e167c2955d";
-    const RFC8448_C_ALERT_RECORD: &str = "
+    pub(crate) const RFC8448_C_ALERT_RECORD: &str = "
      1703030013c9872760655666b74d7ff1153efd6db6d0b0e3";
-    const RFC8448_S_ALERT_RECORD: &str = "
+    pub(crate) const RFC8448_S_ALERT_RECORD: &str = "
      1703030013b58fd67166ebf599d24720cfbe7efa7a8864a9";
     const RFC8448_EARLY_RECORD: &str = "
      1703030017ab1df420e75c457a7cc5d2844f76d5aee4b4edbf049be0";

@@ -125,7 +125,13 @@ impl Framer {
 
     /// Calls `each` for every record `bytes` completes, in order. A record's length is at most
     /// 2^16 − 1 by its header, so what is held is bounded by that.
-    pub(crate) fn feed(&mut self, mut bytes: &[u8], mut each: impl FnMut(Record<'_>)) {
+    /// Stops at a header that is no record's (its type or version is not TLS's): what
+    /// follows is not cut into records, and the header's offset and first byte are returned.
+    pub(crate) fn feed(
+        &mut self,
+        mut bytes: &[u8],
+        mut each: impl FnMut(Record<'_>),
+    ) -> Result<(), NotRecord> {
         let start = self.offset - self.held.len() as u64;
         self.offset += bytes.len() as u64;
         let mut at = start;
@@ -136,15 +142,20 @@ impl Framer {
                 self.held.extend_from_slice(&bytes[..take]);
                 bytes = &bytes[take..];
                 if self.held.len() < HEADER_LEN {
-                    return;
+                    return Ok(());
                 }
+            }
+            if !plausible(&self.held) {
+                let byte = self.held[0];
+                self.held.clear();
+                return Err(NotRecord { offset: at, byte });
             }
             let want = HEADER_LEN + usize::from(u16::from_be_bytes([self.held[3], self.held[4]]));
             let take = (want - self.held.len()).min(bytes.len());
             self.held.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
             if self.held.len() < want {
-                return;
+                return Ok(());
             }
             let (h, body) = self.held.split_at(HEADER_LEN);
             each(Record {
@@ -156,6 +167,12 @@ impl Framer {
             self.held.clear();
         }
         while bytes.len() >= HEADER_LEN {
+            if !plausible(bytes) {
+                return Err(NotRecord {
+                    offset: at,
+                    byte: bytes[0],
+                });
+            }
             let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
             let Some(record) = bytes.get(..HEADER_LEN + len) else {
                 break;
@@ -170,7 +187,21 @@ impl Framer {
             bytes = &bytes[record.len()..];
         }
         self.held.extend_from_slice(bytes);
+        Ok(())
     }
+}
+
+/// A header that is no TLS record's, where it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NotRecord {
+    pub(crate) offset: u64,
+    pub(crate) byte: u8,
+}
+
+/// A record header's type is one TLS defines (RFC 8446 §5.1 and RFC 6520's heartbeat) and its
+/// version is 3.x: what else arrives on a TLS connection is not records.
+fn plausible(header: &[u8]) -> bool {
+    matches!(header[0], 20..=24) && header[1] == 3
 }
 
 fn header_of(h: &[u8]) -> [u8; HEADER_LEN] {
@@ -187,7 +218,8 @@ mod tests {
         let mut f = Framer::default();
         let mut out = Vec::new();
         for c in chunks {
-            f.feed(c, |r| out.push((r.header[0], r.body.to_vec(), r.offset)));
+            f.feed(c, |r| out.push((r.header[0], r.body.to_vec(), r.offset)))
+                .unwrap();
         }
         out
     }
@@ -235,12 +267,14 @@ mod tests {
     #[test]
     fn a_gap_drops_the_record_held() {
         let mut f = Framer::default();
-        f.feed(&[23, 3, 3, 0, 9, 1, 2], |_| panic!("not complete"));
+        f.feed(&[23, 3, 3, 0, 9, 1, 2], |_| panic!("not complete"))
+            .unwrap();
         assert_eq!(f.buffered(), 7);
         assert_eq!(f.gap(100), 7);
         assert_eq!(f.offset(), 107);
         let mut got = Vec::new();
-        f.feed(&[23, 3, 3, 0, 1, 5], |r| got.push(r.offset));
+        f.feed(&[23, 3, 3, 0, 1, 5], |r| got.push(r.offset))
+            .unwrap();
         assert_eq!(got, vec![107]);
     }
 }

@@ -242,8 +242,17 @@ impl Session {
             return;
         }
         let mut framer = std::mem::take(&mut self.dirs[dir].framer);
-        framer.feed(bytes, |r| self.record(dir, r, log, emit));
+        let cut = framer.feed(bytes, |r| self.record(dir, r, log, emit));
         self.dirs[dir].framer = framer;
+        if let Err(not) = cut {
+            // Not TLS records (any more): this direction is not read further.
+            self.dirs[dir].broken = true;
+            emit(Output::Problem {
+                dir,
+                offset: not.offset,
+                problem: Problem::NotTls { byte: not.byte },
+            });
+        }
     }
 
     /// `len` bytes `dir` sent are missing: records cannot be cut from that direction again
@@ -330,16 +339,6 @@ impl Session {
                     limit,
                 },
             });
-        }
-        if !matches!(header.raw_type, 20..=24) || header.version >> 8 != 3 {
-            // Not a record header: this direction does not carry TLS records (any more).
-            self.dirs[dir].broken = true;
-            emit(Output::Problem {
-                dir,
-                offset: r.offset,
-                problem: Problem::NotTls { byte: r.header[0] },
-            });
-            return;
         }
         let protected = match &self.dirs[dir].epoch {
             Epoch::Clear => false,
@@ -798,4 +797,234 @@ impl Session {
 enum Failure {
     NoKey,
     Open(OpenError),
+}
+
+#[cfg(test)]
+mod tests {
+    //! One whole TLS 1.3 connection through a session: RFC 8448 §3's "Simple 1-RTT Handshake",
+    //! its records as the RFC prints them, its secrets as a key log would hold them.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::tls::cipher::tests::{
+        RFC8448_C_ALERT_RECORD, RFC8448_C_APP_RECORD, RFC8448_C_FIN_RECORD, RFC8448_S_ALERT_RECORD,
+        RFC8448_S_APP_RECORD, RFC8448_S_HS_RECORD, RFC8448_S_NST_RECORD,
+    };
+    use crate::tls::keys::tests::{RFC8448_C_AP, RFC8448_C_HS, RFC8448_S_AP, RFC8448_S_HS, h};
+
+    const CLIENT: Dir = Dir::AtoB;
+    const SERVER: Dir = Dir::BtoA;
+    /// RFC 8448 §3: the ClientHello and ServerHello handshake messages.
+    const CLIENT_HELLO: &str = "010000c00303cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7000006130113031302010000910000000b0009000006736572766572ff01000100000a00140012001d0017001800190100010101020103010400230000003300260024001d002099381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c002b0003020304000d0020001e040305030603020308040805080604010501060102010402050206020202002d00020101001c00024001";
+    const SERVER_HELLO: &str = "020000560303a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155772ed3e2692800130100002e00330024001d0020c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304";
+    const RANDOM: &str = "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7";
+
+    fn key_log() -> KeyLog {
+        let line =
+            |label: &str, secret: &str| format!("{label} {RANDOM} {}\n", hex::encode(h(secret)));
+        let mut log = KeyLog::new();
+        let text = [
+            line("CLIENT_HANDSHAKE_TRAFFIC_SECRET", RFC8448_C_HS),
+            line("SERVER_HANDSHAKE_TRAFFIC_SECRET", RFC8448_S_HS),
+            line("CLIENT_TRAFFIC_SECRET_0", RFC8448_C_AP),
+            line("SERVER_TRAFFIC_SECRET_0", RFC8448_S_AP),
+        ]
+        .concat();
+        log.add_text(text.as_bytes());
+        log
+    }
+
+    fn record(kind: u8, version: u16, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![kind];
+        r.extend_from_slice(&version.to_be_bytes());
+        r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        r.extend_from_slice(body);
+        r
+    }
+
+    /// What a session hands up, in a form a test compares.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Seen {
+        Protocol(Option<String>),
+        Data(Dir, Vec<u8>),
+        Lost(Dir, u64),
+        Alert(Dir, Alert),
+        Problem(Dir, Problem),
+        Undecryptable(Undecryptable),
+    }
+
+    fn run(session: &mut Session, log: &KeyLog, chunks: &[(Dir, Vec<u8>)]) -> Vec<Seen> {
+        let mut seen = Vec::new();
+        for (dir, bytes) in chunks {
+            session.feed(*dir, bytes, log, &mut |o| {
+                seen.push(match o {
+                    Output::Protocol { alpn } => Seen::Protocol(alpn),
+                    Output::Data { dir, bytes } => Seen::Data(dir, bytes.to_vec()),
+                    Output::Lost { dir, len } => Seen::Lost(dir, len),
+                    Output::Alert { dir, alert } => Seen::Alert(dir, alert),
+                    Output::Problem { dir, problem, .. } => Seen::Problem(dir, problem),
+                    Output::Undecryptable(why) => Seen::Undecryptable(why),
+                })
+            });
+        }
+        seen
+    }
+
+    /// The RFC's conversation, each direction's records in the order the RFC sends them.
+    fn conversation() -> Vec<(Dir, Vec<u8>)> {
+        vec![
+            (CLIENT, record(22, 0x0301, &h(CLIENT_HELLO))),
+            (SERVER, record(22, 0x0303, &h(SERVER_HELLO))),
+            (SERVER, h(RFC8448_S_HS_RECORD)),
+            (CLIENT, h(RFC8448_C_FIN_RECORD)),
+            (SERVER, h(RFC8448_S_NST_RECORD)),
+            (CLIENT, h(RFC8448_C_APP_RECORD)),
+            (SERVER, h(RFC8448_S_APP_RECORD)),
+            (CLIENT, h(RFC8448_C_ALERT_RECORD)),
+            (SERVER, h(RFC8448_S_ALERT_RECORD)),
+        ]
+    }
+
+    #[test]
+    fn rfc8448_connection_is_read_from_hello_to_close() {
+        let mut s = Session::new(CLIENT, false);
+        let seen = run(&mut s, &key_log(), &conversation());
+        // RFC 8448 §3: each side sends the bytes 0 to 49 as application data, then close_notify.
+        let counting: Vec<u8> = (0..50).collect();
+        let close = Alert {
+            level: 1,
+            description: 0,
+        };
+        assert_eq!(
+            seen,
+            [
+                Seen::Protocol(None),
+                Seen::Data(CLIENT, counting.clone()),
+                Seen::Data(SERVER, counting),
+                Seen::Alert(CLIENT, close),
+                Seen::Alert(SERVER, close),
+            ]
+        );
+        let summary = s.summary();
+        assert_eq!(summary.version, Some(0x0304));
+        assert_eq!(summary.suite, Some(0x1301));
+        assert_eq!(summary.sni.as_deref(), Some("server"));
+        assert!(summary.decrypted && !summary.resumed);
+        assert_eq!(s.buffered(), 0);
+    }
+
+    #[test]
+    fn the_same_bytes_one_at_a_time_read_the_same() {
+        let whole = run(
+            &mut Session::new(CLIENT, false),
+            &key_log(),
+            &conversation(),
+        );
+        let bytewise: Vec<(Dir, Vec<u8>)> = conversation()
+            .into_iter()
+            .flat_map(|(dir, bytes)| bytes.into_iter().map(move |b| (dir, vec![b])))
+            .collect();
+        let mut s = Session::new(CLIENT, false);
+        assert_eq!(run(&mut s, &key_log(), &bytewise), whole);
+    }
+
+    #[test]
+    fn without_keys_nothing_is_shown_and_why_is_said_once() {
+        let mut s = Session::new(CLIENT, false);
+        let seen = run(&mut s, &KeyLog::new(), &conversation());
+        assert_eq!(seen, [Seen::Undecryptable(Undecryptable::NoKeyLog)]);
+        assert!(!s.summary().decrypted);
+    }
+
+    #[test]
+    fn keys_that_arrive_later_open_the_records_held_for_them() {
+        let mut s = Session::new(CLIENT, true);
+        let empty = KeyLog::new();
+        let seen = run(&mut s, &empty, &conversation());
+        assert!(seen.is_empty(), "{seen:?}");
+        assert!(s.buffered() > 0, "records are held");
+        let mut later = Vec::new();
+        let log = key_log();
+        s.keys_changed(&log, &mut |o| {
+            if let Output::Data { dir, bytes } = o {
+                later.push((dir, bytes.len()));
+            }
+        });
+        assert_eq!(later, [(CLIENT, 50), (SERVER, 50)]);
+        assert_eq!(s.buffered(), 0);
+    }
+
+    #[test]
+    fn a_damaged_record_is_named_and_never_shown() {
+        let mut chunks = conversation();
+        // One bit of the server's application data record flipped.
+        let last = chunks[6].1.len() - 1;
+        chunks[6].1[last] ^= 1;
+        let seen = run(&mut Session::new(CLIENT, false), &key_log(), &chunks);
+        let server_data = seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Data(SERVER, _)))
+            .count();
+        assert_eq!(server_data, 0);
+        assert!(seen.contains(&Seen::Lost(SERVER, 67)), "{seen:?}");
+        assert!(
+            seen.iter()
+                .any(|s| matches!(s, Seen::Problem(SERVER, Problem::Failed { record: 3, .. }))),
+            "{seen:?}"
+        );
+        // The other records still open: the client's data and both alerts.
+        assert!(seen.contains(&Seen::Data(CLIENT, (0..50).collect())));
+    }
+
+    #[test]
+    fn a_record_longer_than_tls_allows_is_named() {
+        let mut chunks = conversation();
+        chunks.truncate(3);
+        chunks.push((SERVER, record(23, 0x0303, &vec![0; (1 << 14) + 300])));
+        let seen = run(&mut Session::new(CLIENT, false), &key_log(), &chunks);
+        assert!(
+            seen.contains(&Seen::Problem(
+                SERVER,
+                Problem::RecordTooLong {
+                    len: (1 << 14) + 300,
+                    limit: (1 << 14) + 256
+                }
+            )),
+            "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_records_stop_that_direction_once() {
+        let mut chunks = conversation();
+        chunks.truncate(3);
+        chunks.push((SERVER, b"HTTP/1.1 200 OK\r\n\r\nand more and more".to_vec()));
+        let seen = run(&mut Session::new(CLIENT, false), &key_log(), &chunks);
+        let problems: Vec<&Seen> = seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Problem(..)))
+            .collect();
+        assert_eq!(
+            problems,
+            [&Seen::Problem(SERVER, Problem::NotTls { byte: b'H' })]
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_hold_little() {
+        use proptest::prelude::*;
+        proptest!(|(chunks in proptest::collection::vec((any::<bool>(), proptest::collection::vec(any::<u8>(), 0..300)), 0..30))| {
+            let mut s = Session::new(CLIENT, true);
+            let log = key_log();
+            let mut start = conversation();
+            start.truncate(2);
+            run(&mut s, &log, &start);
+            for (client, bytes) in chunks {
+                let dir = if client { CLIENT } else { SERVER };
+                s.feed(dir, &bytes, &log, &mut |_| {});
+                prop_assert!(s.buffered() <= 2 * (record::HEADER_LEN + 65535) + MAX_HELD + 2 * 256 * 1024);
+            }
+            s.finish(&mut |_| {});
+        });
+    }
 }

@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use super::layer::{Context, Layer};
 use super::websocket::WebSocket;
 use crate::h2::{self, StreamId};
-use crate::model::{self, Detected, Event, Handshake};
+use crate::model::{self, Event, Handshake};
 use crate::tcp::{Close, Dir};
-use crate::ws::{self, DeflateParams};
 
 /// Requests whose answers are awaited, at most: past it the oldest are forgotten (their answer
 /// is then not paired, and not told).
@@ -171,35 +170,19 @@ impl Http2 {
             }));
             return;
         }
-        let conn = cx.shared.conn();
-        let deflate = answer
-            .extensions
-            .as_deref()
-            .and_then(DeflateParams::from_header);
-        cx.out.push(Event::Connection(model::Connection {
-            conn,
-            ts: cx.ts,
-            packet: cx.packet,
-            client: from,
-            server: to,
-            detected: Detected::Handshake,
-            handshake: Some(Handshake {
-                path,
-                host: tunnel.authority.clone(),
-                // RFC 8441 has no key and no accept: the stream's answer is the check.
-                key: None,
-                accept: None,
-                accept_valid: false,
-                subprotocol: answer.protocol,
-                extensions: answer.extensions,
-                request_head: head_text(&req.head),
-                response_head: head_text(&head),
-            }),
-            tls: None,
-            http2_stream: Some(stream.0),
-        }));
-        let limits = cx.shared.ws_limits;
-        let ws = WebSocket::upgraded(ws::Connection::new(conn, Some(client), deflate, limits));
+        let handshake = Handshake {
+            path,
+            host: tunnel.authority.clone(),
+            // RFC 8441 has no key and no accept: the stream's answer is the check.
+            key: None,
+            accept: None,
+            accept_valid: false,
+            subprotocol: answer.protocol,
+            extensions: answer.extensions,
+            request_head: head_text(&req.head),
+            response_head: head_text(&head),
+        };
+        let ws = WebSocket::opened(cx, client, handshake, Some(stream.0));
         self.tunnels.insert(stream.0, ws);
     }
 }

@@ -4,9 +4,8 @@
 use super::layer::{Context, Layer};
 use super::websocket::WebSocket;
 use crate::http::{self, GiveUp};
-use crate::model::{self, Detected, Event, Handshake};
+use crate::model::{self, Event, Handshake};
 use crate::tcp::{Close, Dir};
-use crate::ws::{self, DeflateParams};
 
 pub(crate) struct Http {
     conversation: http::Conversation,
@@ -116,35 +115,18 @@ impl Http {
                 accept_valid,
                 rest,
             } => {
-                let conn = cx.shared.conn();
-                let deflate = response
-                    .extensions
-                    .as_deref()
-                    .and_then(DeflateParams::from_header);
-                cx.out.push(Event::Connection(model::Connection {
-                    conn,
-                    ts: cx.ts,
-                    packet: cx.packet,
-                    client: ends[client],
-                    server: ends[client.reverse()],
-                    detected: Detected::Handshake,
-                    handshake: Some(Handshake {
-                        path: request.path,
-                        host: request.host,
-                        key: request.key,
-                        accept: response.accept,
-                        accept_valid,
-                        subprotocol: response.protocol,
-                        extensions: response.extensions,
-                        request_head: request.head,
-                        response_head: response.head,
-                    }),
-                    tls: None,
-                    http2_stream: None,
-                }));
-                let limits = cx.shared.ws_limits;
-                let mut ws =
-                    WebSocket::upgraded(ws::Connection::new(conn, Some(client), deflate, limits));
+                let handshake = Handshake {
+                    path: request.path,
+                    host: request.host,
+                    key: request.key,
+                    accept: response.accept,
+                    accept_valid,
+                    subprotocol: response.protocol,
+                    extensions: response.extensions,
+                    request_head: request.head,
+                    response_head: response.head,
+                };
+                let mut ws = WebSocket::opened(cx, client, handshake, None);
                 // The client's bytes after its request were sent before the server's answer.
                 for dir in [client, client.reverse()] {
                     if !rest[dir].is_empty() {

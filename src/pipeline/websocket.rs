@@ -2,10 +2,10 @@
 //! `--decode-as` port) through [`ws::Connection`], its frames and messages as events.
 
 use super::layer::{Context, Layer};
-use crate::model::{self, Detected, EndHow, Event};
+use crate::model::{self, Detected, EndHow, Event, Handshake};
 use crate::tcp::{Close, Dir};
 use crate::vocab::ConnId;
-use crate::ws::{self, Problem};
+use crate::ws::{self, DeflateParams, Problem};
 
 pub(crate) struct WebSocket {
     ws: ws::Connection,
@@ -15,10 +15,34 @@ pub(crate) struct WebSocket {
 }
 
 impl WebSocket {
-    /// After a handshake: `announced` with the connection number `ws` already carries.
-    pub(crate) fn upgraded(ws: ws::Connection) -> WebSocket {
+    /// A handshake (an HTTP/1.1 upgrade, or an HTTP/2 extended CONNECT on `http2_stream`) opened
+    /// a WebSocket: it is numbered and announced now, with permessage-deflate as the server
+    /// accepted it.
+    pub(crate) fn opened(
+        cx: &mut Context<'_>,
+        client: Dir,
+        handshake: Handshake,
+        http2_stream: Option<u32>,
+    ) -> WebSocket {
+        let conn = cx.shared.conn();
+        let deflate = handshake
+            .extensions
+            .as_deref()
+            .and_then(DeflateParams::from_header);
+        cx.out.push(Event::Connection(model::Connection {
+            conn,
+            ts: cx.ts,
+            packet: cx.packet,
+            client: cx.ends[client],
+            server: cx.ends[client.reverse()],
+            detected: Detected::Handshake,
+            handshake: Some(handshake),
+            tls: None,
+            http2_stream,
+        }));
+        let limits = cx.shared.ws_limits;
         WebSocket {
-            ws,
+            ws: ws::Connection::new(conn, Some(client), deflate, limits),
             announced: true,
         }
     }

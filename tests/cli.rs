@@ -630,7 +630,7 @@ fn wss_without_keys_says_what_to_do() {
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("TLS NOT DECRYPTED (TLS 1.3 TLS_AES_256_GCM_SHA384, SNI wss.test): no key log given; give the key log the client wrote with --keylog FILE"),
+        out.contains("TLS NOT DECRYPTED (TLS 1.3 TLS_AES_256_GCM_SHA384, SNI wss.test): no key log given. Give the key log the client wrote with --keylog FILE"),
         "{out}"
     );
 }

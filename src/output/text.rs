@@ -4,10 +4,10 @@
 
 use std::io::{self, Write};
 
-use crate::model::{EndHow, Event, Frame, Layer, Message, Tls, TlsWhat, Undecryptable};
-use crate::present::escape_text;
+use crate::model::{EndHow, Event, Frame, Layer, Message, Tls, TlsWhat};
 use crate::present::preview::{self, Room, preview};
 use crate::present::words::direction;
+use crate::present::{self, escape_text};
 use crate::vocab::{ConnId, Opcode, PacketNo, Timestamp};
 use crate::ws::Problem;
 
@@ -161,19 +161,11 @@ impl<W: Write> super::Sink for Text<W> {
                     TlsWhat::Undecryptable(why) => {
                         self.line.push_str("! TLS NOT DECRYPTED (");
                         tls_words(&n.tls, &mut self.line);
-                        let _ = write!(self.line, "): {why}");
-                        let hint = match why {
-                            Undecryptable::NoKeyLog => {
-                                "; give the key log the client wrote with --keylog FILE, or set \
-                                 SSLKEYLOGFILE before starting the client"
-                            }
-                            Undecryptable::NoKey => {
-                                "; the key log must come from the client (or server) of this \
-                                 capture, written while it ran"
-                            }
-                            _ => "",
-                        };
-                        self.line.push_str(hint);
+                        let _ = write!(self.line, "): {why}.");
+                        if let Some(hint) = present::tls::hint(why) {
+                            self.line.push(' ');
+                            self.line.push_str(hint);
+                        }
                     }
                     TlsWhat::Alert { from, alert } => {
                         let _ = write!(self.line, "TLS alert from the {}: {alert}", from.name());

@@ -126,6 +126,8 @@ pub struct Stats {
     pub(crate) http_broken: u64,
     /// TLS connections whose application data could not be read (see their `tls` events).
     pub tls_undecryptable: u64,
+    /// TLS connections the client left during the handshake: there is nothing to decrypt.
+    pub tls_abandoned: u64,
     /// Connection directions that ended inside a frame header (no frame to show for it).
     pub cut_headers: u64,
     /// Connections no longer followed because more than the live-connection limit were open.

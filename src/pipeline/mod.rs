@@ -116,6 +116,13 @@ impl Stats {
                 self.tls_undecryptable
             ));
         }
+        if self.tls_abandoned > 0 {
+            notes.push(format!(
+                "{} TLS connection(s) were left by their client during the handshake (no keys \
+                 exist for them; browsers open spare connections)",
+                self.tls_abandoned
+            ));
+        }
         if self.cut_headers > 0 {
             notes.push(format!(
                 "{} connection(s) ended inside a frame header: those last bytes make no frame",

@@ -106,7 +106,12 @@ fn handle(o: Output<'_>, above: &mut Option<Box<dyn Layer>>, client: Dir, cx: &m
             problem,
         } => cx.anomaly(model::Layer::Tls, dir, offset, problem.to_string()),
         Output::Undecryptable(why) => {
-            cx.shared.stats.tls_undecryptable += 1;
+            let stats = &mut cx.shared.stats;
+            if why == tls::Undecryptable::Abandoned {
+                stats.tls_abandoned += 1;
+            } else {
+                stats.tls_undecryptable += 1;
+            }
             note(cx, client, TlsWhat::Undecryptable(why));
         }
     }

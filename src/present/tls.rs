@@ -34,6 +34,7 @@ pub(crate) fn short_reason(why: &Undecryptable) -> &'static str {
     match why {
         Undecryptable::NoKeyLog => "no key log",
         Undecryptable::NoKey => "no key in the log",
+        Undecryptable::Abandoned => "left during the handshake",
         Undecryptable::WrongKey => "wrong key",
         Undecryptable::Suite(_) => "suite not supported",
         Undecryptable::Version(_) => "version not supported",
@@ -57,7 +58,7 @@ pub(crate) fn hint(why: &Undecryptable) -> Option<&'static str> {
              records: was the log written by another program that reused the random, or are \
              the captured bytes damaged?",
         ),
-        Undecryptable::Suite(_) | Undecryptable::Version(_) => None,
+        Undecryptable::Suite(_) | Undecryptable::Version(_) | Undecryptable::Abandoned => None,
     }
 }
 

@@ -219,6 +219,9 @@ pub enum Undecryptable {
     NoKeyLog,
     /// The key log has no secrets for this connection's client random.
     NoKey,
+    /// The client sent its ClientHello and nothing protected after the server's answer: it
+    /// left before the handshake finished, so no keys were ever made.
+    Abandoned,
     /// Every record failed its check: the secrets are not this connection's.
     WrongKey,
     Suite(u16),
@@ -230,6 +233,11 @@ impl fmt::Display for Undecryptable {
         match self {
             Undecryptable::NoKeyLog => write!(f, "no key log given"),
             Undecryptable::NoKey => write!(f, "no key for this connection in the key log"),
+            Undecryptable::Abandoned => write!(
+                f,
+                "the client left before the handshake finished, so no keys were made (browsers \
+                 open spare connections and drop them)"
+            ),
             Undecryptable::WrongKey => write!(
                 f,
                 "every record failed authentication: the key log's secrets for this connection \

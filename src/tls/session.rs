@@ -98,6 +98,8 @@ struct Direction {
     advance: Option<Advance>,
     /// Records seen, the next one's number.
     records: u64,
+    /// Protected records seen (opened or not).
+    protected: u64,
     /// Application bytes handed up (their offset in the stream above).
     plain: u64,
     opened: u64,
@@ -124,6 +126,7 @@ impl Direction {
             next: VecDeque::new(),
             advance: None,
             records: 0,
+            protected: 0,
             plain: 0,
             opened: 0,
             failed: 0,
@@ -163,6 +166,9 @@ pub(crate) struct Session {
     waiting: Waiting,
     /// Told the connection cannot be read, once.
     told: bool,
+    /// No key for it: said once the client shows it went on with the handshake (a protected
+    /// record), or at the end, when it may have left after its ClientHello instead.
+    unsaid: Option<Undecryptable>,
     /// The initial handshake finished; a later ClientHello or HelloRequest renegotiates.
     established: bool,
     /// Plaintext of the record being read (its allocation reused).
@@ -187,6 +193,7 @@ impl Session {
             generation: 0,
             waiting: Waiting::default(),
             told: false,
+            unsaid: None,
             established: false,
             plain: Vec::new(),
             protocol_told: false,
@@ -280,7 +287,18 @@ impl Session {
         if self.keys == Keys::Awaited {
             self.keys = Keys::None;
             self.waiting = Waiting::default();
-            self.tell(emit, Undecryptable::NoKey);
+            self.unsaid = Some(Undecryptable::NoKey);
+        }
+        if let Some(why) = self.unsaid.take() {
+            let abandoned = self.dirs[self.client].protected == 0;
+            self.tell(
+                emit,
+                if abandoned {
+                    Undecryptable::Abandoned
+                } else {
+                    why
+                },
+            );
         }
         if !self.told
             && self.keys == Keys::Ready
@@ -346,6 +364,14 @@ impl Session {
             // §5): it is not protected, whatever the epoch.
             _ => header.kind != ContentType::ChangeCipherSpec,
         };
+        if protected {
+            self.dirs[dir].protected += 1;
+            if dir == self.client
+                && let Some(why) = self.unsaid.take()
+            {
+                self.tell(emit, why);
+            }
+        }
         if !protected {
             self.clear_record(dir, header, r.body, r.offset, log, emit);
         } else if self.keys == Keys::Awaited {
@@ -719,12 +745,11 @@ impl Session {
             self.keys = Keys::Awaited;
         } else {
             self.keys = Keys::None;
-            let why = if log.is_empty() && !log.follows_files() {
-                Undecryptable::NoKeyLog
+            if log.is_empty() && !log.follows_files() {
+                self.tell(emit, Undecryptable::NoKeyLog);
             } else {
-                Undecryptable::NoKey
-            };
-            self.tell(emit, why);
+                self.unsaid = Some(Undecryptable::NoKey);
+            }
         }
     }
 

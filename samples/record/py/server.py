@@ -11,6 +11,7 @@ With --tls-cert it speaks TLS (wss:// and https://, the wss samples): see tls_co
 
 usage: server.py --host 127.0.0.1 --port 8765 --log raw.jsonl [--conns 1] [--compression deflate]
        [--tls-cert CERT.pem,KEY.pem ...] [--tls-ciphers STRING] [--alpn http/1.1]
+       [--tls-client-renegotiation]
 """
 import argparse
 import asyncio
@@ -27,6 +28,9 @@ from websockets.datastructures import Headers  # noqa: E402
 from websockets.http11 import Response  # noqa: E402
 
 GREETING = "Hi, my name is "
+# SSL_OP_ALLOW_CLIENT_RENEGOTIATION: SSL_OP_BIT(8) in OpenSSL 3.0's <openssl/ssl.h> (new in 3.0:
+# client-initiated renegotiation is refused unless it is set); Python's ssl module has no name for it.
+OP_ALLOW_CLIENT_RENEGOTIATION = 1 << 8
 
 
 def reply_to(message):
@@ -41,7 +45,9 @@ def tls_context(args):
     protocol versions (TLS 1.2 and 1.3; the client chooses), the --tls-ciphers list for TLS 1.2
     (Python's default excludes the SHA-1 CBC suites) and ALPN. The key logs of the samples come
     from the clients.
-    Session tickets and the session cache are OpenSSL's defaults (resumption allowed)."""
+    Session tickets and the session cache are OpenSSL's defaults (resumption allowed).
+    With --tls-client-renegotiation the server also accepts a TLS 1.2 renegotiation started by the
+    client (OpenSSL 3.0 refuses those by default)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     for pair in args.tls_cert:
         cert, key = pair.split(",")
@@ -50,6 +56,8 @@ def tls_context(args):
         ctx.set_ciphers(args.tls_ciphers)
     if args.alpn:
         ctx.set_alpn_protocols(args.alpn)
+    if args.tls_client_renegotiation:
+        ctx.options |= OP_ALLOW_CLIENT_RENEGOTIATION
     return ctx
 
 
@@ -66,6 +74,8 @@ async def main():
                     help="speak TLS with this certificate and key (PEM); may be repeated")
     ap.add_argument("--tls-ciphers", help="OpenSSL cipher list for TLS 1.2")
     ap.add_argument("--alpn", action="append", default=[], help="ALPN protocol to accept (TLS)")
+    ap.add_argument("--tls-client-renegotiation", action="store_true",
+                    help="accept a renegotiation started by the client (TLS 1.2)")
     args = ap.parse_args()
     wslog.enable(args.log)
 

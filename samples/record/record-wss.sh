@@ -219,8 +219,75 @@ record_wss_chromium() {
     facts wss-chromium
 }
 
+# expect_tshark NAME FILTER COUNT: tshark, decrypting with samples/NAME.keys, shows COUNT packets
+# matching the display filter FILTER.
+expect_tshark() {
+    local name=$1 filter=$2 want=$3 got
+    got=$(tshark -r "$(capture_of "$name")" -d tcp.port==$PORT,tls -o "tls.keylog_file:$SAMPLES_DIR/$name.keys" \
+        -Y "$filter" -T fields -e frame.number | tr '\n' ' ')
+    echo "$name: '$filter': packets $got" >&2
+    [[ $(wc -w <<<"$got") == "$want" ]] || { echo "$name: expected $want packets matching '$filter'" >&2; return 1; }
+}
+
+# 9. wss-hrr: Node ws client and server, TLS 1.3 with a HelloRetryRequest: the client's groups
+#    are X25519 and P-256 (key share for X25519 only), the server takes P-256 only, so it asks
+#    for another key share and the client sends a second ClientHello. No compression.
+record_wss_hrr() {
+    node_deps
+    certs
+    rm -f "$WORK"/wss-hrr.*
+    wss_capture wss-hrr
+    timeout 90 node "$NODE_DIR/wss-hrr.js" "$WORK/wss-hrr.raw" "$WORK/wss-hrr.keys" \
+        "$WORK/rsa.pem" "$WORK/rsa.key" $PORT
+    stop_capture
+    cp "$WORK/wss-hrr.keys" "$SAMPLES_DIR/wss-hrr.keys"
+    finalize wss-hrr "$WORK/wss-hrr.raw"
+    tls_ref wss-hrr
+    facts wss-hrr
+    # the HelloRetryRequest is a ServerHello with this fixed random (RFC 8446, 4.1.3)
+    expect_tshark wss-hrr \
+        'tls.handshake.random == cf:21:ad:74:e5:9a:61:11:be:1d:8c:02:1e:65:b8:91:c2:a2:11:16:7a:bb:8c:5e:07:9e:09:e2:c8:a8:33:9c' 1
+    expect_tshark wss-hrr 'tls.handshake.type == 1' 2
+}
+
+# sclient_wss NAME SCENARIO [SERVER-OPTION...]: server.py and one sclient_ws.py scenario (its TLS
+# is `openssl s_client`, whose key log goes to $WORK/NAME.keys).
+sclient_wss() {
+    local name=$1 scenario=$2
+    shift 2
+    rm -f "$WORK/$name".*
+    wss_server "$name" --conns 1 "$@"
+    wss_capture "$name"
+    timeout 90 "$PY" "$PYDIR/sclient_ws.py" "$scenario" --uri "wss://wss.test:$PORT/" --connect 127.0.0.1 \
+        --ca "$WORK/rsa.pem" --keylog "$WORK/$name.keys" --log "$WORK/$name.client.raw" \
+        --msgfile "$WORK/$name.msg" --info "$WORK/$name.info.jsonl"
+    wait_pid "$SERVER_PID" 20
+    stop_capture
+    cp "$WORK/$name.keys" "$SAMPLES_DIR/$name.keys"
+    finalize "$name" "$WORK/$name.server.raw" "$WORK/$name.client.raw"
+    tls_ref "$name"
+    facts "$name"
+}
+
+# 10. wss-keyupdate: TLS 1.3, client `openssl s_client` carrying websockets' Sans-I/O client, the
+#     Python server. KeyUpdates mid-conversation: s_client's `k`, `K` (the server answers with its
+#     own KeyUpdate), `k`: 3 from the client, 1 from the server, messages before and after each.
+record_wss_keyupdate() {
+    sclient_wss wss-keyupdate keyupdate
+    expect_tshark wss-keyupdate 'tls.handshake.type == 24' 4
+}
+
+# 11. wss-renegotiation: TLS 1.2, the same client and server (which accepts a renegotiation from
+#     the client); s_client's `R` renegotiates once mid-conversation: a second full handshake under
+#     the first one's keys, then new keys.
+record_wss_renegotiation() {
+    sclient_wss wss-renegotiation renegotiation --tls-client-renegotiation
+    expect_tshark wss-renegotiation 'tls.handshake.type == 1' 2
+    expect_tshark wss-renegotiation 'tls.handshake.type == 20' 4
+}
+
 SAMPLES=(wss-python wss-node-chacha wss-tls12-gcm wss-tls12-cbc wss-resumed wss-embedded wss-missing-key
-         wss-chromium)
+         wss-chromium wss-hrr wss-keyupdate wss-renegotiation)
 
 # check NAME...: compare each sample's log with tshark's decrypted view (crosscheck.py). In
 # wss-missing-key, tshark is expected to show conn 1 (no keys) without any message, both ways.

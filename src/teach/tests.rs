@@ -44,6 +44,7 @@ fn rfc_masked_hello() -> Frame {
         truncated: false,
         problems: Vec::new(),
         packets: (PacketNo(1), PacketNo(1)),
+        offset: 0,
     }
 }
 

@@ -276,7 +276,7 @@ mod tests {
                 Feed::Entries(entries) => {
                     for e in entries {
                         match e {
-                            Entry::Frame(f) => frames.push(f.packets.1.0),
+                            Entry::Frame(f) => frames.push(f.packet.0),
                             Entry::Other(ev) => {
                                 conns += usize::from(matches!(*ev, Event::Connection(_)))
                             }

@@ -280,7 +280,7 @@ mod tests {
                             Entry::Other(ev) => {
                                 conns += usize::from(matches!(*ev, Event::Connection(_)))
                             }
-                            Entry::Message(_) => {}
+                            Entry::Message(_) | Entry::Record(_) => {}
                         }
                     }
                 }

@@ -1096,3 +1096,38 @@ fn a_wss_frame_names_the_tls_records_it_came_in() {
         }
     }
 }
+
+/// Teach mode on a wss capture: the record step fits 80×24 whole, for a frame in one record
+/// and for one over two (wss-node-chacha: the client's records 4, and 6–7).
+#[test]
+fn teach_shows_the_tls_record_of_a_wss_frame_within_80_by_24() {
+    let name = "wss-node-chacha.pcap";
+    let mut app = load_decoded(name, decode_sample_keyed(name), false);
+    app.update(Action::Teach);
+    app.update(Action::StepNext);
+    app.update(Action::StepNext);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Step 3 of 12: This frame arrived inside TLS record 4");
+    assert_shows(
+        &s,
+        "  17 03 03 00 2c     the header: anyone on the path reads it",
+    );
+    assert_shows(&s, "  a1 af da 76 6e 9e f7 2d 5e 60 0a 83 ed d0 be 9d …");
+    assert_shows(&s, "plaintext bytes 0–26: c1 95 b4 fe f1 da");
+    assert_shows(
+        &s,
+        "that a record of this size went by, when, and which way.",
+    );
+    assert_hides(&s, "↑↓ scroll");
+    assert_no_raw_controls(&s);
+    // Frames 1–3 are the server's greeting and two 84-byte texts; frame 4 the 20000-byte one.
+    app.update(Action::FrameBy(4));
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "This frame arrived inside TLS records 6–7");
+    assert_shows(&s, "then record 7 (3652 bytes, packet 14), the same way");
+    assert_shows(
+        &s,
+        "that a record of this size went by, when, and which way.",
+    );
+    assert_hides(&s, "↑↓ scroll");
+}

@@ -196,10 +196,59 @@ pub enum TlsWhat {
     Alert { from: Side, alert: Alert },
 }
 
+/// A TLS record that carried a WebSocket connection's bytes, as it crossed the wire and as it
+/// was decrypted with the key log: where a wss frame really travelled. For the terminal UI and
+/// teach mode, which show the records a frame came in; `--print` and `--json` write no line for
+/// records. A connection's records are told from the one that completed its handshake on, in
+/// order per direction. None are told for WebSocket over HTTP/2: what its records decrypt to is
+/// HTTP/2 frames around the WebSocket bytes, not the stream [`Frame::offset`] counts in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsRecord {
+    pub conn: ConnId,
+    pub from: Side,
+    /// Its number among the records `from` sent, from 0: every record counts, the handshake's
+    /// and ChangeCipherSpec too (the ClientHello is the client's record 0).
+    pub number: u64,
+    /// Its 5-byte header as on the wire: content type, legacy version, length of the body.
+    pub header: [u8; 5],
+    /// The first bytes of its body as on the wire, the ciphertext: see [`TlsRecord::head`].
+    pub(crate) head: [u8; TlsRecord::HEAD],
+    /// The first and last capture packet holding its bytes. For a record read only once its
+    /// keys were logged (a live capture whose key log was written late), both are the packet
+    /// it was read at.
+    pub packets: (PacketNo, PacketNo),
+    /// Its plaintext's place in `from`'s decrypted stream: the first byte, and the one after
+    /// the last, counted as [`Frame::offset`] is.
+    pub plain: (u64, u64),
+}
+
+impl TlsRecord {
+    /// Bytes of the ciphertext kept, to show what the wire carried.
+    pub const HEAD: usize = 16;
+
+    /// The length its header says: the body's, ciphertext and tag.
+    pub fn len(&self) -> usize {
+        usize::from(u16::from_be_bytes([self.header[3], self.header[4]]))
+    }
+
+    /// Whether its body is empty (no record that carried bytes is).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first bytes of its body as on the wire (up to [`TlsRecord::HEAD`]).
+    pub fn head(&self) -> &[u8] {
+        &self.head[..self.len().min(Self::HEAD)]
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Anomaly(Anomaly),
     Tls(TlsNote),
+    /// Told as the record is decrypted, before or after the frames it carried bytes of: records
+    /// and frames are matched by their offsets, not by their order.
+    TlsRecord(TlsRecord),
     Connection(Connection),
     Rejected(Rejected),
     Http(Http),

@@ -360,6 +360,30 @@ fn teach_print_walks_through_the_first_connection() {
     }
 }
 
+/// wss: the walk-through reads the TLS and shows the first frame in the record it came in
+/// (tshark: the client's record 4, 44 bytes, packet 10, TCP payload 17 03 03 00 2c a1 af …).
+#[test]
+fn teach_print_shows_a_wss_frame_in_its_tls_record() {
+    let o = wsinspect(&[
+        "--teach",
+        "--print",
+        "samples/wss-node-chacha.pcap",
+        "--keylog",
+        "samples/wss-node-chacha.keys",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    for want in [
+        "━━━ Step 3 of 12: This frame arrived inside TLS record 4",
+        "  17 03 03 00 2c     the header: anyone on the path reads it",
+        "  a1 af da 76 6e 9e f7 2d 5e 60 0a 83 ed d0 be 9d …",
+        "Decrypted with the key log: TLS 1.3, TLS_CHACHA20_POLY1305_SHA256.",
+        "━━━ Step 4 of 12: A frame, bit by bit",
+    ] {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+}
+
 #[test]
 fn teach_without_a_handshake_says_how_to_record_one() {
     let o = wsinspect(&["--teach", "--print", "samples/snaplen.pcap"]);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use wsinspect::capture::File;
-use wsinspect::model::{EndHow, Event, Frame, Message, TlsWhat};
+use wsinspect::model::{EndHow, Event, Frame, Message, TlsRecord, TlsWhat};
 use wsinspect::pipeline::{Options, Stats};
 use wsinspect::tls::KeyLog;
 use wsinspect::vocab::{ConnId, Opcode, PacketNo, Side};
@@ -665,6 +665,51 @@ fn messages_over_several_segments() {
     );
 }
 
+/// A frame's offset is where it lies in its sender's TCP stream: tshark's relative sequence
+/// numbers (`tcp.seq` − 1) of echo.pcap's packets that begin with a frame: the client's 194-byte
+/// request is followed by frames at 194, 220, 244; the server's 203-byte answer by 203, 232.
+/// In the samples where no bytes went missing, each direction's frames follow one another
+/// without a byte between.
+#[test]
+fn frame_offsets_are_where_frames_lie_in_the_stream() {
+    let d = decode("echo.pcap", &[]);
+    let at = |side: Side| -> Vec<u64> {
+        frames(&d)
+            .iter()
+            .filter(|f| f.from == side)
+            .map(|f| f.offset)
+            .take(3)
+            .collect()
+    };
+    assert_eq!(at(Side::Client), [194, 220, 244]);
+    assert_eq!(at(Side::Server)[..2], [203, 232]);
+    let mut checked = 0;
+    for name in [
+        "echo.pcap",
+        "chatty.pcap",
+        "deflate.pcap",
+        "segments.pcap",
+        "keepalive.pcap",
+        "socketio.pcap",
+        "mixed.pcap",
+        "ipv6.pcap",
+        "chromium.pcap",
+    ] {
+        let d = decode(name, &[]);
+        assert!(of!(d, Gap).is_empty(), "{name}: no bytes missing");
+        let mut next: HashMap<(ConnId, Side), u64> = HashMap::new();
+        for f in frames(&d) {
+            if let Some(want) = next.get(&(f.conn, f.from)) {
+                assert_eq!(f.offset, *want, "{name} conn {} frame {}", f.conn, f.n);
+                checked += 1;
+            }
+            let end = f.offset + u64::from(f.header.header_len) + f.header.len;
+            next.insert((f.conn, f.from), end);
+        }
+    }
+    assert!(checked > 100, "{checked} frames checked");
+}
+
 /// Bytes held across connections are bounded: with a 32 KiB limit, mixed.pcap's 70,000-byte
 /// binary frame (samples/README.md) cannot be held while it arrives, so its connection is no
 /// longer followed, and said to be evicted rather than left open or silently cut; what came
@@ -776,7 +821,202 @@ fn whole_wss_sample(name: &str, file: &str, keys: Option<&str>, facts: &[TlsFact
     }
     let anomalies = of!(d, Anomaly);
     assert!(anomalies.is_empty(), "{name}: {anomalies:?}");
+    // wss-embedded holds wss-python's packets.
+    let records = if name == "wss-embedded" {
+        "wss-python"
+    } else {
+        name
+    };
+    assert_records_match_tshark(records, &d);
     d
+}
+
+/// The TLS records told for a sample, against tshark's list of every record of the capture
+/// (`samples/NAME.tls-records.jsonl`, made by `samples/record/tls_records.py`), in which each
+/// sender's records are numbered from 0 in order:
+/// - each record told is the one tshark has under its number: length, type, version, and the
+///   packet it completes in;
+/// - from a connection's first record told on, every record that carried application data is
+///   told, in order, its plaintext following on from the one before;
+/// - every frame's bytes lie whole in the records found for it.
+fn assert_records_match_tshark(name: &str, d: &Decoded) {
+    let lines = log(&format!("{name}.tls-records.jsonl"));
+    const SERVER_PORT: u64 = 8443;
+    let num = |l: &Value, k: &str| l[k].as_u64().unwrap();
+    let mut client_of_stream: HashMap<u64, u64> = HashMap::new();
+    for l in &lines {
+        if num(l, "src_port") != SERVER_PORT {
+            client_of_stream.insert(num(l, "tcp_stream"), num(l, "src_port"));
+        }
+    }
+    let mut tshark: HashMap<(u16, Side), Vec<&Value>> = HashMap::new();
+    for l in &lines {
+        let client = client_of_stream[&num(l, "tcp_stream")];
+        let side = if num(l, "src_port") == client {
+            Side::Client
+        } else {
+            Side::Server
+        };
+        tshark.entry((client as u16, side)).or_default().push(l);
+    }
+    let mut told: HashMap<(ConnId, Side), Vec<&TlsRecord>> = HashMap::new();
+    for r in of!(d, TlsRecord) {
+        told.entry((r.conn, r.from)).or_default().push(r);
+    }
+    assert_eq!(
+        told.len(),
+        2 * d.client_port.len(),
+        "{name}: records of each connection and side"
+    );
+    for ((conn, side), records) in &told {
+        let want = &tshark[&(d.client_port[conn], *side)];
+        let ctx = format!("{name} conn {conn} {side:?}");
+        for r in records {
+            let t = want[r.number as usize];
+            let ctx = format!("{ctx} record {} (tshark packet {})", r.number, t["packet"]);
+            assert_eq!(r.len() as u64, num(t, "length"), "{ctx}: length");
+            assert_eq!(u64::from(r.header[0]), num(t, "type"), "{ctx}: type");
+            let version = format!("0x{:02x}{:02x}", r.header[1], r.header[2]);
+            assert_eq!(version, t["version"].as_str().unwrap(), "{ctx}: version");
+            assert_eq!(r.packets.1, PacketNo(num(t, "packet")), "{ctx}: packet");
+            assert_eq!(
+                r.head().len(),
+                r.len().min(TlsRecord::HEAD),
+                "{ctx}: ciphertext"
+            );
+        }
+        let numbers: Vec<u64> = records.iter().map(|r| r.number).collect();
+        let data: Vec<u64> = (numbers[0] as usize..want.len())
+            .filter(|i| want[*i]["content"].as_u64() == Some(23))
+            .map(|i| i as u64)
+            .collect();
+        assert_eq!(
+            numbers, data,
+            "{ctx}: every application data record, in order"
+        );
+        for pair in records.windows(2) {
+            assert_eq!(
+                pair[0].plain.1, pair[1].plain.0,
+                "{ctx}: plaintext follows on"
+            );
+        }
+    }
+    for f in frames(d) {
+        let records = &told[&(f.conn, f.from)];
+        let start = f.offset;
+        let end = start + u64::from(f.header.header_len) + f.header.len;
+        let covered: u64 = records
+            .iter()
+            .map(|r| r.plain.1.min(end).saturating_sub(r.plain.0.max(start)))
+            .sum();
+        assert_eq!(
+            covered,
+            end - start,
+            "{name} conn {} frame {}: in the records",
+            f.conn,
+            f.n
+        );
+    }
+}
+
+/// A record over several TCP segments spans the packets that held its first and last bytes:
+/// wss-node-chacha.pcap with every TCP payload cut into segments of at most 1000 bytes (the
+/// packets renumbered, headers rewritten; the TLS bytes unchanged). Where each record lies in
+/// its sender's TCP stream follows from tshark's list of the original capture's records: they
+/// follow one another from the stream's first byte, 5 header bytes and the body each.
+#[test]
+fn a_record_over_several_segments_spans_their_packets() {
+    use wsinspect::capture::{Poll, Source};
+    use wsinspect::link::LinkType;
+    const CUT: usize = 1000;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wss-node-chacha.pcap");
+    let mut file = File::open(&path, None).unwrap();
+    let link = file.link();
+    assert_eq!(link, LinkType::Ethernet);
+    // (ts, bytes) of each new packet, and for each sender port the stream range it holds.
+    let mut packets = Vec::new();
+    let mut held: HashMap<u16, Vec<(u64, u64, u64)>> = HashMap::new();
+    let mut sent: HashMap<u16, u64> = HashMap::new();
+    while let Poll::Packet(p) = file.next_packet().unwrap() {
+        let (ip, ts) = (14, p.ts);
+        let data = p.data.to_vec();
+        let ihl = usize::from(data[ip] & 0x0f) * 4;
+        let tcp = ip + ihl;
+        let doff = usize::from(data[tcp + 12] >> 4) * 4;
+        let payload = tcp + doff;
+        let port = u16::from_be_bytes([data[tcp], data[tcp + 1]]);
+        let seq = u32::from_be_bytes(data[tcp + 4..tcp + 8].try_into().unwrap());
+        let body = &data[payload..];
+        if body.is_empty() {
+            packets.push((ts, data.clone()));
+            continue;
+        }
+        for (k, piece) in body.chunks(CUT).enumerate() {
+            let mut cut = data[..payload].to_vec();
+            cut.extend_from_slice(piece);
+            let total = u16::try_from(cut.len() - ip).unwrap();
+            cut[ip + 2..ip + 4].copy_from_slice(&total.to_be_bytes());
+            let at = seq.wrapping_add(u32::try_from(k * CUT).unwrap());
+            cut[tcp + 4..tcp + 8].copy_from_slice(&at.to_be_bytes());
+            packets.push((ts, cut));
+            let start = sent.entry(port).or_default();
+            let number = packets.len() as u64;
+            held.entry(port)
+                .or_default()
+                .push((*start, *start + piece.len() as u64, number));
+            *start += piece.len() as u64;
+        }
+    }
+    let mut keylog = KeyLog::new();
+    keylog
+        .follow(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wss-node-chacha.keys"))
+        .unwrap();
+    let mut pipeline = wsinspect::pipeline::Pipeline::new(
+        link,
+        Options {
+            keylog,
+            ..Options::default()
+        },
+    );
+    let mut events = Vec::new();
+    for (i, (ts, data)) in packets.iter().enumerate() {
+        pipeline.packet(PacketNo(i as u64 + 1), *ts, data, &mut events);
+    }
+    pipeline.finish(&mut events);
+    let d = Decoded {
+        events,
+        stats: Default::default(),
+        cut: None,
+        client_port: HashMap::new(),
+    };
+    // The same frames as from the capture as it was.
+    let whole = decode_wss("wss-node-chacha.pcap", Some("wss-node-chacha.keys"));
+    let key = |f: &&Frame| (f.from, f.offset, f.header.len, f.payload.clone());
+    let cut: Vec<_> = frames(&d).iter().map(key).collect();
+    assert_eq!(cut, frames(&whole).iter().map(key).collect::<Vec<_>>());
+    let packet_of = |port: u16, byte: u64| {
+        held[&port]
+            .iter()
+            .find(|(start, end, _)| (*start..*end).contains(&byte))
+            .map(|(_, _, n)| PacketNo(*n))
+            .unwrap()
+    };
+    let lines = log("wss-node-chacha.tls-records.jsonl");
+    let mut spans = 0;
+    for r in of!(d, TlsRecord) {
+        let port = if r.from == Side::Client { 49806 } else { 8443 };
+        let mut start = 0;
+        let mine = lines.iter().filter(|l| l["src_port"] == port);
+        for l in mine.take(r.number as usize) {
+            start += 5 + l["length"].as_u64().unwrap();
+        }
+        let end = start + 5 + r.len() as u64;
+        let want = (packet_of(port, start), packet_of(port, end - 1));
+        assert_eq!(r.packets, want, "{:?} record {}", r.from, r.number);
+        spans += usize::from(want.0 != want.1);
+    }
+    // The 20000-byte message's records (16401 and 3652 bytes, and the echo's) span several.
+    assert!(spans >= 4, "{spans} records over several segments");
 }
 
 const AES256: &str = "TLS_AES_256_GCM_SHA384";
@@ -804,12 +1044,42 @@ fn wss_keys_embedded_in_the_pcapng_need_no_key_log() {
 
 #[test]
 fn wss_node_chacha20_with_deflate_and_a_message_over_two_records() {
-    whole_wss_sample(
+    let d = whole_wss_sample(
         "wss-node-chacha",
         "wss-node-chacha.pcap",
         Some("wss-node-chacha.keys"),
         &[(49806, "1.3", "TLS_CHACHA20_POLY1305_SHA256", false, false)],
     );
+    // samples/README.md: the 20000-byte message (a frame of 20011 bytes, deflated) travels in
+    // two records each way: 16401 + 3652 bytes from the client (tshark packet 14), 16401 +
+    // 3648 from the server (packet 16), the client's records 6 and 7, the server's 11 and 12.
+    let big: Vec<Vec<(u64, usize, u64)>> = frames(&d)
+        .iter()
+        .filter(|f| f.header.len == 20011)
+        .map(|f| {
+            records_of(&d, f)
+                .iter()
+                .map(|r| (r.number, r.len(), r.packets.1.0))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        big,
+        [
+            vec![(6, 16401, 14), (7, 3652, 14)],
+            vec![(11, 16401, 16), (12, 3648, 16)]
+        ]
+    );
+}
+
+/// The records that carried bytes of frame `f`, in order.
+fn records_of<'a>(d: &'a Decoded, f: &Frame) -> Vec<&'a TlsRecord> {
+    let end = f.offset + u64::from(f.header.header_len) + f.header.len;
+    of!(d, TlsRecord)
+        .into_iter()
+        .filter(|r| r.conn == f.conn && r.from == f.from)
+        .filter(|r| r.plain.0 < end && r.plain.1 > f.offset)
+        .collect()
 }
 
 #[test]
@@ -846,7 +1116,7 @@ fn wss_tls12_gcm_and_chacha20_with_rsa_and_ecdsa() {
 
 #[test]
 fn wss_tls12_cbc_with_and_without_encrypt_then_mac() {
-    whole_wss_sample(
+    let d = whole_wss_sample(
         "wss-tls12-cbc",
         "wss-tls12-cbc.pcap",
         Some("wss-tls12-cbc.keys"),
@@ -880,6 +1150,22 @@ fn wss_tls12_cbc_with_and_without_encrypt_then_mac() {
                 false,
             ),
         ],
+    );
+    // samples/README.md: conn 0's 17000-byte binary, two records each way (tshark: 16436 + 676
+    // bytes from the client in packet 18, 16436 + 660 from the server in packet 20).
+    let big: Vec<Vec<(usize, u64)>> = frames(&d)
+        .iter()
+        .filter(|f| f.header.len == 17000)
+        .map(|f| {
+            records_of(&d, f)
+                .iter()
+                .map(|r| (r.len(), r.packets.1.0))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        big,
+        [vec![(16436, 18), (676, 18)], vec![(16436, 20), (660, 20)]]
     );
 }
 
@@ -1247,6 +1533,9 @@ fn whole_h2_sample(name: &str, file: &str, keys: Option<&str>, streams: &[(u32, 
     }
     let anomalies = of!(d, Anomaly);
     assert!(anomalies.is_empty(), "{name}: {anomalies:?}");
+    // What HTTP/2's records decrypt to is HTTP/2 frames, not the WebSocket stream: no record
+    // is told rather than wrong ones.
+    assert!(of!(d, TlsRecord).is_empty(), "{name}: records told");
     d
 }
 

@@ -12,7 +12,9 @@ pub(crate) use spill::{Span, Unreadable};
 pub use store::Store;
 pub(crate) use store::{Conn, Entry, FrameMeta, Ingest};
 #[cfg(test)]
-pub(crate) use store::{decode_sample, sample, sample_names, test_frame};
+pub(crate) use store::{
+    decode_sample, decode_sample_keyed, sample, sample_keyed, sample_names, test_frame,
+};
 
 /// What a list counts, and what answers are kept for: frames, or the messages they make.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

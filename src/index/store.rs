@@ -23,6 +23,66 @@ pub(crate) struct Conn {
     /// The first close frame seen on the connection: its code (if any) and who sent it.
     pub(crate) close: Option<(Option<u16>, Side)>,
     pub(crate) end: Option<model::End>,
+    /// For a wss connection, the TLS records each side sent, in order: the client's, then the
+    /// server's.
+    records: [Vec<RecordMeta>; 2],
+}
+
+/// A TLS record as the store keeps it: [`model::TlsRecord`] in 56 bytes rather than 88, for
+/// a capture may hold millions.
+#[derive(Clone, Copy, Debug)]
+struct RecordMeta {
+    /// Where its plaintext begins in its sender's decrypted stream …
+    plain: u64,
+    /// … and how long it is (at most 2^14 + 256 bytes).
+    plain_len: u32,
+    packets_before: u32,
+    /// The last capture packet holding its bytes.
+    packet: PacketNo,
+    number: u64,
+    header: [u8; 5],
+    head: [u8; model::TlsRecord::HEAD],
+}
+
+impl RecordMeta {
+    fn new(r: &model::TlsRecord) -> RecordMeta {
+        let (first, last) = r.packets;
+        RecordMeta {
+            plain: r.plain.0,
+            plain_len: u32::try_from(r.plain.1.saturating_sub(r.plain.0)).unwrap_or(u32::MAX),
+            packets_before: u32::try_from(last.0.saturating_sub(first.0)).unwrap_or(u32::MAX),
+            packet: last,
+            number: r.number,
+            header: r.header,
+            head: r.head,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.plain + u64::from(self.plain_len)
+    }
+
+    fn record(&self, conn: ConnId, from: Side) -> model::TlsRecord {
+        model::TlsRecord {
+            conn,
+            from,
+            number: self.number,
+            header: self.header,
+            head: self.head,
+            packets: (
+                PacketNo(self.packet.0 - u64::from(self.packets_before)),
+                self.packet,
+            ),
+            plain: (self.plain, self.end()),
+        }
+    }
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Client => 0,
+        Side::Server => 1,
+    }
 }
 
 /// Marks a frame whose message has not completed (yet).
@@ -39,7 +99,22 @@ pub struct FrameMeta {
     pub(crate) payload: Span,
     truncated: bool,
     pub(crate) problems: Problems,
-    pub(crate) packets: (PacketNo, PacketNo),
+    /// The last capture packet holding the frame's bytes (the one the lists show) …
+    pub(crate) packet: PacketNo,
+    /// … and how many packets before it the first was: 12 bytes for the two rather than 16,
+    /// so that `offset` costs a frame nothing.
+    packets_before: u32,
+    /// Where the frame lies in its sender's stream ([`model::Frame::offset`]): for a frame of
+    /// a TLS connection, it finds the records the frame came in.
+    pub(crate) offset: u64,
+}
+
+impl FrameMeta {
+    /// The first and last capture packet holding the frame's bytes.
+    pub(crate) fn packets(&self) -> (PacketNo, PacketNo) {
+        let first = self.packet.0 - u64::from(self.packets_before);
+        (PacketNo(first), self.packet)
+    }
 }
 
 /// A message as the store keeps it: [`model::Message`] with its bytes in the spill file.
@@ -101,6 +176,8 @@ impl std::ops::Deref for FrameList {
 pub enum Entry {
     Frame(FrameMeta),
     Message(MessageMeta),
+    /// Kept as it is: small, and without bytes to spill.
+    Record(model::TlsRecord),
     /// Connections, rejections, plain HTTP, gaps and ends, as decoded; boxed, for they are few
     /// and large, and entries travel between threads by the thousand.
     Other(Box<Event>),
@@ -125,6 +202,10 @@ impl Ingest {
     /// The entry for an event. The event itself goes to `done` once its bytes were copied,
     /// so that its buffers can be reused.
     pub(crate) fn entry(&mut self, ev: Event, done: &mut impl FnMut(Event)) -> Entry {
+        let ev = match ev {
+            Event::TlsRecord(r) => return Entry::Record(r),
+            ev => ev,
+        };
         let entry = match &ev {
             Event::Frame(f) => {
                 let payload = self.writer.put(&f.payload);
@@ -138,7 +219,11 @@ impl Ingest {
                     payload,
                     truncated: f.truncated,
                     problems: f.problems.as_slice().into(),
-                    packets: f.packets,
+                    packet: f.packets.1,
+                    // A frame over 4 billion packets starts, for the views, at the 4 billionth.
+                    packets_before: u32::try_from(f.packets.1.0.saturating_sub(f.packets.0.0))
+                        .unwrap_or(u32::MAX),
+                    offset: f.offset,
                 })
             }
             Event::Message(m) => {
@@ -262,6 +347,12 @@ impl Store {
         let ev = match entry {
             Entry::Frame(f) => return self.push_frame(f),
             Entry::Message(m) => return self.push_message(m),
+            Entry::Record(r) => {
+                if let Some(c) = self.conn_mut(r.conn) {
+                    c.records[side_index(r.from)].push(RecordMeta::new(&r));
+                }
+                return;
+            }
             Entry::Other(ev) => *ev,
         };
         match ev {
@@ -275,6 +366,7 @@ impl Store {
                     problems: 0,
                     close: None,
                     end: None,
+                    records: Default::default(),
                 });
                 self.conn_frames.push(Vec::new());
             }
@@ -305,7 +397,7 @@ impl Store {
                 }
                 self.tls.push(n);
             }
-            Event::Frame(_) | Event::Message(_) => {}
+            Event::Frame(_) | Event::Message(_) | Event::TlsRecord(_) => {}
         }
     }
 
@@ -373,6 +465,26 @@ impl Store {
             && (m.conn, m.ts, m.from, m.opcode, m.data)
                 == (f.conn, f.ts, f.from, f.header.opcode, f.payload);
         same.then_some(index)
+    }
+
+    /// The TLS records frame `index`'s bytes came in, in order: none for a frame not carried
+    /// in TLS, or carried in HTTP/2 over TLS (whose records are not told).
+    pub(crate) fn records_of(&self, index: u32) -> Vec<model::TlsRecord> {
+        let f = &self.frames[index as usize];
+        let Some(c) = self.conn(f.conn) else {
+            return Vec::new();
+        };
+        let list = &c.records[side_index(f.from)];
+        let start = f.offset;
+        let end = start
+            .saturating_add(u64::from(f.header.header_len))
+            .saturating_add(f.header.len);
+        let first = list.partition_point(|r| r.end() <= start);
+        list[first..]
+            .iter()
+            .take_while(|r| r.plain < end)
+            .map(|r| r.record(f.conn, f.from))
+            .collect()
     }
 
     /// Messages in the store.
@@ -487,7 +599,8 @@ impl Store {
             payload,
             truncated: f.truncated,
             problems: f.problems.to_vec(),
-            packets: f.packets,
+            packets: f.packets(),
+            offset: f.offset,
         };
         (frame, lost)
     }
@@ -560,6 +673,7 @@ pub(crate) fn test_frame(n: u64, opcode: Opcode, fin: bool, payload: &[u8]) -> E
         truncated: false,
         problems: Vec::new(),
         packets: (PacketNo(n + 2), PacketNo(n + 2)),
+        offset: 0,
     })
 }
 
@@ -588,10 +702,36 @@ pub(crate) fn decode_sample(name: &str) -> (Option<Timestamp>, Vec<Event>) {
     (ended.first, events)
 }
 
+/// Decodes a bundled wss sample with the key log beside it (`NAME.keys`).
+#[cfg(test)]
+pub(crate) fn decode_sample_keyed(name: &str) -> (Option<Timestamp>, Vec<Event>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut keylog = crate::tls::KeyLog::new();
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    keylog.follow(&dir.join(format!("{stem}.keys"))).unwrap();
+    let mut file = crate::capture::File::open(&dir.join(name), None).unwrap();
+    let options = crate::pipeline::Options {
+        keylog,
+        ..Default::default()
+    };
+    let (events, ended) = crate::pipeline::collect(&mut file, options);
+    (ended.first, events)
+}
+
 /// A bundled sample decoded into a store.
 #[cfg(test)]
 pub(crate) fn sample(name: &str) -> Store {
-    let (first, events) = decode_sample(name);
+    store_of(decode_sample(name))
+}
+
+/// A bundled wss sample decoded with its key log into a store.
+#[cfg(test)]
+pub(crate) fn sample_keyed(name: &str) -> Store {
+    store_of(decode_sample_keyed(name))
+}
+
+#[cfg(test)]
+fn store_of((first, events): (Option<Timestamp>, Vec<Event>)) -> Store {
     let mut store = Store {
         first_ts: first,
         ..Store::default()
@@ -620,6 +760,13 @@ mod tests {
             tls: None,
             http2_stream: None,
         })
+    }
+
+    /// A million frames cost what a million of these do: where a frame lies in its stream
+    /// (for TLS connections, to find its records) costs none of the plaintext ones' bytes.
+    #[test]
+    fn a_frame_summary_stays_within_96_bytes() {
+        assert!(std::mem::size_of::<FrameMeta>() <= 96);
     }
 
     #[test]
@@ -669,6 +816,48 @@ mod tests {
 #[cfg(test)]
 mod kept_as_decoded {
     use super::*;
+
+    /// The records found for each frame of the wss samples are those told that overlap it, read
+    /// back whole from their 56 bytes: a plain walk over the events finds the same.
+    #[test]
+    fn every_wss_frame_finds_the_records_told_for_it() {
+        assert!(std::mem::size_of::<RecordMeta>() <= 56);
+        let mut spanning = 0;
+        for name in [
+            "wss-python.pcap",
+            "wss-node-chacha.pcap",
+            "wss-tls12-cbc.pcap",
+            "wss-tls12-gcm.pcap",
+            "wss-resumed.pcap",
+            "wss-chromium.pcap",
+        ] {
+            let (_, events) = decode_sample_keyed(name);
+            let store = sample_keyed(name);
+            let records: Vec<&model::TlsRecord> = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::TlsRecord(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            assert!(!records.is_empty(), "{name}");
+            for i in 0..store.frames.len() as u32 {
+                let f = store.frame(i);
+                let end = f.offset + u64::from(f.header.header_len) + f.header.len;
+                let want: Vec<model::TlsRecord> = records
+                    .iter()
+                    .filter(|r| r.conn == f.conn && r.from == f.from)
+                    .filter(|r| r.plain.0 < end && r.plain.1 > f.offset)
+                    .map(|r| (*r).clone())
+                    .collect();
+                let got = store.records_of(i);
+                assert!(!got.is_empty(), "{name} frame {i}");
+                assert_eq!(got, want, "{name} frame {i}");
+                spanning += usize::from(got.len() > 1);
+            }
+        }
+        assert!(spanning >= 4, "{spanning} frames over several records");
+    }
 
     /// Problems come back in the README's order, not the order they were found in.
     fn sorted(mut problems: Vec<crate::ws::Problem>) -> Vec<crate::ws::Problem> {

@@ -30,8 +30,13 @@ impl<W: Write> Json<W> {
 
 impl<W: Write> super::Sink for Json<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
+        if let Event::TlsRecord(_) = ev {
+            // For the views that show a frame's records; no line of its own.
+            return Ok(());
+        }
         let mut o = Obj::new(&mut self.line);
         match ev {
+            Event::TlsRecord(_) => {}
             Event::Connection(c) => {
                 o.str("type", "connection");
                 o.num("conn", c.conn.0);

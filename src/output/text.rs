@@ -68,6 +68,8 @@ impl<W: Write> super::Sink for Text<W> {
         use std::fmt::Write;
         self.line.clear();
         match ev {
+            // For the views that show a frame's records; no line of its own.
+            Event::TlsRecord(_) => return Ok(()),
             Event::Connection(c) => {
                 self.lead(c.packet, c.ts, Some(c.conn));
                 let _ = write!(self.line, "{} → {} ", c.client, c.server);

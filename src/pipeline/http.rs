@@ -31,9 +31,27 @@ impl Http {
         }
     }
 
+    /// A WebSocket layer for the bytes after those HTTP read, `missing` of direction `dir`
+    /// lost just now: its frames' offsets go on from HTTP's.
+    fn websocket(&self, cx: &Context<'_>, (dir, missing): (Dir, u64)) -> WebSocket {
+        let mut ws = WebSocket::decode_as(cx);
+        for d in Dir::BOTH {
+            let lost = if d == dir { missing } else { 0 };
+            ws.start_at(d, self.conversation.offset(d) + lost);
+        }
+        ws
+    }
+
     /// The conversation cannot be followed: on a `--decode-as` port its bytes are read as
-    /// WebSocket from the next plausible frame on; elsewhere the connection is left.
-    fn broken(&mut self, dir: Dir, offset: u64, what: String, cx: &mut Context<'_>) {
+    /// WebSocket from the next plausible frame on; elsewhere the connection is left. `missing`:
+    /// bytes of `dir` that went missing just now (what broke it).
+    fn broken(
+        &mut self,
+        (dir, missing): (Dir, u64),
+        offset: u64,
+        what: String,
+        cx: &mut Context<'_>,
+    ) {
         let reason = if self.decode_as {
             format!("{what}: reading it as WebSocket from the next frame header that fits")
         } else {
@@ -44,7 +62,7 @@ impl Http {
         };
         cx.anomaly(model::Layer::Http, dir, offset, reason);
         if self.decode_as {
-            let mut ws = WebSocket::decode_as(cx);
+            let mut ws = self.websocket(cx, (dir, missing));
             ws.lose_sync();
             cx.hand_over(Box::new(ws));
         } else {
@@ -60,7 +78,7 @@ impl Http {
                 ..
             } if self.decode_as => {
                 // Not a handshake on a decode-as port: these bytes are already frames.
-                let mut ws = WebSocket::decode_as(cx);
+                let mut ws = self.websocket(cx, (dir, 0));
                 ws.feed(dir, bytes, cx);
                 cx.hand_over(Box::new(ws));
             }
@@ -77,7 +95,7 @@ impl Http {
             }
             http::Output::GaveUp { dir, offset, why } => {
                 cx.shared.stats.http_broken += 1;
-                self.broken(dir, offset, why.to_string(), cx);
+                self.broken((dir, 0), offset, why.to_string(), cx);
             }
             http::Output::Rejected {
                 client,
@@ -127,6 +145,15 @@ impl Http {
                     response_head: response.head,
                 };
                 let mut ws = WebSocket::opened(cx, client, handshake, None);
+                // Frames' offsets count in the stream the handshake was read from: each
+                // direction's WebSocket bytes begin where its HTTP ended.
+                for dir in Dir::BOTH {
+                    let at = self
+                        .conversation
+                        .offset(dir)
+                        .saturating_sub(rest[dir].len() as u64);
+                    ws.start_at(dir, at);
+                }
                 // The client's bytes after its request were sent before the server's answer.
                 for dir in [client, client.reverse()] {
                     if !rest[dir].is_empty() {
@@ -154,7 +181,7 @@ impl Layer for Http {
         cx.shared.stats.http_gaps += 1;
         let offset = self.conversation.offset(dir);
         let what = format!("{len} bytes missing before the WebSocket upgrade finished");
-        self.broken(dir, offset, what, cx);
+        self.broken((dir, len), offset, what, cx);
     }
 
     fn finish(&mut self, _how: Close, _cx: &mut Context<'_>) {}

@@ -291,7 +291,8 @@ impl Pipeline {
             | Event::Gap(_)
             | Event::End(_)
             | Event::Anomaly(_)
-            | Event::Tls(_) => {}
+            | Event::Tls(_)
+            | Event::TlsRecord(_) => {}
         }
     }
 

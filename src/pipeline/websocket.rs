@@ -57,6 +57,11 @@ impl WebSocket {
         }
     }
 
+    /// Direction `dir`'s first byte is at `offset` in its sender's stream.
+    pub(crate) fn start_at(&mut self, dir: Dir, offset: u64) {
+        self.ws.start_at(dir, offset);
+    }
+
     /// Each direction is picked up at an unknown place: framing is found again at the next
     /// plausible frame header.
     pub(crate) fn lose_sync(&mut self) {

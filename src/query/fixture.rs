@@ -119,6 +119,7 @@ pub(crate) fn frame(
         truncated: false,
         problems: Vec::new(),
         packets: (packet, packet),
+        offset: 0,
     }
 }
 

@@ -175,7 +175,11 @@ impl Stream {
                 }
                 Some(false)
             }
-            Event::Rejected(_) | Event::Http(_) | Event::Anomaly(_) | Event::Tls(_) => Some(false),
+            Event::Rejected(_)
+            | Event::Http(_)
+            | Event::Anomaly(_)
+            | Event::Tls(_)
+            | Event::TlsRecord(_) => Some(false),
         };
         self.queue.push_back(Waiting { ev, keep });
         if self.queue.len() > MAX_HELD {

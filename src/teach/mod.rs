@@ -1,5 +1,6 @@
 //! Teach mode: a walk through one real connection for a workshop audience. The handshake with
-//! every header explained, the accept key computed in front of the room, a frame bit by bit,
+//! every header explained, the accept key computed in front of the room, for wss the TLS record
+//! a frame travelled in (unreadable on the wire, read with the key log), a frame bit by bit,
 //! the XOR that unmasks it, whatever else this capture shows (a server frame, a longer length,
 //! fragments, compression, ping/pong, the close), and what the headers cost against HTTP.
 //!
@@ -90,6 +91,8 @@ pub(crate) fn first_target(store: &Store) -> Option<Target> {
 enum Topic {
     Request,
     Answer,
+    /// wss: the TLS record(s) a frame arrived in, as on the wire and decrypted.
+    Record,
     /// A frame's header, bit by bit.
     Bits,
     /// A masked frame's payload unmasked byte by byte.
@@ -144,6 +147,11 @@ pub(crate) fn steps(store: &Store, target: Target) -> Vec<Step> {
             steps.push(Step { topic, frame });
         }
     };
+    // wss: first where the frame travelled, then the frame itself.
+    add(
+        Topic::Record,
+        first.filter(|i| !store.records_of(*i).is_empty()),
+    );
     add(Topic::Bits, first);
     add(Topic::Unmask, first_masked);
     add(
@@ -189,6 +197,7 @@ pub(crate) fn page(store: &Store, target: Target, step: Step, frame: Option<u32>
         (Topic::Answer, _) => answer(store, conn),
         (Topic::Cost, _) => cost(store, conn),
         (_, None) => Page::new("No frame to show"),
+        (Topic::Record, Some((i, f))) => record_page(store, i, f),
         (Topic::Bits, Some((_, f))) => bits_page("A frame, bit by bit", f),
         (Topic::ServerFrame, Some((_, f))) => {
             let mut p = bits_page("A frame from the server", f);
@@ -624,6 +633,185 @@ fn payload_line(f: &Frame) -> Line {
         _ => format!("\"{}\"", escape::plain(&f.payload, 60)),
     };
     code(format!(" payload ({} bytes): {shown}", f.payload.len()))
+}
+
+/// The name of a TLS record's content type (RFC 8446 §5.1).
+fn content_type(t: u8) -> &'static str {
+    match t {
+        20 => "change_cipher_spec",
+        21 => "alert",
+        22 => "handshake",
+        23 => "application_data",
+        24 => "heartbeat",
+        _ => "unknown",
+    }
+}
+
+/// The frame as it crossed inside TLS: the record it arrived in, as anyone on the path sees it
+/// (a readable header, an unreadable body) and as the key log lets it be read.
+fn record_page(store: &Store, index: u32, f: &Frame) -> Page {
+    let records = store.records_of(index);
+    let (Some(r), Some(last)) = (records.first(), records.last()) else {
+        return Page::new("No TLS record to show");
+    };
+    let title = if records.len() == 1 {
+        format!("This frame arrived inside TLS record {}", r.number)
+    } else {
+        format!(
+            "This frame arrived inside TLS records {}–{}",
+            r.number, last.number
+        )
+    };
+    let mut p = Page::new(title);
+    p.push(Look::Plain, frame_intro(f));
+    p.blank();
+    let sender = f.from.name();
+    if records.len() == 1 {
+        p.push(
+            Look::Strong,
+            format!(
+                "On the wire: the {sender}'s TLS record {}, 5 header bytes + {} bytes, packet {}.",
+                r.number,
+                r.len(),
+                r.packets.1
+            ),
+        );
+    } else {
+        p.push(
+            Look::Strong,
+            format!(
+                "On the wire: the {sender}'s TLS records {}–{}, {} in all; the first, packet {}:",
+                r.number,
+                last.number,
+                records.len(),
+                r.packets.1
+            ),
+        );
+    }
+    let tls = store.conn(f.conn).and_then(|c| c.info.tls.clone());
+    let tls13 = tls.as_ref().and_then(|t| t.version) == Some(0x0304);
+    let h = r.header;
+    let version = u16::from_be_bytes([h[1], h[2]]);
+    let version_note = match (version, tls13) {
+        (0x0303, true) => "legacy 0x0303: 1.2's number, kept by 1.3 for middleboxes".to_owned(),
+        (v, _) => format!("version 0x{v:04x}: TLS {}", crate::tls::version_name(v)),
+    };
+    p.lines.extend([
+        code(format!(
+            "  {}     the header: anyone on the path reads it",
+            hex::spaced(&h)
+        )),
+        code(format!(
+            "  {:02x}                 type {}: {}",
+            h[0],
+            h[0],
+            content_type(h[0])
+        )),
+        code(format!(
+            "     {:02x} {:02x}           {version_note}",
+            h[1], h[2]
+        )),
+        code(format!(
+            "           {:02x} {:02x}     length {}: the body that follows",
+            h[3],
+            h[4],
+            r.len()
+        )),
+        code(format!(
+            "  {}{}",
+            hex::spaced(r.head()),
+            if r.len() > r.head().len() { " …" } else { "" }
+        )),
+        code("  the body: ciphertext, unreadable on the wire".into()),
+    ]);
+    match &records[1..] {
+        [] => {}
+        [next] => p.push(
+            Look::Code,
+            format!(
+                "  then record {} ({} bytes, packet {}), the same way",
+                next.number,
+                next.len(),
+                next.packets.1
+            ),
+        ),
+        rest => p.push(
+            Look::Code,
+            format!(
+                "  then records {}–{} ({} more, packets {}–{}), the same way",
+                rest[0].number,
+                last.number,
+                rest.len(),
+                rest[0].packets.1,
+                last.packets.1
+            ),
+        ),
+    }
+    p.blank();
+    let agreed = tls.as_ref().map_or_else(String::new, |t| {
+        format!(
+            ": TLS {}, {}",
+            t.version_name().as_deref().unwrap_or("?"),
+            t.cipher_name().as_deref().unwrap_or("?")
+        )
+    });
+    p.push(Look::Strong, format!("Decrypted with the key log{agreed}."));
+    let plain = r.plain.1 - r.plain.0;
+    let extra = (r.len() as u64).saturating_sub(plain);
+    let why = if tls13 {
+        let padding = extra.saturating_sub(17);
+        format!(
+            "a 16-byte tag that proves nothing was changed, and the real content type, hidden \
+             inside{}",
+            if padding > 0 {
+                format!(", and {padding} bytes of padding")
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        "what protects it: nonce or IV, tag or MAC, padding, as the cipher suite wants".to_owned()
+    };
+    p.push(
+        Look::Plain,
+        format!(
+            "  {} bytes of body hold {plain} bytes of plaintext; the other {extra}: {why}.",
+            r.len()
+        ),
+    );
+    // The frame's bytes as they came out of the record: its header, then its payload as sent.
+    let mut wire = Vec::with_capacity(14 + 8);
+    f.header.encode(&mut wire);
+    let hl = wire.len();
+    let shown = f.payload.len().min(8);
+    wire.extend_from_slice(&f.payload[..shown]);
+    if let Some(key) = f.header.mask {
+        crate::ws::unmask(&mut wire[hl..], key, 0);
+    }
+    let from = f.offset.saturating_sub(r.plain.0);
+    let to = (f.offset + u64::from(f.header.header_len) + f.header.len)
+        .min(r.plain.1)
+        .saturating_sub(r.plain.0 + 1);
+    let more = u64::from(f.header.header_len) + f.header.len > wire.len() as u64;
+    p.push(
+        Look::Code,
+        format!(
+            "  plaintext bytes {from}–{to}: {}{}",
+            hex::spaced(&wire),
+            if more { " …" } else { "" }
+        ),
+    );
+    p.push(
+        Look::Plain,
+        "  = this frame as sent: its header, then its payload.",
+    );
+    p.blank();
+    p.push(
+        Look::Quiet,
+        "Without the key log (SSLKEYLOGFILE, written by the client) an observer sees only the \
+         headers: that a record of this size went by, when, and which way.",
+    );
+    p
 }
 
 fn bits_page(title: &str, f: &Frame) -> Page {

@@ -44,6 +44,7 @@ fn rfc_masked_hello() -> Frame {
         truncated: false,
         problems: Vec::new(),
         packets: (PacketNo(1), PacketNo(1)),
+        offset: 0,
     }
 }
 
@@ -233,4 +234,100 @@ fn a_refused_upgrade_says_why() {
         text.contains("403 Forbidden: the server refuses this client here"),
         "{text}"
     );
+}
+
+/// The step a wss walk-through adds before the frame's bits: the record it came in, checked
+/// against tshark. samples/wss-node-chacha.tls-records.jsonl: the client's records are its
+/// ClientHello (0), ChangeCipherSpec (1), Finished (2), the HTTP request (3), then the first
+/// frame's, record 4: 44 bytes in packet 10, whose TCP payload begins (tshark `tcp.payload`)
+/// 17 03 03 00 2c a1 af da 76 6e 9e f7 2d 5e 60 0a 83 ed d0 be 9d. Its 27 bytes of plaintext
+/// are the frame: c1 95 (FIN, RSV1, text; MASK, 21) and the key b4 fe f1 da.
+#[test]
+fn a_wss_frame_is_shown_in_its_tls_record_first() {
+    let store = crate::index::sample_keyed("wss-node-chacha.pcap");
+    let target = Target::Conn(ConnId(0));
+    let all = steps(&store, target);
+    let topics: Vec<Topic> = all.iter().map(|s| s.topic).collect();
+    assert_eq!(
+        topics[..5],
+        [
+            Topic::Request,
+            Topic::Answer,
+            Topic::Record,
+            Topic::Bits,
+            Topic::Unmask
+        ]
+    );
+    assert_eq!(all[2].frame, all[3].frame, "the frame the bits show");
+    let p = page(&store, target, all[2], None);
+    assert_eq!(p.title, "This frame arrived inside TLS record 4");
+    for want in [
+        "the client's TLS record 4, 5 header bytes + 44 bytes, packet 10",
+        "  17 03 03 00 2c     the header: anyone on the path reads it",
+        "type 23: application_data",
+        "legacy 0x0303: 1.2's number, kept by 1.3 for middleboxes",
+        "length 44: the body that follows",
+        "  a1 af da 76 6e 9e f7 2d 5e 60 0a 83 ed d0 be 9d …",
+        "the body: ciphertext, unreadable on the wire",
+        "Decrypted with the key log: TLS 1.3, TLS_CHACHA20_POLY1305_SHA256.",
+        "44 bytes of body hold 27 bytes of plaintext; the other 17: a 16-byte tag",
+        "plaintext bytes 0–26: c1 95 b4 fe f1 da ",
+    ] {
+        assert_has(&p.lines, want);
+    }
+
+    // The 20000-byte message's frame, as the teacher moves to it: records 6 and 7 (16401 and
+    // 3652 bytes, packet 14); the frame is the first's whole plaintext.
+    let big = (0..store.frames.len() as u32)
+        .find(|i| store.frames[*i as usize].header.len == 20011)
+        .unwrap();
+    let p = page(&store, target, all[2], Some(big));
+    assert_eq!(p.title, "This frame arrived inside TLS records 6–7");
+    assert_has(
+        &p.lines,
+        "the client's TLS records 6–7, 2 in all; the first, packet 14:",
+    );
+    assert_has(&p.lines, "  17 03 03 40 11 ");
+    assert_has(
+        &p.lines,
+        "then record 7 (3652 bytes, packet 14), the same way",
+    );
+    assert_has(
+        &p.lines,
+        "16401 bytes of body hold 16384 bytes of plaintext",
+    );
+    assert_has(&p.lines, "plaintext bytes 0–16383: ");
+
+    // The handout has it too; a plaintext connection has no such step.
+    assert!(whole(&store, target).contains("Step 3 of 12: This frame arrived inside TLS record 4"));
+    let echo = sample("echo.pcap");
+    assert!(
+        !steps(&echo, target)
+            .iter()
+            .any(|s| s.topic == Topic::Record)
+    );
+}
+
+/// TLS 1.2 (wss-tls12-cbc, AES-128-CBC-SHA): the header's version is the real one, and what
+/// the body holds beyond the plaintext is the cipher's (IV, MAC, padding). tshark: the client's
+/// record 5, 68 bytes in packet 12, TCP payload 17 03 03 00 44 21 e6 d2 8b ce 5b ca a3 …
+#[test]
+fn a_tls12_record_is_taught_with_its_own_version() {
+    let store = crate::index::sample_keyed("wss-tls12-cbc.pcap");
+    let target = Target::Conn(ConnId(0));
+    let step = steps(&store, target)[2];
+    assert_eq!(step.topic, Topic::Record);
+    let p = page(&store, target, step, None);
+    assert_eq!(p.title, "This frame arrived inside TLS record 5");
+    assert_has(&p.lines, "version 0x0303: TLS 1.2");
+    assert_has(
+        &p.lines,
+        "  21 e6 d2 8b ce 5b ca a3 b1 22 b3 2c 82 e0 bc e8 …",
+    );
+    assert_has(&p.lines, "TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA.");
+    assert_has(
+        &p.lines,
+        "68 bytes of body hold 28 bytes of plaintext; the other 40: ",
+    );
+    assert_has(&p.lines, "nonce or IV, tag or MAC, padding");
 }

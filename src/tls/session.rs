@@ -28,10 +28,12 @@ pub(crate) enum Output<'a> {
     Protocol {
         alpn: Option<String>,
     },
-    /// Application data, decrypted: the next bytes of the stream above TLS.
+    /// Application data, decrypted: the next bytes of the stream above TLS, and the record
+    /// they were opened from.
     Data {
         dir: Dir,
         bytes: &'a [u8],
+        record: Sealed<'a>,
     },
     /// About `len` bytes of application data that cannot be read (a record that failed its
     /// tag, or was not kept while keys were awaited): a hole in the stream above.
@@ -51,6 +53,19 @@ pub(crate) enum Output<'a> {
     },
     /// This connection's application data cannot be read, said once.
     Undecryptable(Undecryptable),
+}
+
+/// A record as it crossed the wire: what a user is shown of where plaintext came from.
+#[derive(Clone, Copy)]
+pub(crate) struct Sealed<'a> {
+    /// Its number among the records of its direction, from 0: every record counts, the
+    /// handshake's and ChangeCipherSpec too, as they follow one another on the wire.
+    pub(crate) number: u64,
+    pub(crate) header: &'a [u8; record::HEADER_LEN],
+    /// The body as sent: for a protected record, ciphertext and tag.
+    pub(crate) body: &'a [u8],
+    /// Where its header starts in the direction's stream.
+    pub(crate) offset: u64,
 }
 
 /// Records held for a connection whose keys are not in the key log yet, while it may still
@@ -209,6 +224,11 @@ impl Session {
             + self.waiting.bytes
     }
 
+    /// Bytes held of `dir`'s record not complete yet.
+    pub(crate) fn held(&self, dir: Dir) -> usize {
+        self.dirs[dir].framer.buffered()
+    }
+
     /// What is known of the connection so far.
     pub(crate) fn summary(&self) -> Summary {
         let ch = self.client_hello.as_ref();
@@ -327,7 +347,13 @@ impl Session {
         // The keys came: read what was held, then account for what was not.
         let held = std::mem::take(&mut self.waiting);
         for h in held.held {
-            self.protected(h.dir, h.number, &h.header, &h.body, h.offset, log, emit);
+            let sealed = Sealed {
+                number: h.number,
+                header: &h.header,
+                body: &h.body,
+                offset: h.offset,
+            };
+            self.protected(h.dir, sealed, log, emit);
         }
         for dir in Dir::BOTH {
             let (count, bytes) = held.dropped[dir];
@@ -372,33 +398,41 @@ impl Session {
                 self.tell(emit, why);
             }
         }
+        let sealed = Sealed {
+            number,
+            header: &r.header,
+            body: r.body,
+            offset: r.offset,
+        };
         if !protected {
-            self.clear_record(dir, header, r.body, r.offset, log, emit);
+            self.clear_record(dir, header, sealed, log, emit);
         } else if self.keys == Keys::Awaited {
             self.hold(dir, number, r, emit);
         } else {
-            self.protected(dir, number, &r.header, r.body, r.offset, log, emit);
+            self.protected(dir, sealed, log, emit);
         }
     }
 
     /// A protected record, opened with the key of its epoch.
-    #[allow(clippy::too_many_arguments)]
     fn protected(
         &mut self,
         dir: Dir,
-        number: u64,
-        header: &[u8; record::HEADER_LEN],
-        body: &[u8],
-        offset: u64,
+        sealed: Sealed<'_>,
         log: &KeyLog,
         emit: &mut dyn FnMut(Output<'_>),
     ) {
+        let Sealed {
+            number,
+            header,
+            body,
+            offset,
+        } = sealed;
         let mut plain = std::mem::take(&mut self.plain);
         let opened = self.open(dir, header, body, &mut plain);
         match opened {
             Ok(kind) => {
                 self.dirs[dir].opened += 1;
-                self.content(dir, ContentType::from_u8(kind), &plain, offset, log, emit);
+                self.content(dir, ContentType::from_u8(kind), &plain, sealed, log, emit);
             }
             Err(Failure::NoKey) => self.lost(dir, header, body, emit),
             Err(Failure::Open(e)) => {
@@ -533,8 +567,7 @@ impl Session {
         &mut self,
         dir: Dir,
         header: Header,
-        body: &[u8],
-        offset: u64,
+        sealed: Sealed<'_>,
         log: &KeyLog,
         emit: &mut dyn FnMut(Output<'_>),
     ) {
@@ -555,7 +588,7 @@ impl Session {
                 // plaintext.
             }
             kind => {
-                self.content(dir, kind, body, offset, log, emit);
+                self.content(dir, kind, sealed.body, sealed, log, emit);
             }
         }
     }
@@ -585,17 +618,17 @@ impl Session {
         self.dirs[dir].epoch = Epoch::Keys(Decryptor::tls12(suite, write, sh.encrypt_then_mac));
     }
 
-    /// A record's content, opened or in the clear.
-    #[allow(clippy::too_many_arguments)]
+    /// A record's content, opened or in the clear: `bytes`, from `record`.
     fn content(
         &mut self,
         dir: Dir,
         kind: ContentType,
         bytes: &[u8],
-        offset: u64,
+        record: Sealed<'_>,
         log: &KeyLog,
         emit: &mut dyn FnMut(Output<'_>),
     ) {
+        let offset = record.offset;
         match kind {
             ContentType::ApplicationData => {
                 if bytes.is_empty() {
@@ -608,7 +641,7 @@ impl Session {
                     });
                 }
                 self.dirs[dir].plain += bytes.len() as u64;
-                emit(Output::Data { dir, bytes });
+                emit(Output::Data { dir, bytes, record });
             }
             ContentType::Handshake => {
                 let mut joiner = std::mem::take(&mut self.dirs[dir].joiner);
@@ -884,7 +917,7 @@ mod tests {
             session.feed(*dir, bytes, log, &mut |o| {
                 seen.push(match o {
                     Output::Protocol { alpn } => Seen::Protocol(alpn),
-                    Output::Data { dir, bytes } => Seen::Data(dir, bytes.to_vec()),
+                    Output::Data { dir, bytes, .. } => Seen::Data(dir, bytes.to_vec()),
                     Output::Lost { dir, len } => Seen::Lost(dir, len),
                     Output::Alert { dir, alert } => Seen::Alert(dir, alert),
                     Output::Problem { dir, problem, .. } => Seen::Problem(dir, problem),
@@ -971,7 +1004,7 @@ mod tests {
         let mut later = Vec::new();
         let log = key_log();
         s.keys_changed(&log, &mut |o| {
-            if let Output::Data { dir, bytes } = o {
+            if let Output::Data { dir, bytes, .. } = o {
                 later.push((dir, bytes.len()));
             }
         });

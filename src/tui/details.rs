@@ -138,6 +138,7 @@ pub(crate) fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadab
         Some(0..d.wire.len()),
     );
     d.line(1, format!("Capture packets: {}", packets(f.packets)), None);
+    tls_records(&mut d, store, index, f);
     d.line(
         1,
         format!("Time: {} (+{:.6} s)", utc(f.ts), f.ts.since(start)),
@@ -256,6 +257,80 @@ pub(crate) fn frame(store: &Store, index: u32, f: &Frame, lost: Option<&Unreadab
     d.inflated = inflated.and_then(Result::ok);
     d.problems(&f.problems);
     d
+}
+
+/// The TLS records a wss frame's bytes came in, each with the part of its plaintext that is this
+/// frame's; selecting one shows those bytes of the frame. None for WebSocket over HTTP/2: its
+/// records decrypt to HTTP/2 frames, whose DATA carries the WebSocket bytes at offsets of their
+/// own, so they are not kept (see `model::TlsRecord`).
+fn tls_records(d: &mut Details, store: &Store, index: u32, f: &Frame) {
+    let records = store.records_of(index);
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return;
+    };
+    // A record's part of this frame: in the frame's bytes at hand (a payload may be cut
+    // short), and in the record's plaintext.
+    let have = d.wire.len();
+    let frame_end = f.offset + u64::from(f.header.header_len) + f.header.len;
+    let part = |r: &crate::model::TlsRecord| {
+        let start = r.plain.0.max(f.offset);
+        let end = r.plain.1.min(frame_end).max(start + 1);
+        let at = |o: u64| usize::try_from(o - f.offset).map_or(have, |i| i.min(have));
+        let in_record = format!(
+            "bytes {}–{} of its plaintext",
+            start - r.plain.0,
+            end - 1 - r.plain.0
+        );
+        (at(start)..at(end), in_record)
+    };
+    // The sender is the frame's, said on the line above: the line fits a zoomed 80 columns.
+    if records.len() == 1 {
+        let (bytes, of_it) = part(first);
+        d.line(
+            1,
+            format!(
+                "TLS record {} ({} bytes, packet {}): {of_it}",
+                first.number,
+                first.len(),
+                packets(first.packets)
+            ),
+            Some(bytes),
+        );
+        return;
+    }
+    let sizes = if records.len() == 2 {
+        format!("{} + {} bytes", first.len(), last.len())
+    } else {
+        let total: usize = records.iter().map(|r| r.len()).sum();
+        format!("{} records, {total} bytes", records.len())
+    };
+    d.line(
+        1,
+        format!(
+            "TLS records {}–{} ({sizes}, packet {})",
+            first.number,
+            last.number,
+            packets((first.packets.0, last.packets.1))
+        ),
+        Some(0..have),
+    );
+    const SHOWN: usize = 4;
+    for r in records.iter().take(SHOWN) {
+        let (bytes, of_it) = part(r);
+        d.line(
+            2,
+            format!(
+                "Record {} ({} bytes, packet {}): {of_it}",
+                r.number,
+                r.len(),
+                packets(r.packets)
+            ),
+            Some(bytes),
+        );
+    }
+    if records.len() > SHOWN {
+        d.line(2, format!("… {} more", records.len() - SHOWN), None);
+    }
 }
 
 /// `lost`: why the bytes are not in `m`, if they could not be read back.

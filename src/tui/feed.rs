@@ -276,11 +276,11 @@ mod tests {
                 Feed::Entries(entries) => {
                     for e in entries {
                         match e {
-                            Entry::Frame(f) => frames.push(f.packets.1.0),
+                            Entry::Frame(f) => frames.push(f.packet.0),
                             Entry::Other(ev) => {
                                 conns += usize::from(matches!(*ev, Event::Connection(_)))
                             }
-                            Entry::Message(_) => {}
+                            Entry::Message(_) | Entry::Record(_) => {}
                         }
                     }
                 }

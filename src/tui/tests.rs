@@ -9,13 +9,20 @@ use super::components::row::Row;
 use super::feed::Feed;
 use super::screens::browse::{Pane, Right};
 use super::view;
-use crate::index::{Unit, decode_sample, test_frame};
+use crate::index::{Unit, decode_sample, decode_sample_keyed, test_frame};
 use crate::model::Event;
 use crate::vocab::{Opcode, Side};
 
 /// Decodes a sample and hands it to a new App the way the decoding thread does.
 fn load(name: &str, live: bool) -> App {
-    let (first, events) = decode_sample(name);
+    load_decoded(name, decode_sample(name), live)
+}
+
+fn load_decoded(
+    name: &str,
+    (first, events): (Option<crate::vocab::Timestamp>, Vec<Event>),
+    live: bool,
+) -> App {
     let mut app = App::new(name.into(), live);
     if let Some(ts) = first {
         app.feed(Feed::Start(ts));
@@ -999,4 +1006,128 @@ fn undecrypted_connections_of_a_real_capture_say_why() {
     assert_shows(&s, "127.0.0.1:33896 → 127.0.0.1:8443");
     assert_shows(&s, "Server name (SNI): wss.test");
     assert_shows(&s, "ALPN: http/1.1 offered");
+}
+
+/// Selects the first listed frame of `len` payload bytes sent by `from`.
+fn select_frame(app: &mut App, from: Side, len: u64) {
+    app.sel = app
+        .rows
+        .iter()
+        .position(|r| match r {
+            Row::Frame(i) => {
+                let f = &app.store.frames[*i as usize];
+                f.from == from && f.header.len == len
+            }
+            _ => false,
+        })
+        .unwrap_or_else(|| panic!("no {from:?} frame of {len} bytes"));
+}
+
+/// A wss frame says which TLS records it came in, as tshark lists them
+/// (samples/wss-node-chacha.tls-records.jsonl, each sender's records numbered from 0): the
+/// client's first frame (21 bytes of payload, 27 on the wire) is the whole plaintext of its
+/// record 4, 44 bytes, packet 10; the 20000-byte message's frame (20011 bytes, header 8) spans
+/// the client's records 6 and 7, 16401 + 3652 bytes, both in packet 14: the first 16384 bytes
+/// of the frame are record 6's whole plaintext (16401 − 16 tag − 1 type byte), the rest, 3635
+/// bytes, begin record 7's.
+#[test]
+fn a_wss_frame_names_the_tls_records_it_came_in() {
+    let name = "wss-node-chacha.pcap";
+    let mut app = load_decoded(name, decode_sample_keyed(name), false);
+    app.update(Action::ToggleZoom);
+    app.update(Action::FocusNext); // list → details
+    select_frame(&mut app, Side::Client, 21);
+    let s = screen(&app, 80, 24);
+    assert_shows(
+        &s,
+        "TLS record 4 (44 bytes, packet 10): bytes 0–26 of its plaintext",
+    );
+    let d = app.details().unwrap();
+    let line = d
+        .fields
+        .iter()
+        .find(|f| f.text.starts_with("TLS record"))
+        .unwrap();
+    assert_eq!(line.bytes, Some(0..27));
+
+    select_frame(&mut app, Side::Client, 20011);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "TLS records 6–7 (16401 + 3652 bytes, packet 14)");
+    assert_shows(
+        &s,
+        "Record 6 (16401 bytes, packet 14): bytes 0–16383 of its plaintext",
+    );
+    assert_shows(
+        &s,
+        "Record 7 (3652 bytes, packet 14): bytes 0–3634 of its plaintext",
+    );
+    let d = app.details().unwrap();
+    let parts: Vec<_> = d
+        .fields
+        .iter()
+        .filter(|f| f.text.starts_with("Record "))
+        .map(|f| f.bytes.clone())
+        .collect();
+    assert_eq!(parts, [Some(0..16384), Some(16384..20019)]);
+
+    // Browsing, not zoomed: the line is there, cut to the pane.
+    app.update(Action::ToggleZoom);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "TLS records 6–7 (16401");
+
+    // Plaintext WebSocket: no record. WebSocket over HTTP/2 in TLS: its records hold HTTP/2
+    // frames, not this stream, so none is claimed.
+    for (name, keyed) in [("echo.pcap", false), ("h2-websocket.pcap", true)] {
+        let decoded = if keyed {
+            decode_sample_keyed(name)
+        } else {
+            decode_sample(name)
+        };
+        let mut app = load_decoded(name, decoded, false);
+        assert!(!app.rows.is_empty(), "{name}");
+        app.update(Action::ToggleZoom);
+        for _ in 0..app.rows.len() {
+            let d = app.details().unwrap();
+            assert!(
+                !d.fields.iter().any(|f| f.text.contains("TLS record")),
+                "{name}"
+            );
+            app.update(Action::Down);
+        }
+    }
+}
+
+/// Teach mode on a wss capture: the record step fits 80×24 whole, for a frame in one record
+/// and for one over two (wss-node-chacha: the client's records 4, and 6–7).
+#[test]
+fn teach_shows_the_tls_record_of_a_wss_frame_within_80_by_24() {
+    let name = "wss-node-chacha.pcap";
+    let mut app = load_decoded(name, decode_sample_keyed(name), false);
+    app.update(Action::Teach);
+    app.update(Action::StepNext);
+    app.update(Action::StepNext);
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "Step 3 of 12: This frame arrived inside TLS record 4");
+    assert_shows(
+        &s,
+        "  17 03 03 00 2c     the header: anyone on the path reads it",
+    );
+    assert_shows(&s, "  a1 af da 76 6e 9e f7 2d 5e 60 0a 83 ed d0 be 9d …");
+    assert_shows(&s, "plaintext bytes 0–26: c1 95 b4 fe f1 da");
+    assert_shows(
+        &s,
+        "that a record of this size went by, when, and which way.",
+    );
+    assert_hides(&s, "↑↓ scroll");
+    assert_no_raw_controls(&s);
+    // Frames 1–3 are the server's greeting and two 84-byte texts; frame 4 the 20000-byte one.
+    app.update(Action::FrameBy(4));
+    let s = screen(&app, 80, 24);
+    assert_shows(&s, "This frame arrived inside TLS records 6–7");
+    assert_shows(&s, "then record 7 (3652 bytes, packet 14), the same way");
+    assert_shows(
+        &s,
+        "that a record of this size went by, when, and which way.",
+    );
+    assert_hides(&s, "↑↓ scroll");
 }

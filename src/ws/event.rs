@@ -22,6 +22,11 @@ pub struct Frame {
     pub problems: Vec<Problem>,
     /// The first and last capture packet holding this frame's bytes.
     pub packets: (PacketNo, PacketNo),
+    /// Where its first header byte lies in its sender's byte stream, missing bytes counted:
+    /// from the connection's first byte after an HTTP/1.1 handshake (the stream the handshake
+    /// was read from, decrypted for wss), from the first byte decoded on a `--decode-as` port,
+    /// and within the stream's DATA bytes for WebSocket over HTTP/2.
+    pub offset: u64,
 }
 
 /// One WebSocket message: a data message joined from its fragments and inflated, or a control

@@ -132,6 +132,13 @@ impl Connection {
         }
     }
 
+    /// Direction `dir`'s first byte is at `offset` in its sender's stream: the bytes before it
+    /// were read by another layer (an HTTP handshake). Frames' offsets count from there. Called
+    /// before any byte of `dir` is fed.
+    pub fn start_at(&mut self, dir: Dir, offset: u64) {
+        self.dirs[dir].reader.start_at(offset);
+    }
+
     pub(crate) fn client(&self) -> Option<Dir> {
         self.client
     }
@@ -342,6 +349,7 @@ impl Connection {
             truncated: raw.truncated,
             problems,
             packets: raw.packets,
+            offset: raw.offset,
         }));
         out.extend(self.done.drain(..).map(Output::Message));
     }

@@ -20,6 +20,8 @@ pub(crate) struct RawFrame {
     /// This frame was found by guessing after framing was lost.
     pub(crate) resynchronized: bool,
     pub(crate) packets: (PacketNo, PacketNo),
+    /// Where its first header byte lies in the stream.
+    pub(crate) offset: u64,
 }
 
 struct Partial {
@@ -31,6 +33,7 @@ struct Partial {
     cut: bool,
     resynchronized: bool,
     first_packet: PacketNo,
+    offset: u64,
 }
 
 /// What a plausible frame header must look like to pick framing up again after a gap.
@@ -45,6 +48,10 @@ pub(crate) struct Reader {
     head: [u8; 14],
     head_len: usize,
     head_packet: PacketNo,
+    /// Where the header being read began in the stream.
+    head_at: u64,
+    /// Offset in the stream of the next byte to come: bytes fed and missing alike.
+    at: u64,
     current: Option<Partial>,
     /// False after missing bytes broke the framing.
     in_sync: bool,
@@ -57,6 +64,8 @@ impl Reader {
             head: [0; 14],
             head_len: 0,
             head_packet: PacketNo::default(),
+            head_at: 0,
+            at: 0,
             current: None,
             in_sync: true,
             keep_limit,
@@ -73,6 +82,9 @@ impl Reader {
         bufs: &mut Buffers,
         out: &mut impl FnMut(RawFrame),
     ) {
+        let start = self.at;
+        let total = bytes.len();
+        self.at += total as u64;
         let mut resynchronized = false;
         if !self.in_sync {
             // Data usually resumes at a segment boundary, and small messages start segments:
@@ -90,6 +102,7 @@ impl Reader {
                 let have = self.head_len;
                 if have == 0 {
                     self.head_packet = packet;
+                    self.head_at = start + (total - bytes.len()) as u64;
                 }
                 let take = (self.head.len() - have).min(bytes.len());
                 self.head[have..have + take].copy_from_slice(&bytes[..take]);
@@ -117,6 +130,7 @@ impl Reader {
                             cut: false,
                             resynchronized: std::mem::take(&mut resynchronized),
                             first_packet: self.head_packet,
+                            offset: self.head_at,
                         });
                         if header.len == 0 {
                             self.complete(packet, false, out);
@@ -148,6 +162,7 @@ impl Reader {
 
     /// `len` bytes of the stream are missing.
     pub(crate) fn gap(&mut self, len: u64, packet: PacketNo, out: &mut impl FnMut(RawFrame)) {
+        self.at += len;
         if !self.in_sync || len == 0 {
             return;
         }
@@ -171,6 +186,12 @@ impl Reader {
                 self.in_sync = false;
             }
         }
+    }
+
+    /// The stream's next byte is at `offset` (what came before it was not given to this
+    /// reader: an HTTP handshake). Called before the first byte.
+    pub(crate) fn start_at(&mut self, offset: u64) {
+        self.at = offset;
     }
 
     /// Bytes held for the frame being read: its payload so far and a header's first bytes.
@@ -206,6 +227,7 @@ impl Reader {
                 truncated,
                 resynchronized: p.resynchronized,
                 packets: (p.first_packet, packet),
+                offset: p.offset,
             });
         }
     }
@@ -259,6 +281,40 @@ mod tests {
             assert_eq!(frames.len(), 2, "cut {cut}");
             assert!(frames.iter().all(|f| f.payload == b"Hello" && !f.truncated));
         }
+    }
+
+    #[test]
+    fn every_split_point_gives_the_same_offsets() {
+        let wire: Vec<u8> = [&MASKED_HELLO[..], &HELLO[..], &MASKED_HELLO[..]].concat();
+        for cut in 0..=wire.len() {
+            let frames = read_all(&[&wire[..cut], &wire[cut..]]);
+            let offsets: Vec<u64> = frames.iter().map(|f| f.offset).collect();
+            assert_eq!(offsets, [0, 11, 18], "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn offsets_count_missing_bytes_and_start_where_told() {
+        let mut frames = Vec::new();
+        let mut r = Reader::new(1 << 20);
+        r.start_at(100);
+        let feed = |r: &mut Reader, bytes: &[u8], frames: &mut Vec<RawFrame>| {
+            r.feed(bytes, PacketNo(1), ANY, &mut Buffers::default(), &mut |f| {
+                frames.push(f)
+            })
+        };
+        feed(&mut r, &[0x82, 0x0a, 1, 2, 3], &mut frames);
+        // Inside the payload: framing holds, the frame after it is 10 + 2 bytes on.
+        r.gap(4, PacketNo(2), &mut |f| frames.push(f));
+        feed(&mut r, &[8, 9, 10], &mut frames);
+        feed(&mut r, &HELLO, &mut frames);
+        // Past a frame's end: framing is lost, and found again 3 + 20 bytes later.
+        r.gap(20, PacketNo(3), &mut |f| frames.push(f));
+        feed(&mut r, &[0x4f, 0x7e, 0xff], &mut frames);
+        feed(&mut r, &HELLO, &mut frames);
+        let offsets: Vec<u64> = frames.iter().map(|f| f.offset).collect();
+        assert_eq!(offsets, [100, 112, 119 + 20 + 3]);
+        assert!(frames[2].resynchronized);
     }
 
     #[test]

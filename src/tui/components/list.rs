@@ -45,7 +45,7 @@ impl Scope<'_> {
                 // Frames and gaps in capture order: a gap goes before the first frame that
                 // completed after it.
                 for f in 0..store.frames.len() as u32 {
-                    let packet = store.frames[f as usize].packets.1;
+                    let packet = store.frames[f as usize].packet;
                     while let Some(g) = gaps.next_if(|g| store.gaps[*g as usize].packet <= packet) {
                         if self.wants(Row::Gap(g)) {
                             rows.push(Row::Gap(g));

@@ -62,15 +62,13 @@ impl Row {
     /// was noticed.
     pub(crate) fn packet(self, store: &Store) -> PacketNo {
         match self {
-            Row::Frame(fi) => store.frames[fi as usize].packets.1,
+            Row::Frame(fi) => store.frames[fi as usize].packet,
             Row::Message(mi) => {
                 let m = store.message_meta(mi);
                 m.frames
                     .last()
                     .and_then(|n| store.frame_index(m.conn, *n))
-                    .map_or(PacketNo::default(), |fi| {
-                        store.frames[fi as usize].packets.1
-                    })
+                    .map_or(PacketNo::default(), |fi| store.frames[fi as usize].packet)
             }
             Row::Gap(gi) => store.gaps[gi as usize].packet,
         }

@@ -1585,3 +1585,42 @@ fn h2_chromium_opens_its_websocket_on_the_page_connection() {
     );
     assert_eq!(exchanges(&d), [("GET".into(), "/".into(), 200)]);
 }
+
+#[test]
+fn wss_hello_retry_request_then_a_second_client_hello() {
+    whole_wss_sample(
+        "wss-hrr",
+        "wss-hrr.pcap",
+        Some("wss-hrr.keys"),
+        &[(52184, "1.3", AES256, false, false)],
+    );
+}
+
+#[test]
+fn wss_key_updates_both_ways_mid_conversation() {
+    // The client updates its keys three times, the server once; messages go both ways
+    // before and after each (samples/README.md).
+    whole_wss_sample(
+        "wss-keyupdate",
+        "wss-keyupdate.pcap",
+        Some("wss-keyupdate.keys"),
+        &[(50106, "1.3", AES256, false, false)],
+    );
+}
+
+#[test]
+fn wss_tls12_renegotiation_is_told_and_read_through() {
+    let d = decode_wss("wss-renegotiation.pcap", Some("wss-renegotiation.keys"));
+    assert_messages_match(
+        "wss-renegotiation",
+        &d,
+        &log("wss-renegotiation.log.jsonl"),
+        &[],
+    );
+    assert_frames_match_tshark("wss-renegotiation", &d);
+    // The second handshake (tshark: its ClientHello in packet 20) is named, nothing else.
+    let anomalies = of!(d, Anomaly);
+    assert_eq!(anomalies.len(), 1, "{anomalies:?}");
+    assert_eq!(anomalies[0].packet, PacketNo(20));
+    assert!(anomalies[0].reason.starts_with("renegotiation"));
+}

@@ -687,8 +687,12 @@ impl Session {
                         offset,
                         problem: Problem::Renegotiation,
                     });
-                    // The renegotiated handshake's keys are logged under its own random.
+                    // The renegotiated handshake's keys are logged under its own random. Each
+                    // side goes on with the old keys until its own next ChangeCipherSpec.
                     self.keys = Keys::NotYet;
+                    for d in &mut self.dirs {
+                        d.changed_cipher = false;
+                    }
                 }
                 self.client_hello = Some(hello);
             }

@@ -20,15 +20,18 @@ fn keys() -> &'static KeyLog {
     KEYS.get_or_init(|| {
         let mut log = KeyLog::new();
         for text in [
-        include_str!("../../samples/h2-chromium.keys"),
-        include_str!("../../samples/h2-websocket.keys"),
-        include_str!("../../samples/wss-chromium.keys"),
-        include_str!("../../samples/wss-missing-key.keys"),
-        include_str!("../../samples/wss-node-chacha.keys"),
-        include_str!("../../samples/wss-python.keys"),
-        include_str!("../../samples/wss-resumed.keys"),
-        include_str!("../../samples/wss-tls12-cbc.keys"),
-        include_str!("../../samples/wss-tls12-gcm.keys"),
+            include_str!("../../samples/h2-chromium.keys"),
+            include_str!("../../samples/h2-websocket.keys"),
+            include_str!("../../samples/wss-chromium.keys"),
+            include_str!("../../samples/wss-hrr.keys"),
+            include_str!("../../samples/wss-keyupdate.keys"),
+            include_str!("../../samples/wss-missing-key.keys"),
+            include_str!("../../samples/wss-node-chacha.keys"),
+            include_str!("../../samples/wss-python.keys"),
+            include_str!("../../samples/wss-renegotiation.keys"),
+            include_str!("../../samples/wss-resumed.keys"),
+            include_str!("../../samples/wss-tls12-cbc.keys"),
+            include_str!("../../samples/wss-tls12-gcm.keys"),
         ] {
             log.add_embedded(text.as_bytes());
         }

@@ -3,7 +3,7 @@
 //! (RFC 8441) becomes a WebSocket connection of its own, numbered like any other, whose bytes
 //! are that stream's DATA; the other streams are plain HTTP exchanges, told as HTTP/1.1 ones are.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::layer::{Context, Layer};
 use super::websocket::WebSocket;
@@ -22,7 +22,7 @@ pub(crate) struct Http2 {
     tunnels: HashMap<u32, WebSocket>,
     /// Requests waiting for their answer: the request head's method and path, and for an
     /// extended CONNECT the tunnel it asks for.
-    pending: HashMap<u32, Pending>,
+    pending: BTreeMap<u32, Pending>,
 }
 
 struct Pending {
@@ -39,7 +39,7 @@ impl Http2 {
             conn: h2::Connection::new(client),
             out: Vec::new(),
             tunnels: HashMap::new(),
-            pending: HashMap::new(),
+            pending: BTreeMap::new(),
         }
     }
 
@@ -58,7 +58,6 @@ impl Http2 {
     }
 
     fn output(&mut self, o: h2::Output, bytes: &[u8], how: Close, cx: &mut Context<'_>) {
-        let client = self.client();
         match o {
             h2::Output::Request {
                 stream,
@@ -68,9 +67,7 @@ impl Http2 {
             } => {
                 if self.pending.len() >= MAX_PENDING {
                     // The lowest-numbered is the oldest.
-                    if let Some(&oldest) = self.pending.keys().min() {
-                        self.pending.remove(&oldest);
-                    }
+                    self.pending.pop_first();
                 }
                 self.pending.insert(
                     stream.0,
@@ -133,7 +130,6 @@ impl Http2 {
             | h2::Output::Settings { .. }
             | h2::Output::GoAway { .. } => {}
         }
-        let _ = client;
     }
 
     /// A request's final answer: a WebSocket opens, is refused, or a plain exchange is told.

@@ -105,7 +105,7 @@ impl Start {
 
 impl Layer for Start {
     fn feed(&mut self, dir: Dir, bytes: &[u8], cx: &mut Context<'_>) {
-        if let Some(first) = self.first.filter(|f| *f != dir) {
+        if self.first.is_some_and(|f| f != dir) {
             // The other side answers what the first said: an HTTP/2 client's preface after a
             // server's SETTINGS makes it HTTP/2; anything else is HTTP/1.1 (a TLS client sends
             // its whole ClientHello before the server says anything).
@@ -113,7 +113,6 @@ impl Layer for Start {
                 Verdict::Settings if h2::is_preface(bytes) => Box::new(Http2::new(dir)),
                 _ => self.http(),
             };
-            let _ = first;
             self.go(next, cx, |l, cx| l.feed(dir, bytes, cx));
             return;
         }

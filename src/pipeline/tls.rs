@@ -188,6 +188,13 @@ impl Tls {
     /// Gives the connection and TLS events just written what is known of the TLS, and the TLS
     /// events the WebSocket connection they belong to.
     fn label(&mut self, events: &mut [Event]) {
+        // Most calls wrote frames only: the summary (a few strings) is made when it is needed.
+        if !events
+            .iter()
+            .any(|e| matches!(e, Event::Connection(_) | Event::Tls(_)))
+        {
+            return;
+        }
         let summary = self.session.summary();
         for ev in events {
             match ev {
